@@ -1,0 +1,43 @@
+// One jest run, several projects. Timings never belong in these tests (see bench/).
+const swc = [
+  "@swc/jest",
+  {
+    jsc: {
+      parser: { syntax: "typescript", tsx: true },
+      transform: { react: { runtime: "automatic" } },
+      target: "es2022",
+    },
+    module: { type: "commonjs" },
+  },
+];
+const common = {
+  transform: { "^.+\\.(t|j)sx?$": swc },
+  moduleNameMapper: {
+    "^@testops/backend$": "<rootDir>/backend/src/index.ts",
+    "^@testops/backend/(.*)$": "<rootDir>/backend/src/$1",
+    "^@testops/ado-sim$": "<rootDir>/ado-sim/src/index.ts",
+    "^@testops/ado-sim/(.*)$": "<rootDir>/ado-sim/src/$1",
+  },
+  rootDir: __dirname,
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: "backend", testEnvironment: "node", roots: ["<rootDir>/backend"] },
+    { ...common, displayName: "ado-sim", testEnvironment: "node", roots: ["<rootDir>/ado-sim"] },
+    {
+      ...common,
+      displayName: "extension",
+      testEnvironment: "jsdom",
+      roots: ["<rootDir>/extension"],
+      // azure-devops-ui ships ES modules + CSS imports; the SDK's CJS entry is AMD, so it is mocked.
+      transformIgnorePatterns: ["/node_modules/(?!(azure-devops-ui|azure-devops-extension-api)/)"],
+      moduleNameMapper: {
+        ...common.moduleNameMapper,
+        "\\.(css|scss)$": "<rootDir>/extension/test/styleMock.js",
+        "\\.(woff2?|ttf|svg|png)$": "<rootDir>/extension/test/fileMock.js",
+        "^azure-devops-extension-sdk$": "<rootDir>/extension/test/sdkMock.ts",
+      },
+      setupFilesAfterEnv: ["<rootDir>/extension/test/setup.ts"],
+    },
+  ],
+};
