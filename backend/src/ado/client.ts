@@ -1,0 +1,256 @@
+import { lookup } from "node:dns/promises";
+import type { Logger } from "../log";
+import { AdoError, scopeForPath } from "./errors";
+import { isPrivateAddress, transportBase, type OrgUrl } from "./urls";
+
+export type AdoAuth = { type: "pat"; pat: string } | { type: "bearer"; token: string };
+
+export interface AdoClientOptions {
+  org: OrgUrl;
+  auth: AdoAuth;
+  fetch?: typeof fetch;
+  /** Dev/tests: send everything to the simulator (see docs/architecture.md). */
+  simulatorUrl?: string;
+  /** On-prem hosts allowed to resolve to private addresses. */
+  allowedHosts?: string[];
+  timeoutMs?: number;
+  maxRetries?: number;
+  logger?: Logger;
+  /** Injected for tests so backoff does not wait for real. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Shared per identity so concurrent jobs slow down together. */
+  throttle?: ThrottleState;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  apiVersion?: string;
+  accept?: string;
+  signal?: AbortSignal;
+  /** Return the raw Response (zip downloads, header access) instead of parsed JSON. */
+  raw?: boolean;
+}
+
+/** Remembers what ADO's rate limiter told us so the next request waits before being blocked. */
+export class ThrottleState {
+  notBefore = 0;
+  remaining?: number;
+  limit?: number;
+  delays = 0;
+  observe(h: Headers, now: number): void {
+    const retryAfter = Number(h.get("retry-after"));
+    if (retryAfter > 0) this.notBefore = Math.max(this.notBefore, now + Math.min(retryAfter, 60) * 1000);
+    const rem = h.get("x-ratelimit-remaining");
+    const lim = h.get("x-ratelimit-limit");
+    if (rem !== null) this.remaining = Number(rem);
+    if (lim !== null) this.limit = Number(lim);
+    const delay = Number(h.get("x-ratelimit-delay"));
+    if (delay > 0) this.notBefore = Math.max(this.notBefore, now + Math.min(delay, 30) * 1000);
+  }
+  /** How long to wait before the next request: honours Retry-After and slows down when nearly out of budget. */
+  waitMs(now: number): number {
+    let ms = Math.max(0, this.notBefore - now);
+    if (this.remaining !== undefined && this.limit && this.remaining / this.limit < 0.1) ms = Math.max(ms, 250);
+    return ms;
+  }
+}
+
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function messageOf(body: unknown): string | undefined {
+  if (body && typeof body === "object" && "message" in body && typeof (body as { message: unknown }).message === "string") {
+    return (body as { message: string }).message;
+  }
+  return undefined;
+}
+
+/**
+ * The one Azure DevOps REST client every feature uses. Paths are relative to the organization
+ * (e.g. "_apis/projects", "Fabrikam/_apis/wit/wiql").
+ */
+export class AdoClient {
+  readonly base: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  readonly throttle: ThrottleState;
+  /** Number of HTTP requests sent (benchmarks and tests count them). */
+  requests = 0;
+  private hostChecked = false;
+
+  constructor(private readonly opts: AdoClientOptions) {
+    this.base = transportBase(opts.org, opts.simulatorUrl);
+    this.fetchImpl = opts.fetch ?? fetch;
+    this.sleep = opts.sleep ?? realSleep;
+    this.throttle = opts.throttle ?? new ThrottleState();
+  }
+
+  get org(): OrgUrl {
+    return this.opts.org;
+  }
+
+  url(path: string, query: RequestOptions["query"] = {}, apiVersion = "7.1"): string {
+    const u = new URL(`${this.base}/${path.replace(/^\/+/, "")}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) u.searchParams.set(k, String(v));
+    if (apiVersion && !u.searchParams.has("api-version")) u.searchParams.set("api-version", apiVersion);
+    return u.toString();
+  }
+
+  /** SSRF guard for Azure DevOps Server hosts: never call a private address unless an operator allowed it. */
+  private async checkHost(): Promise<void> {
+    if (this.hostChecked || this.opts.simulatorUrl || this.opts.org.kind !== "server") return;
+    const host = this.opts.org.host;
+    if (!(this.opts.allowedHosts ?? []).includes(host)) {
+      let addrs: { address: string }[];
+      try {
+        addrs = await lookup(host, { all: true });
+      } catch {
+        throw new AdoError("unreachable", `Could not resolve ${host}`);
+      }
+      if (addrs.some((a) => isPrivateAddress(a.address))) {
+        throw new AdoError("unreachable", `${host} resolves to a private address; an operator must allow it (ADO_ALLOWED_HOSTS)`);
+      }
+    }
+    this.hostChecked = true;
+  }
+
+  async request<T = unknown>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    const res = await this.send(method, path, o);
+    if (o.raw) return res as unknown as T;
+    const text = await res.text().catch(() => {
+      throw new AdoError("unreachable", "The connection to Azure DevOps broke while reading the response", { path });
+    });
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // A truncated body is a transport failure, not a server answer.
+      throw new AdoError("unreachable", "Azure DevOps sent an incomplete or non-JSON response", { path, status: res.status });
+    }
+  }
+
+  get<T = unknown>(path: string, o: RequestOptions = {}) {
+    return this.request<T>("GET", path, o);
+  }
+  post<T = unknown>(path: string, body: unknown, o: RequestOptions = {}) {
+    return this.request<T>("POST", path, { ...o, body });
+  }
+  patch<T = unknown>(path: string, body: unknown, o: RequestOptions = {}) {
+    return this.request<T>("PATCH", path, { ...o, body });
+  }
+  delete<T = unknown>(path: string, o: RequestOptions = {}) {
+    return this.request<T>("DELETE", path, o);
+  }
+
+  /** Follows `x-ms-continuationtoken` pages (projects, refs) and yields each page's `value`. */
+  async *pages<T>(path: string, o: RequestOptions = {}): AsyncGenerator<T[]> {
+    let token: string | undefined;
+    do {
+      const res = await this.send("GET", path, { ...o, query: { ...o.query, continuationToken: token } });
+      const body = (await res.json()) as { value?: T[] };
+      yield body.value ?? [];
+      token = res.headers.get("x-ms-continuationtoken") ?? undefined;
+    } while (token);
+  }
+
+  private headers(o: RequestOptions): Record<string, string> {
+    const h: Record<string, string> = {
+      Accept: o.accept ?? "application/json",
+      "X-TFS-FedAuthRedirect": "Suppress",
+      "User-Agent": "testops-azure-devops/0.1",
+    };
+    h.Authorization = this.opts.auth.type === "pat" ? `Basic ${Buffer.from(`:${this.opts.auth.pat}`).toString("base64")}` : `Bearer ${this.opts.auth.token}`;
+    if (o.body !== undefined) h["Content-Type"] = o.contentType ?? "application/json";
+    return h;
+  }
+
+  private async send(method: string, path: string, o: RequestOptions): Promise<Response> {
+    await this.checkHost();
+    const url = this.url(path, o.query, o.apiVersion);
+    const maxRetries = this.opts.maxRetries ?? 4;
+    const scope = scopeForPath(`/${path}`, method);
+    for (let attempt = 0; ; attempt++) {
+      const wait = this.throttle.waitMs(Date.now());
+      if (wait > 0) {
+        this.throttle.delays++;
+        await this.sleep(wait);
+      }
+      let res: Response;
+      const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 30_000);
+      try {
+        this.requests++;
+        res = await this.fetchImpl(url, {
+          method,
+          headers: this.headers(o),
+          body: o.body === undefined ? undefined : typeof o.body === "string" || o.body instanceof Uint8Array ? (o.body as BodyInit) : JSON.stringify(o.body),
+          signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout,
+          redirect: "manual",
+        });
+      } catch (e) {
+        if (o.signal?.aborted) throw e;
+        if (attempt < maxRetries) {
+          await this.sleep(backoff(attempt));
+          continue;
+        }
+        const why = timeout.aborted ? "timed out" : (e as Error).message;
+        throw new AdoError("unreachable", `Could not reach Azure DevOps at ${this.opts.org.url}: ${why}`, { path });
+      }
+      this.throttle.observe(res.headers, Date.now());
+      if (res.ok && res.status !== 203) return res;
+
+      if (res.status === 429 && attempt < maxRetries) {
+        const ra = Number(res.headers.get("retry-after")) || 2 ** attempt;
+        await res.body?.cancel();
+        this.opts.logger?.warn("ado throttled", { path, retryAfter: ra });
+        await this.sleep(Math.min(ra, 60) * 1000);
+        continue;
+      }
+      if (RETRYABLE_STATUS.has(res.status) && attempt < maxRetries) {
+        await res.body?.cancel();
+        await this.sleep(backoff(attempt));
+        continue;
+      }
+      throw await this.toError(res, path, scope);
+    }
+  }
+
+  private async toError(res: Response, path: string, scope: string): Promise<AdoError> {
+    const type = res.headers.get("content-type") ?? "";
+    const text = await res.text().catch(() => "");
+    let body: unknown;
+    try {
+      body = type.includes("json") ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const adoMessage = messageOf(body);
+    const details = { status: res.status, path, adoMessage };
+    if (res.status === 203 || (res.status >= 300 && res.status < 400) || (res.status === 401 && !adoMessage?.includes("TF400813: The user"))) {
+      return new AdoError("bad_credentials", "Azure DevOps rejected the credentials: the PAT is wrong, expired or revoked", details);
+    }
+    if (res.status === 401) return new AdoError("missing_scope", `The PAT is missing the ${scope} scope`, { ...details, scope });
+    if (res.status === 403) return new AdoError("forbidden", adoMessage ?? "Permission denied by Azure DevOps", details);
+    if (res.status === 404) return new AdoError("not_found", adoMessage ?? "Not found in Azure DevOps", details);
+    if (res.status === 409 || res.status === 412) return new AdoError("conflict", adoMessage ?? "Conflict", details);
+    if (res.status === 429) {
+      return new AdoError("throttled", "Azure DevOps is throttling requests; try again later", { ...details, retryAfterSec: Number(res.headers.get("retry-after")) || undefined });
+    }
+    if (res.status >= 500) return new AdoError("server", `Azure DevOps answered ${res.status}`, details);
+    return new AdoError("bad_request", adoMessage ?? `Azure DevOps answered ${res.status}`, details);
+  }
+}
+
+/** Exponential backoff with jitter: 0.5s, 1s, 2s, 4s (+ up to 25%). */
+export function backoff(attempt: number): number {
+  const base = 500 * 2 ** attempt;
+  return base + Math.floor(Math.random() * base * 0.25);
+}
+
+/** Splits ids into the 200-id batches ADO accepts (workitemsbatch, VS403474 above). */
+export function chunk<T>(items: T[], size = 200): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

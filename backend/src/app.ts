@@ -1,0 +1,76 @@
+import { randomUUID } from "node:crypto";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Hook } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { ACCESS_TOKEN_HEADER, ORG_HEADER, requireAuth } from "./auth/middleware";
+import type { AppDeps, AppEnv } from "./context";
+import { ApiError, zodFields } from "./lib/errors";
+import { auditRouter } from "./routes/audit";
+import { healthRouter } from "./routes/health";
+import { jobsRouter } from "./routes/jobs";
+import { meRouter } from "./routes/me";
+
+/** Field-level 400s for every validated input (body, query, params). */
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+  if (!result.success) {
+    const fields = zodFields(result.error.issues);
+    return c.json({ error: "validation_failed", message: fields.map((f) => `${f.field}: ${f.message}`).join("; "), fields }, 400);
+  }
+};
+
+/** Origins allowed to call the API: exact origins, or a leading "*." wildcard for the gallery CDN. */
+export function originMatcher(allowed: string[]) {
+  const rules = allowed.map((a) => (a.includes("*") ? new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[a-z0-9-]+")}$`, "i") : a.toLowerCase()));
+  return (origin: string) => rules.some((r) => (typeof r === "string" ? r === origin.toLowerCase() : r.test(origin)));
+}
+
+export function createApp(deps: AppDeps) {
+  const allowOrigin = originMatcher(deps.config.corsOrigins);
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use("*", async (c, next) => {
+    const requestId = c.req.header("x-request-id")?.slice(0, 64) || randomUUID();
+    c.set("requestId", requestId);
+    const started = performance.now();
+    await next();
+    c.header("x-request-id", requestId);
+    // Paths only: query strings and headers may carry tokens.
+    deps.log.info("request", { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+  });
+  app.use(
+    "/api/*",
+    cors({
+      origin: (origin) => (origin && allowOrigin(origin) ? origin : null),
+      allowHeaders: ["Authorization", "Content-Type", ORG_HEADER, ACCESS_TOKEN_HEADER, "X-Request-Id"],
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      maxAge: 600,
+    }),
+  );
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(err.body(), err.status);
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      return c.json({ error: status === 401 ? "unauthorized" : "bad_request", message: err.message || "Bad request" }, status);
+    }
+    deps.log.error("unhandled error", { requestId: c.get("requestId"), path: c.req.path, err });
+    return c.json({ error: "internal", message: "Something went wrong on our side; the request id is " + c.get("requestId") }, 500);
+  });
+  app.notFound((c) => c.json({ error: "not_found", message: `No route ${c.req.method} ${c.req.path}` }, 404));
+
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  api.use("*", requireAuth(deps));
+  const apiRoutes = api.route("/me", meRouter(deps)).route("/jobs", jobsRouter(deps)).route("/audit", auditRouter(deps));
+
+  const routes = app.route("/", healthRouter(deps)).route("/api", apiRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "appToken", { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "SDK.getAppToken()" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "TestOps for Azure DevOps API", version: "0.1.0", description: "Backend of the TestOps Azure DevOps extension. Every /api route needs the extension's app token plus the X-Ado-Collection-Url and X-Ado-Access-Token headers." },
+    security: [{ appToken: [] }],
+  });
+  return routes;
+}
+
+export type AppType = ReturnType<typeof createApp>;

@@ -1,0 +1,94 @@
+import { createHash } from "node:crypto";
+import { AdoClient } from "../ado/client";
+import { isAdoError } from "../ado/errors";
+import type { OrgUrl } from "../ado/urls";
+import { ApiError } from "../lib/errors";
+
+export interface VerifiedOrg {
+  id: string;
+  name: string;
+  url: string;
+}
+
+export interface AdoTransport {
+  fetch?: typeof fetch;
+  simulatorUrl?: string;
+  allowedHosts?: string[];
+}
+
+/** Security namespaces and bits used by Azure DevOps for the checks we need. */
+export const SECURITY = {
+  collection: { namespace: "3e65f728-f8bc-4ecd-8764-7e378b19bfa7", token: "NAMESPACE:", genericWrite: 2 },
+  project: { namespace: "52d39943-cb85-4d7f-8fa8-c6baac873819", genericWrite: 2 },
+} as const;
+
+const TTL_MS = 5 * 60_000;
+const hash = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/**
+ * Establishes which organization a request belongs to and what its user may do, by asking
+ * Azure DevOps with the user's own access token (SDK.getAccessToken()). Nothing is trusted from the UI.
+ */
+export class IdentityVerifier {
+  private cache = new Map<string, { at: number; value: unknown }>();
+
+  constructor(private readonly transport: AdoTransport) {}
+
+  private client(org: OrgUrl, accessToken: string) {
+    return new AdoClient({ org, auth: { type: "bearer", token: accessToken }, ...this.transport, maxRetries: 1, timeoutMs: 15_000 });
+  }
+
+  private async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < TTL_MS) return hit.value as T;
+    const value = await load();
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, { at: Date.now(), value });
+    return value;
+  }
+
+  /** The org id (instanceId) if `accessToken` belongs to `userId` in that organization. */
+  async verifyMembership(org: OrgUrl, accessToken: string, userId: string): Promise<VerifiedOrg> {
+    return this.cached(`m:${hash(accessToken)}:${org.url}:${userId}`, async () => {
+      let data: { authenticatedUser?: { id?: string }; instanceId?: string };
+      try {
+        data = await this.client(org, accessToken).get("_apis/connectionData", { apiVersion: "7.1-preview" });
+      } catch (e) {
+        if (isAdoError(e, "bad_credentials") || isAdoError(e, "missing_scope")) throw new ApiError(401, "invalid_access_token", "Azure DevOps did not accept the user's access token for this organization");
+        if (isAdoError(e)) throw new ApiError(502, "ado_unavailable", `Could not verify the organization with Azure DevOps: ${e.message}`);
+        throw e;
+      }
+      if (!data.instanceId || !data.authenticatedUser?.id) throw new ApiError(401, "invalid_access_token", "Azure DevOps did not identify the user");
+      if (data.authenticatedUser.id.toLowerCase() !== userId.toLowerCase()) {
+        throw new ApiError(401, "identity_mismatch", "The access token and the app token belong to different users");
+      }
+      return { id: data.instanceId, name: org.name, url: org.url };
+    });
+  }
+
+  private async evaluate(org: OrgUrl, accessToken: string, namespace: string, token: string, permissions: number): Promise<boolean> {
+    return this.cached(`p:${hash(accessToken)}:${org.url}:${namespace}:${token}:${permissions}`, async () => {
+      try {
+        const res = await this.client(org, accessToken).post<{ evaluations?: { value?: boolean }[] }>("_apis/security/permissionevaluationbatch", {
+          alwaysAllowAdministrators: false,
+          evaluations: [{ securityNamespaceId: namespace, token, permissions }],
+        });
+        return res.evaluations?.[0]?.value === true;
+      } catch (e) {
+        if (isAdoError(e, "forbidden") || isAdoError(e, "missing_scope")) return false;
+        if (isAdoError(e)) throw new ApiError(502, "ado_unavailable", `Could not check permissions with Azure DevOps: ${e.message}`);
+        throw e;
+      }
+    });
+  }
+
+  isOrgAdmin(org: OrgUrl, accessToken: string): Promise<boolean> {
+    const c = SECURITY.collection;
+    return this.evaluate(org, accessToken, c.namespace, c.token, c.genericWrite);
+  }
+
+  isProjectAdmin(org: OrgUrl, accessToken: string, projectId: string): Promise<boolean> {
+    const p = SECURITY.project;
+    return this.evaluate(org, accessToken, p.namespace, `$PROJECT:vstfs:///Classification/TeamProject/${projectId}`, p.genericWrite);
+  }
+}

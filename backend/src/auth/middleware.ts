@@ -1,0 +1,62 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { parseOrganizationUrl } from "../ado/urls";
+import type { AppDeps, AppEnv } from "../context";
+import { organizations } from "../db/schema";
+import { ApiError } from "../lib/errors";
+import { AppTokenError, verifyAppToken } from "./appToken";
+
+export const ORG_HEADER = "X-Ado-Collection-Url";
+export const ACCESS_TOKEN_HEADER = "X-Ado-Access-Token";
+
+/**
+ * Every /api request: a valid app token (who), and an organization proven with the user's own
+ * Azure DevOps access token (where). The org id for tenancy comes from ADO, never from the body.
+ */
+export function requireAuth(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const knownOrgs = new Set<string>();
+  return async (c, next) => {
+    const header = c.req.header("Authorization") ?? "";
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new ApiError(401, "unauthorized", "An app token is required (Authorization: Bearer <SDK.getAppToken()>)");
+    let userId: string;
+    try {
+      userId = (await verifyAppToken(m[1], deps.config.extensionSecrets, deps.config.extensionAudiences)).userId;
+    } catch (e) {
+      if (e instanceof AppTokenError) throw new ApiError(401, "unauthorized", e.message);
+      throw e;
+    }
+    const orgHeader = c.req.header(ORG_HEADER);
+    if (!orgHeader) throw new ApiError(400, "validation_failed", `${ORG_HEADER} header is required`, [{ field: ORG_HEADER, message: "is required" }]);
+    const parsed = parseOrganizationUrl(orgHeader, deps.config.adoAllowedHosts);
+    if (!parsed.ok) throw new ApiError(400, "validation_failed", `${ORG_HEADER} ${parsed.reason}`, [{ field: ORG_HEADER, message: parsed.reason }]);
+    const accessToken = c.req.header(ACCESS_TOKEN_HEADER);
+    if (!accessToken) throw new ApiError(401, "unauthorized", `${ACCESS_TOKEN_HEADER} header is required (SDK.getAccessToken())`);
+
+    const org = await deps.identity.verifyMembership(parsed.value, accessToken, userId);
+    if (!knownOrgs.has(org.id)) {
+      await deps.database.db
+        .insert(organizations)
+        .values({ id: org.id, name: org.name, url: org.url })
+        .onConflictDoUpdate({ target: organizations.id, set: { name: org.name, url: org.url, lastSeenAt: new Date() } });
+      knownOrgs.add(org.id);
+    }
+    c.set("user", { id: userId });
+    c.set("org", { ...org, parsed: parsed.value });
+    c.set("accessToken", accessToken);
+    await next();
+  };
+}
+
+/** Throws 403 unless ADO says the caller administers the organization (Project Collection Administrators). */
+export async function requireOrgAdmin(c: Context<AppEnv>, deps: AppDeps): Promise<void> {
+  if (!(await deps.identity.isOrgAdmin(c.get("org").parsed, c.get("accessToken")))) {
+    throw new ApiError(403, "forbidden", "Only organization administrators (Project Collection Administrators) can do this");
+  }
+}
+
+/** Throws 403 unless ADO says the caller administers the project. */
+export async function requireProjectAdmin(c: Context<AppEnv>, deps: AppDeps, projectId: string): Promise<void> {
+  if (!(await deps.identity.isProjectAdmin(c.get("org").parsed, c.get("accessToken"), projectId))) {
+    throw new ApiError(403, "forbidden", "Only project administrators can change this project's links");
+  }
+}

@@ -1,0 +1,101 @@
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "./schema";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  db: Db;
+  kind: "pglite" | "postgres";
+  /** Runs raw SQL (several statements allowed). */
+  exec(sql: string): Promise<void>;
+  /** Rows of a raw query with $1 parameters. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+  /** Postgres connection string (pg-boss needs its own pool). */
+  connectionString?: string;
+  /** Postgres schema holding our tables (tests isolate themselves by schema). */
+  schemaName?: string;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  /** PGlite data directory; undefined = in memory. */
+  dataDir?: string;
+  /** Postgres only: put every table in this schema (created if missing). */
+  schemaName?: string;
+}
+
+export async function openDatabase(o: OpenOptions): Promise<Database> {
+  if (o.databaseUrl) {
+    const { Pool } = await import("pg");
+    const { drizzle } = await import("drizzle-orm/node-postgres");
+    const schemaName = o.schemaName;
+    const pool = new Pool({
+      connectionString: o.databaseUrl,
+      max: 10,
+      ...(schemaName ? { options: `-c search_path="${schemaName}"` } : {}),
+    });
+    if (schemaName) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"`);
+    const db = drizzle(pool, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: "postgres",
+      connectionString: o.databaseUrl,
+      schemaName,
+      exec: async (sql) => {
+        await pool.query(sql);
+      },
+      query: async (sql, params) => (await pool.query(sql, params as unknown[])).rows,
+      close: () => pool.end(),
+    };
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  if (o.dataDir) mkdirSync(o.dataDir, { recursive: true });
+  const pg = o.dataDir ? new PGlite(path.resolve(o.dataDir, "pglite")) : new PGlite();
+  await pg.waitReady;
+  const db = drizzle(pg, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: "pglite",
+    exec: async (sql) => {
+      await pg.exec(sql);
+    },
+    query: async (sql, params) => (await pg.query(sql, params as unknown[])).rows as never[],
+    close: () => pg.close(),
+  };
+}
+
+export const MIGRATIONS_DIR = path.join(__dirname, "migrations");
+
+/** Applies pending migrations in name order, each in its own transaction; safe to run from several replicas. */
+export async function migrate(database: Database, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  await database.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const applied: string[] = [];
+  for (const file of files) {
+    const sql = readFileSync(path.join(dir, file), "utf8");
+    // An advisory lock serialises concurrent starters on Postgres; PGlite is single-process.
+    const lock = database.kind === "postgres" ? "SELECT pg_advisory_xact_lock(724201);" : "";
+    const name = file.replace(/'/g, "''");
+    await database.exec(
+      `BEGIN; ${lock}
+       DO $$ BEGIN
+         IF NOT EXISTS (SELECT 1 FROM schema_migrations WHERE name = '${name}') THEN
+           EXECUTE ${dollarQuote(sql)};
+           INSERT INTO schema_migrations (name) VALUES ('${name}');
+         END IF;
+       END $$; COMMIT;`,
+    );
+    applied.push(file);
+  }
+  return applied;
+}
+
+function dollarQuote(sql: string): string {
+  let tag = "mig";
+  while (sql.includes(`$${tag}$`)) tag += "x";
+  return `$${tag}$${sql}$${tag}$`;
+}

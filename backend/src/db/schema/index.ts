@@ -1,0 +1,2 @@
+// One module per area; each issue adds its own file here and its own numbered migration.
+export * from "./foundation";

@@ -1,0 +1,3 @@
+export { createApp, type AppType } from "./app";
+export { buildBackend, main } from "./server";
+export { loadConfig, type Config } from "./config";

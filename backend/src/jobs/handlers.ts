@@ -1,0 +1,6 @@
+import type { AppDeps } from "../context";
+
+/** Each feature registers its job kinds here (sync engines). */
+export function registerJobHandlers(deps: AppDeps): void {
+  void deps;
+}

@@ -1,0 +1,84 @@
+import type { Logger } from "../log";
+import { runJob } from "./run";
+import type { JobStore } from "./store";
+import type { EnqueueOptions, JobHandler, JobQueue, JobRecord } from "./types";
+
+/**
+ * The embedded (PGlite) runner: same contract as pg-boss, executed in this process. The jobs table
+ * is the durable queue, so jobs left queued or running by a killed process are resumed at start.
+ */
+export class InProcessJobQueue implements JobQueue {
+  private handlers = new Map<string, JobHandler>();
+  private queue: string[] = [];
+  private active = new Set<Promise<void>>();
+  private stopper = new AbortController();
+  private started = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly log: Logger,
+    private readonly concurrency = 2,
+  ) {}
+
+  register<P>(kind: string, handler: JobHandler<P>): void {
+    this.handlers.set(kind, handler as JobHandler);
+  }
+
+  async enqueue(orgId: string, kind: string, payload: Record<string, unknown>, o?: EnqueueOptions): Promise<JobRecord> {
+    const { record, created } = await this.store.insert(orgId, kind, payload, o);
+    if (created) {
+      this.queue.push(record.id);
+      this.pump();
+    }
+    return record;
+  }
+
+  get(orgId: string, id: string) {
+    return this.store.get(orgId, id);
+  }
+  list(orgId: string, f?: { resourceKey?: string; limit?: number }) {
+    return this.store.list(orgId, f);
+  }
+
+  async cancel(orgId: string, id: string) {
+    await this.store.requestCancel(orgId, { id });
+    return this.store.get(orgId, id);
+  }
+
+  async cancelResource(orgId: string, resourceKey: string) {
+    return (await this.store.requestCancel(orgId, { resourceKey })).length;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.stopper = new AbortController();
+    const leftovers = await this.store.unfinished();
+    if (leftovers.length) this.log.info("resuming unfinished jobs", { count: leftovers.length });
+    this.queue.push(...leftovers.map((j) => j.id));
+    this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    this.stopper.abort();
+    await Promise.allSettled([...this.active]);
+  }
+
+  async idle(): Promise<void> {
+    while (this.queue.length || this.active.size) await Promise.allSettled([...this.active, new Promise((r) => setTimeout(r, 5))]);
+  }
+
+  private pump(): void {
+    while (this.started && this.active.size < this.concurrency && this.queue.length) {
+      const id = this.queue.shift()!;
+      const p = runJob(this.store, this.handlers, id, this.log, this.stopper.signal)
+        .catch((e) => this.log.error("job runner error", { jobId: id, err: e }))
+        .finally(() => {
+          this.active.delete(p);
+          this.pump();
+        });
+      this.active.add(p);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import PgBoss from "pg-boss";
+import type { Logger } from "../log";
+import { runJob } from "./run";
+import type { JobStore } from "./store";
+import type { EnqueueOptions, JobHandler, JobQueue, JobRecord } from "./types";
+
+/**
+ * Postgres runner: pg-boss distributes jobs across replicas (SKIP LOCKED), retries jobs whose
+ * replica died (expiry), while our jobs table keeps progress and cancellation for the UI.
+ */
+export class PgBossJobQueue implements JobQueue {
+  private handlers = new Map<string, JobHandler>();
+  private boss: PgBoss;
+  private stopper = new AbortController();
+  private started = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly log: Logger,
+    opts: { connectionString: string; schema?: string; concurrency?: number; expireInSeconds?: number },
+  ) {
+    this.boss = new PgBoss({ connectionString: opts.connectionString, schema: opts.schema ?? "pgboss", supervise: true, schedule: false });
+    this.boss.on("error", (e) => this.log.error("pg-boss error", { err: e }));
+    this.concurrency = opts.concurrency ?? 2;
+    this.expireInSeconds = opts.expireInSeconds ?? 15 * 60;
+  }
+  private readonly concurrency: number;
+  private readonly expireInSeconds: number;
+
+  register<P>(kind: string, handler: JobHandler<P>): void {
+    this.handlers.set(kind, handler as JobHandler);
+  }
+
+  async enqueue(orgId: string, kind: string, payload: Record<string, unknown>, o?: EnqueueOptions): Promise<JobRecord> {
+    const { record, created } = await this.store.insert(orgId, kind, payload, o);
+    if (created) await this.boss.send(queueName(kind), { jobId: record.id }, { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: this.expireInSeconds });
+    return record;
+  }
+
+  get(orgId: string, id: string) {
+    return this.store.get(orgId, id);
+  }
+  list(orgId: string, f?: { resourceKey?: string; limit?: number }) {
+    return this.store.list(orgId, f);
+  }
+  async cancel(orgId: string, id: string) {
+    // Our row is the authority: a pg-boss job whose row is cancelled is a no-op when it runs.
+    await this.store.requestCancel(orgId, { id });
+    return this.store.get(orgId, id);
+  }
+  async cancelResource(orgId: string, resourceKey: string) {
+    return (await this.store.requestCancel(orgId, { resourceKey })).length;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.stopper = new AbortController();
+    await this.boss.start();
+    for (const kind of this.handlers.keys()) {
+      await this.boss.createQueue(queueName(kind));
+      // One worker per slot: pg-boss 10 has no per-worker concurrency option.
+      for (let i = 0; i < this.concurrency; i++) {
+        await this.boss.work<{ jobId: string }>(queueName(kind), { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+          await runJob(this.store, this.handlers, job.data.jobId, this.log, this.stopper.signal);
+        });
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.stopper.abort();
+    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+  }
+
+  async idle(): Promise<void> {
+    for (;;) {
+      const pending = await this.store.unfinished();
+      if (pending.length === 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+// pg-boss queue names allow letters, digits, -, _, . and /
+const queueName = (kind: string) => `testops.${kind}`;

@@ -1,0 +1,43 @@
+import type { Logger } from "../log";
+import type { JobStore } from "./store";
+import { JobCancelled, type JobHandler } from "./types";
+
+/** Runs one job row through its handler, recording progress, cancellation and the outcome. Shared by both runners. */
+export async function runJob(store: JobStore, handlers: Map<string, JobHandler>, id: string, log: Logger, stopSignal: AbortSignal): Promise<void> {
+  const row = await store.getById(id);
+  if (!row) return;
+  const handler = handlers.get(row.kind);
+  if (!handler) {
+    await store.finish(id, "failed", { error: `no handler for job kind "${row.kind}"` });
+    return;
+  }
+  if (!(await store.claim(id))) return;
+  const ac = new AbortController();
+  const onStop = () => ac.abort(new JobCancelled());
+  stopSignal.addEventListener("abort", onStop);
+  try {
+    const result = await handler({
+      jobId: id,
+      orgId: row.orgId,
+      payload: row.payload,
+      signal: ac.signal,
+      progress: async (done, total, message) => {
+        const cancel = await store.progress(id, done, total, message);
+        if (cancel && !ac.signal.aborted) ac.abort(new JobCancelled());
+        if (ac.signal.aborted) throw new JobCancelled();
+      },
+    });
+    if (ac.signal.aborted && stopSignal.aborted) return; // stopping: leave it running, a restart resumes it
+    await store.finish(id, ac.signal.aborted ? "cancelled" : "succeeded", { result: result ?? undefined });
+  } catch (e) {
+    if (stopSignal.aborted) return;
+    if (e instanceof JobCancelled || ac.signal.aborted) {
+      await store.finish(id, "cancelled", { message: "Cancelled" });
+    } else {
+      log.error("job failed", { jobId: id, kind: row.kind, err: e });
+      await store.finish(id, "failed", { error: e instanceof Error ? e.message : String(e) });
+    }
+  } finally {
+    stopSignal.removeEventListener("abort", onStop);
+  }
+}

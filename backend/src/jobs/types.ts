@@ -1,0 +1,61 @@
+import type { JobStatus } from "../db/schema";
+
+export interface JobRecord {
+  id: string;
+  orgId: string;
+  kind: string;
+  resourceKey: string | null;
+  status: JobStatus;
+  progressDone: number;
+  progressTotal: number | null;
+  message: string | null;
+  error: string | null;
+  result: Record<string, unknown> | null;
+  cancelRequested: boolean;
+  createdBy: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface JobContext<P = Record<string, unknown>> {
+  jobId: string;
+  orgId: string;
+  payload: P;
+  /** Aborted when the job is cancelled or the runner stops; check it between batches. */
+  signal: AbortSignal;
+  /** Records progress (and notices cancellation requested by another replica). */
+  progress(done: number, total?: number | null, message?: string): Promise<void>;
+}
+
+export type JobHandler<P = Record<string, unknown>> = (ctx: JobContext<P>) => Promise<Record<string, unknown> | void>;
+
+export interface EnqueueOptions {
+  /** Groups jobs of one resource (e.g. a link id): used to cancel its scheduled work. */
+  resourceKey?: string;
+  createdBy?: string;
+  /** At most one queued-or-running job per resourceKey+kind: returns the existing one. */
+  singleton?: boolean;
+}
+
+export interface JobQueue {
+  register<P>(kind: string, handler: JobHandler<P>): void;
+  enqueue(orgId: string, kind: string, payload: Record<string, unknown>, o?: EnqueueOptions): Promise<JobRecord>;
+  get(orgId: string, id: string): Promise<JobRecord | undefined>;
+  list(orgId: string, filter?: { resourceKey?: string; limit?: number }): Promise<JobRecord[]>;
+  /** Cancels one job: a queued job never runs, a running one sees its signal aborted. */
+  cancel(orgId: string, id: string): Promise<JobRecord | undefined>;
+  /** Cancels every queued or running job of a resource (archive). Returns how many. */
+  cancelResource(orgId: string, resourceKey: string): Promise<number>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Tests: resolves when no job is queued or running. */
+  idle(): Promise<void>;
+}
+
+export class JobCancelled extends Error {
+  constructor() {
+    super("cancelled");
+    this.name = "JobCancelled";
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Structured JSON logs, one line per event. Anything that looks like a secret is redacted here, at
+ * the single exit point, so a careless call site cannot leak a PAT or a token.
+ */
+export type Level = "debug" | "info" | "warn" | "error";
+const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const SECRET_KEYS = /pat|token|secret|password|authorization|cookie|key$/i;
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+/** Values registered here are replaced by "[redacted]" wherever they appear in a log line. */
+const knownSecrets = new Set<string>();
+export function registerSecret(value: string | undefined | null): void {
+  if (value && value.length >= 8) knownSecrets.add(value);
+}
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6) return "[deep]";
+  if (typeof value === "string") {
+    let out = value.replace(/(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/g, "$1 [redacted]");
+    for (const s of knownSecrets) if (out.includes(s)) out = out.split(s).join("[redacted]");
+    return out;
+  }
+  if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) && typeof v === "string" ? "[redacted]" : redact(v, depth + 1)]),
+    );
+  }
+  return value;
+}
+
+export type Sink = (line: string) => void;
+
+export function createLogger(level: Level = "info", sink: Sink = (l) => process.stdout.write(l + "\n"), base: Record<string, unknown> = {}): Logger {
+  const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
+    if (order[lvl] < order[level]) return;
+    sink(JSON.stringify(redact({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields })));
+  };
+  return {
+    debug: (m, f) => emit("debug", m, f),
+    info: (m, f) => emit("info", m, f),
+    warn: (m, f) => emit("warn", m, f),
+    error: (m, f) => emit("error", m, f),
+    child: (fields) => createLogger(level, sink, { ...base, ...fields }),
+  };
+}
+
+/** A logger that keeps lines in memory: tests use it to prove secrets never reach a log. */
+export function memoryLogger(level: Level = "debug"): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return Object.assign(createLogger(level, (l) => lines.push(l)), { lines });
+}

@@ -1,0 +1,94 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app";
+import { IdentityVerifier } from "./auth/identity";
+import { ConfigError, loadConfig, type Config } from "./config";
+import type { AppDeps } from "./context";
+import { createSecretBox, generateKeySpec } from "./crypto/secrets";
+import { migrate, openDatabase } from "./db/client";
+import { createJobQueue } from "./jobs";
+import { registerJobHandlers } from "./jobs/handlers";
+import { createLogger, registerSecret, type Logger } from "./log";
+
+/** Embedded mode keeps generated secrets in DATA_DIR so restarts can still decrypt stored PATs. */
+function persistedSecret(dataDir: string, file: string, make: () => string): () => string {
+  return () => {
+    const p = path.resolve(dataDir, file);
+    if (existsSync(p)) return readFileSync(p, "utf8").trim();
+    mkdirSync(dataDir, { recursive: true });
+    const value = make();
+    writeFileSync(p, value + "\n", { mode: 0o600 });
+    return value;
+  };
+}
+
+export interface Backend {
+  deps: AppDeps;
+  app: ReturnType<typeof createApp>;
+  close(): Promise<void>;
+}
+
+/** Builds the whole backend (database, migrations, jobs, app) from a config; used by main() and tests. */
+export async function buildBackend(
+  config: Config,
+  o: { log?: Logger; fetch?: typeof fetch; startJobs?: boolean; schemaName?: string; memory?: boolean } = {},
+): Promise<Backend> {
+  const log = o.log ?? createLogger(config.logLevel);
+  config.extensionSecrets.forEach(registerSecret);
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl || o.memory ? undefined : config.dataDir,
+    schemaName: o.schemaName,
+  });
+  await migrate(database);
+  const jobs = createJobQueue(database, log);
+  const ado = { fetch: o.fetch, simulatorUrl: config.adoSimulatorUrl, allowedHosts: config.adoAllowedHosts };
+  const deps: AppDeps = { config, database, jobs, log, secrets: createSecretBox(config.encryptionKeys), identity: new IdentityVerifier(ado), ado };
+  registerJobHandlers(deps);
+  if (o.startJobs !== false) await jobs.start();
+  const app = createApp(deps);
+  return {
+    deps,
+    app,
+    close: async () => {
+      await jobs.stop();
+      await database.close();
+    },
+  };
+}
+
+export async function main(env = process.env): Promise<void> {
+  let config: Config;
+  const dataDir = env.DATA_DIR || ".data";
+  try {
+    config = loadConfig(env, {
+      extensionSecret: persistedSecret(dataDir, "extension-secret", () => randomBytes(32).toString("base64url")),
+      encryptionKey: persistedSecret(dataDir, "encryption-key", () => generateKeySpec("local1")),
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(e.message + "\n");
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger(config.logLevel);
+  if (config.generatedSecrets.length) log.warn("using generated secrets stored in DATA_DIR (embedded mode)", { generated: config.generatedSecrets, dataDir: path.resolve(config.dataDir) });
+  if (config.adoSimulatorUrl) log.warn("all Azure DevOps traffic goes to the simulator", { simulator: config.adoSimulatorUrl });
+  const backend = await buildBackend(config, { log });
+  const server = serve({ fetch: backend.app.fetch, port: config.port, hostname: config.host }, (info) =>
+    log.info("backend listening", { url: `http://${config.host}:${info.port}`, database: backend.deps.database.kind }),
+  );
+  const shutdown = async () => {
+    log.info("shutting down");
+    server.close();
+    await backend.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,2 @@
+// replaced by the SDK mock
+export {};

@@ -1,0 +1,2 @@
+// extension test setup (filled by the hub tests)
+export {};
