@@ -21,7 +21,9 @@ export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c
 
 /** Origins allowed to call the API: exact origins, or a leading "*." wildcard for the gallery CDN. */
 export function originMatcher(allowed: string[]) {
-  const rules = allowed.map((a) => (a.includes("*") ? new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[a-z0-9-]+")}$`, "i") : a.toLowerCase()));
+  const rules = allowed.map((a) =>
+    a.includes("*") ? new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[a-z0-9-]+")}$`, "i") : a.toLowerCase(),
+  );
   return (origin: string) => rules.some((r) => (typeof r === "string" ? r === origin.toLowerCase() : r.test(origin)));
 }
 
@@ -36,7 +38,13 @@ export function createApp(deps: AppDeps) {
     await next();
     c.header("x-request-id", requestId);
     // Paths only: query strings and headers may carry tokens.
-    deps.log.info("request", { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+    deps.log.info("request", {
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
   });
   app.use(
     "/api/*",
@@ -64,10 +72,20 @@ export function createApp(deps: AppDeps) {
 
   const routes = app.route("/", healthRouter(deps)).route("/api", apiRoutes);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "appToken", { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "SDK.getAppToken()" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "appToken", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "SDK.getAppToken()",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "TestOps for Azure DevOps API", version: "0.1.0", description: "Backend of the TestOps Azure DevOps extension. Every /api route needs the extension's app token plus the X-Ado-Collection-Url and X-Ado-Access-Token headers." },
+    info: {
+      title: "TestOps for Azure DevOps API",
+      version: "0.1.0",
+      description:
+        "Backend of the TestOps Azure DevOps extension. Every /api route needs the extension's app token plus the X-Ado-Collection-Url and X-Ado-Access-Token headers.",
+    },
     security: [{ appToken: [] }],
   });
   return routes;

@@ -90,7 +90,8 @@ export function loadConfig(
   let extensionSecrets = [...list(e.EXTENSION_SECRET), ...list(e.EXTENSION_SECRETS)];
   if (extensionSecrets.some((s) => s.length < 16)) problems.push("EXTENSION_SECRETS: every secret must be at least 16 characters");
   if (extensionSecrets.length === 0) {
-    if (production || !generated) problems.push("EXTENSION_SECRET: required when DATABASE_URL is set (the extension's Marketplace certificate)");
+    if (production || !generated)
+      problems.push("EXTENSION_SECRET: required when DATABASE_URL is set (the extension's Marketplace certificate)");
     else {
       extensionSecrets = [generated.extensionSecret()];
       generatedSecrets.push("EXTENSION_SECRET");

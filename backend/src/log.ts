@@ -39,7 +39,11 @@ export function redact(value: unknown, depth = 0): unknown {
 
 export type Sink = (line: string) => void;
 
-export function createLogger(level: Level = "info", sink: Sink = (l) => process.stdout.write(l + "\n"), base: Record<string, unknown> = {}): Logger {
+export function createLogger(
+  level: Level = "info",
+  sink: Sink = (l) => process.stdout.write(l + "\n"),
+  base: Record<string, unknown> = {},
+): Logger {
   const emit = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < order[level]) return;
     sink(JSON.stringify(redact({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields })));
@@ -56,5 +60,8 @@ export function createLogger(level: Level = "info", sink: Sink = (l) => process.
 /** A logger that keeps lines in memory: tests use it to prove secrets never reach a log. */
 export function memoryLogger(level: Level = "debug"): Logger & { lines: string[] } {
   const lines: string[] = [];
-  return Object.assign(createLogger(level, (l) => lines.push(l)), { lines });
+  return Object.assign(
+    createLogger(level, (l) => lines.push(l)),
+    { lines },
+  );
 }

@@ -45,7 +45,15 @@ export async function buildBackend(
   await migrate(database);
   const jobs = createJobQueue(database, log);
   const ado = { fetch: o.fetch, simulatorUrl: config.adoSimulatorUrl, allowedHosts: config.adoAllowedHosts };
-  const deps: AppDeps = { config, database, jobs, log, secrets: createSecretBox(config.encryptionKeys), identity: new IdentityVerifier(ado), ado };
+  const deps: AppDeps = {
+    config,
+    database,
+    jobs,
+    log,
+    secrets: createSecretBox(config.encryptionKeys),
+    identity: new IdentityVerifier(ado),
+    ado,
+  };
   registerJobHandlers(deps);
   if (o.startJobs !== false) await jobs.start();
   const app = createApp(deps);
@@ -75,7 +83,11 @@ export async function main(env = process.env): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
-  if (config.generatedSecrets.length) log.warn("using generated secrets stored in DATA_DIR (embedded mode)", { generated: config.generatedSecrets, dataDir: path.resolve(config.dataDir) });
+  if (config.generatedSecrets.length)
+    log.warn("using generated secrets stored in DATA_DIR (embedded mode)", {
+      generated: config.generatedSecrets,
+      dataDir: path.resolve(config.dataDir),
+    });
   if (config.adoSimulatorUrl) log.warn("all Azure DevOps traffic goes to the simulator", { simulator: config.adoSimulatorUrl });
   const backend = await buildBackend(config, { log });
   const server = serve({ fetch: backend.app.fetch, port: config.port, hostname: config.host }, (info) =>

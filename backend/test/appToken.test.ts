@@ -19,8 +19,16 @@ describe("verifyAppToken", () => {
     ["a token not valid yet", () => signAppToken("u", { nbfInSec: 600 }), /not valid yet/],
     ["another issuer", () => signAppToken("u", { iss: "evil.example" }), /issued/],
     ["garbage", async () => "not.a.jwt", /invalid|not a JWT/],
-    ["no nameid", () => sign({ iss: "app.vstoken.visualstudio.com", exp: Math.floor(Date.now() / 1000) + 60 }, TEST_SECRET, "HS256"), /nameid/],
-    ["HS512 instead of HS256", () => sign({ nameid: "u", iss: "app.vstoken.visualstudio.com", exp: Math.floor(Date.now() / 1000) + 60 }, TEST_SECRET, "HS512"), /HS256/],
+    [
+      "no nameid",
+      () => sign({ iss: "app.vstoken.visualstudio.com", exp: Math.floor(Date.now() / 1000) + 60 }, TEST_SECRET, "HS256"),
+      /nameid/,
+    ],
+    [
+      "HS512 instead of HS256",
+      () => sign({ nameid: "u", iss: "app.vstoken.visualstudio.com", exp: Math.floor(Date.now() / 1000) + 60 }, TEST_SECRET, "HS512"),
+      /HS256/,
+    ],
   ])("rejects %s", async (_name, make, reason) => {
     await expect(verifyAppToken(await make(), [TEST_SECRET])).rejects.toThrow(reason);
   });

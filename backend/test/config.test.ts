@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig } from "../src/config";
 
-const gen = { extensionSecret: () => "generated-secret-abcdefghijklmnop", encryptionKey: () => `g1:${Buffer.alloc(32, 7).toString("base64")}` };
+const gen = {
+  extensionSecret: () => "generated-secret-abcdefghijklmnop",
+  encryptionKey: () => `g1:${Buffer.alloc(32, 7).toString("base64")}`,
+};
 
 describe("loadConfig", () => {
   it("starts with no configuration at all in embedded mode, generating secrets", () => {
@@ -40,7 +43,11 @@ describe("loadConfig", () => {
 
   it("accepts several extension secrets and keys for rotation", () => {
     const k = (n: number) => Buffer.alloc(32, n).toString("base64");
-    const c = loadConfig({ EXTENSION_SECRETS: "secret-number-one-xxxxx, secret-number-two-yyyyy", ENCRYPTION_KEY: `new:${k(1)},old:${k(2)}`, CORS_ORIGINS: "https://a.example, https://b.example" });
+    const c = loadConfig({
+      EXTENSION_SECRETS: "secret-number-one-xxxxx, secret-number-two-yyyyy",
+      ENCRYPTION_KEY: `new:${k(1)},old:${k(2)}`,
+      CORS_ORIGINS: "https://a.example, https://b.example",
+    });
     expect(c.extensionSecrets).toHaveLength(2);
     expect(c.encryptionKeys.map((x) => x.id)).toEqual(["new", "old"]);
     expect(c.corsOrigins).toEqual(["https://a.example", "https://b.example"]);

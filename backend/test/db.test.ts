@@ -21,14 +21,25 @@ describe.each(DB_KINDS)("database on %s", (kind) => {
 
   it("drizzle definitions match the SQL schema (insert + read through both)", async () => {
     await database.db.insert(organizations).values({ id: "org-1", name: "fabrikam", url: "https://dev.azure.com/fabrikam" });
-    await recordAudit(database.db, { orgId: "org-1", actorId: "u1", action: "connection.created", targetType: "connection", targetId: "c1", details: { name: "x" } });
-    const raw = await database.query<{ action: string; details: unknown }>("SELECT action, details FROM audit_log WHERE org_id = $1", ["org-1"]);
+    await recordAudit(database.db, {
+      orgId: "org-1",
+      actorId: "u1",
+      action: "connection.created",
+      targetType: "connection",
+      targetId: "c1",
+      details: { name: "x" },
+    });
+    const raw = await database.query<{ action: string; details: unknown }>("SELECT action, details FROM audit_log WHERE org_id = $1", [
+      "org-1",
+    ]);
     expect(raw).toEqual([{ action: "connection.created", details: { name: "x" } }]);
     const listed = await listAudit(database.db, "org-1");
     expect(listed[0]).toMatchObject({ actorId: "u1", targetId: "c1" });
     expect(await listAudit(database.db, "another-org")).toEqual([]);
     const [org] = await database.db.select().from(organizations).where(eq(organizations.id, "org-1"));
     expect(org.createdAt).toBeInstanceOf(Date);
-    await expect(database.db.insert(auditLog).values({ orgId: "missing-org", actorId: "u", action: "a", targetType: "t", targetId: "x" })).rejects.toThrow();
+    await expect(
+      database.db.insert(auditLog).values({ orgId: "missing-org", actorId: "u", action: "a", targetType: "t", targetId: "x" }),
+    ).rejects.toThrow();
   });
 });

@@ -25,7 +25,15 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export async function signAppToken(userId: string, o: { secret?: string; expInSec?: number; nbfInSec?: number; iss?: string } = {}) {
   const now = Math.floor(Date.now() / 1000);
   return sign(
-    { nameid: userId, tid: "tenant", iss: o.iss ?? APP_TOKEN_ISSUER, aud: "ext-aud", nbf: now + (o.nbfInSec ?? -10), exp: now + (o.expInSec ?? 3600), jti: randomBytes(6).toString("hex") },
+    {
+      nameid: userId,
+      tid: "tenant",
+      iss: o.iss ?? APP_TOKEN_ISSUER,
+      aud: "ext-aud",
+      nbf: now + (o.nbfInSec ?? -10),
+      exp: now + (o.expInSec ?? 3600),
+      jti: randomBytes(6).toString("hex"),
+    },
     o.secret ?? TEST_SECRET,
     "HS256",
   );
@@ -55,7 +63,10 @@ export async function testBackend(o: { kind?: DbKind; fetch?: typeof fetch; env?
   const schemaName = uniqueSchema();
   const config = testConfig({ ...(o.kind === "postgres" ? { DATABASE_URL: TEST_DATABASE_URL } : {}), ...o.env });
   // In-memory PGlite for tests (no DATA_DIR on disk); Postgres gets its own schema.
-  const backend = await buildBackend({ ...config, dataDir: "" }, { log, fetch: o.fetch, schemaName: o.kind === "postgres" ? schemaName : undefined, memory: o.kind !== "postgres" });
+  const backend = await buildBackend(
+    { ...config, dataDir: "" },
+    { log, fetch: o.fetch, schemaName: o.kind === "postgres" ? schemaName : undefined, memory: o.kind !== "postgres" },
+  );
   return {
     ...backend,
     log,

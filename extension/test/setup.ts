@@ -1,2 +1,3 @@
-// extension test setup (filled by the hub tests)
-export {};
+import { sdkMock } from "./sdkMock";
+
+beforeEach(() => sdkMock.reset());

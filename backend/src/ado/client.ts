@@ -161,7 +161,10 @@ export class AdoClient {
       "X-TFS-FedAuthRedirect": "Suppress",
       "User-Agent": "testops-azure-devops/0.1",
     };
-    h.Authorization = this.opts.auth.type === "pat" ? `Basic ${Buffer.from(`:${this.opts.auth.pat}`).toString("base64")}` : `Bearer ${this.opts.auth.token}`;
+    h.Authorization =
+      this.opts.auth.type === "pat"
+        ? `Basic ${Buffer.from(`:${this.opts.auth.pat}`).toString("base64")}`
+        : `Bearer ${this.opts.auth.token}`;
     if (o.body !== undefined) h["Content-Type"] = o.contentType ?? "application/json";
     return h;
   }
@@ -184,7 +187,12 @@ export class AdoClient {
         res = await this.fetchImpl(url, {
           method,
           headers: this.headers(o),
-          body: o.body === undefined ? undefined : typeof o.body === "string" || o.body instanceof Uint8Array ? (o.body as BodyInit) : JSON.stringify(o.body),
+          body:
+            o.body === undefined
+              ? undefined
+              : typeof o.body === "string" || o.body instanceof Uint8Array
+                ? (o.body as BodyInit)
+                : JSON.stringify(o.body),
           signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout,
           redirect: "manual",
         });
@@ -227,7 +235,11 @@ export class AdoClient {
     }
     const adoMessage = messageOf(body);
     const details = { status: res.status, path, adoMessage };
-    if (res.status === 203 || (res.status >= 300 && res.status < 400) || (res.status === 401 && !adoMessage?.includes("TF400813: The user"))) {
+    if (
+      res.status === 203 ||
+      (res.status >= 300 && res.status < 400) ||
+      (res.status === 401 && !adoMessage?.includes("TF400813: The user"))
+    ) {
       return new AdoError("bad_credentials", "Azure DevOps rejected the credentials: the PAT is wrong, expired or revoked", details);
     }
     if (res.status === 401) return new AdoError("missing_scope", `The PAT is missing the ${scope} scope`, { ...details, scope });
@@ -235,7 +247,10 @@ export class AdoClient {
     if (res.status === 404) return new AdoError("not_found", adoMessage ?? "Not found in Azure DevOps", details);
     if (res.status === 409 || res.status === 412) return new AdoError("conflict", adoMessage ?? "Conflict", details);
     if (res.status === 429) {
-      return new AdoError("throttled", "Azure DevOps is throttling requests; try again later", { ...details, retryAfterSec: Number(res.headers.get("retry-after")) || undefined });
+      return new AdoError("throttled", "Azure DevOps is throttling requests; try again later", {
+        ...details,
+        retryAfterSec: Number(res.headers.get("retry-after")) || undefined,
+      });
     }
     if (res.status >= 500) return new AdoError("server", `Azure DevOps answered ${res.status}`, details);
     return new AdoError("bad_request", adoMessage ?? `Azure DevOps answered ${res.status}`, details);

@@ -31,7 +31,8 @@ export function scopeForPath(path: string, method: string): string {
   if (p.includes("/_apis/wit/wiql") || p.includes("/_apis/wit/workitemsbatch")) return "vso.work";
   if (p.includes("/_apis/wit/") || p.includes("/_apis/work/")) return write ? "vso.work_write" : "vso.work";
   if (p.includes("/_apis/git/")) return write ? "vso.code_write" : "vso.code";
-  if (p.includes("/_apis/test/") || p.includes("/_apis/testplan/") || p.includes("/_apis/testresults/")) return write ? "vso.test_write" : "vso.test";
+  if (p.includes("/_apis/test/") || p.includes("/_apis/testplan/") || p.includes("/_apis/testresults/"))
+    return write ? "vso.test_write" : "vso.test";
   if (p.includes("/_apis/hooks/")) return "vso.work";
   if (p.includes("/_apis/projects") || p.includes("/_apis/teams")) return "vso.project";
   return "vso.profile";

@@ -20,7 +20,16 @@ export function isPrivateAddress(ip: string): boolean {
   const v = isIP(ip);
   if (v === 4) {
     const [a, b] = ip.split(".").map(Number);
-    return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
+    return (
+      a === 10 ||
+      a === 127 ||
+      a === 0 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      a >= 224
+    );
   }
   if (v === 6) {
     const x = ip.toLowerCase();
@@ -68,12 +77,17 @@ export function parseOrganizationUrl(input: string, allowedHosts: string[] = [])
   const isAllowed = allowedHosts.includes(host);
   const bareHost = host.replace(/^\[|\]$/g, "");
   if (!isAllowed && (host === "localhost" || host.endsWith(".localhost") || isPrivateAddress(bareHost))) {
-    return { ok: false, reason: `points to a private or local address (${host}); an operator must allow this Azure DevOps Server host (ADO_ALLOWED_HOSTS)` };
+    return {
+      ok: false,
+      reason: `points to a private or local address (${host}); an operator must allow this Azure DevOps Server host (ADO_ALLOWED_HOSTS)`,
+    };
   }
   const collectionIdx = segments[0]?.toLowerCase() === "tfs" ? 1 : 0;
   const collection = segments[collectionIdx];
-  if (!collection) return { ok: false, reason: "must include the collection for Azure DevOps Server, e.g. https://ado.example.com/tfs/DefaultCollection" };
-  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(collection)) return { ok: false, reason: `"${collection}" is not a valid collection name` };
+  if (!collection)
+    return { ok: false, reason: "must include the collection for Azure DevOps Server, e.g. https://ado.example.com/tfs/DefaultCollection" };
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(collection))
+    return { ok: false, reason: `"${collection}" is not a valid collection name` };
   const prefix = collectionIdx === 1 ? `/${segments[0]}` : "";
   const port = u.port ? `:${u.port}` : "";
   return {

@@ -54,11 +54,13 @@ export class IdentityVerifier {
       try {
         data = await this.client(org, accessToken).get("_apis/connectionData", { apiVersion: "7.1-preview" });
       } catch (e) {
-        if (isAdoError(e, "bad_credentials") || isAdoError(e, "missing_scope")) throw new ApiError(401, "invalid_access_token", "Azure DevOps did not accept the user's access token for this organization");
+        if (isAdoError(e, "bad_credentials") || isAdoError(e, "missing_scope"))
+          throw new ApiError(401, "invalid_access_token", "Azure DevOps did not accept the user's access token for this organization");
         if (isAdoError(e)) throw new ApiError(502, "ado_unavailable", `Could not verify the organization with Azure DevOps: ${e.message}`);
         throw e;
       }
-      if (!data.instanceId || !data.authenticatedUser?.id) throw new ApiError(401, "invalid_access_token", "Azure DevOps did not identify the user");
+      if (!data.instanceId || !data.authenticatedUser?.id)
+        throw new ApiError(401, "invalid_access_token", "Azure DevOps did not identify the user");
       if (data.authenticatedUser.id.toLowerCase() !== userId.toLowerCase()) {
         throw new ApiError(401, "identity_mismatch", "The access token and the app token belong to different users");
       }
@@ -69,10 +71,13 @@ export class IdentityVerifier {
   private async evaluate(org: OrgUrl, accessToken: string, namespace: string, token: string, permissions: number): Promise<boolean> {
     return this.cached(`p:${hash(accessToken)}:${org.url}:${namespace}:${token}:${permissions}`, async () => {
       try {
-        const res = await this.client(org, accessToken).post<{ evaluations?: { value?: boolean }[] }>("_apis/security/permissionevaluationbatch", {
-          alwaysAllowAdministrators: false,
-          evaluations: [{ securityNamespaceId: namespace, token, permissions }],
-        });
+        const res = await this.client(org, accessToken).post<{ evaluations?: { value?: boolean }[] }>(
+          "_apis/security/permissionevaluationbatch",
+          {
+            alwaysAllowAdministrators: false,
+            evaluations: [{ securityNamespaceId: namespace, token, permissions }],
+          },
+        );
         return res.evaluations?.[0]?.value === true;
       } catch (e) {
         if (isAdoError(e, "forbidden") || isAdoError(e, "missing_scope")) return false;

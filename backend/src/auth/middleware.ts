@@ -26,9 +26,11 @@ export function requireAuth(deps: AppDeps): MiddlewareHandler<AppEnv> {
       throw e;
     }
     const orgHeader = c.req.header(ORG_HEADER);
-    if (!orgHeader) throw new ApiError(400, "validation_failed", `${ORG_HEADER} header is required`, [{ field: ORG_HEADER, message: "is required" }]);
+    if (!orgHeader)
+      throw new ApiError(400, "validation_failed", `${ORG_HEADER} header is required`, [{ field: ORG_HEADER, message: "is required" }]);
     const parsed = parseOrganizationUrl(orgHeader, deps.config.adoAllowedHosts);
-    if (!parsed.ok) throw new ApiError(400, "validation_failed", `${ORG_HEADER} ${parsed.reason}`, [{ field: ORG_HEADER, message: parsed.reason }]);
+    if (!parsed.ok)
+      throw new ApiError(400, "validation_failed", `${ORG_HEADER} ${parsed.reason}`, [{ field: ORG_HEADER, message: parsed.reason }]);
     const accessToken = c.req.header(ACCESS_TOKEN_HEADER);
     if (!accessToken) throw new ApiError(401, "unauthorized", `${ACCESS_TOKEN_HEADER} header is required (SDK.getAccessToken())`);
 

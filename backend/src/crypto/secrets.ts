@@ -21,7 +21,12 @@ export function createSecretBox(keys: { id: string; key: Buffer }[]): SecretBox 
   const split = (sealed: string) => {
     const parts = sealed.split(".");
     if (parts.length !== 5 || parts[0] !== "v1") throw new Error("not a sealed secret");
-    return { keyId: parts[1], iv: Buffer.from(parts[2], "base64url"), tag: Buffer.from(parts[3], "base64url"), ct: Buffer.from(parts[4], "base64url") };
+    return {
+      keyId: parts[1],
+      iv: Buffer.from(parts[2], "base64url"),
+      tag: Buffer.from(parts[3], "base64url"),
+      ct: Buffer.from(parts[4], "base64url"),
+    };
   };
   return {
     currentKeyId: current.id,

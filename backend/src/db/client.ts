@@ -72,8 +72,12 @@ export const MIGRATIONS_DIR = path.join(__dirname, "migrations");
 
 /** Applies pending migrations in name order, each in its own transaction; safe to run from several replicas. */
 export async function migrate(database: Database, dir = MIGRATIONS_DIR): Promise<string[]> {
-  const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
-  await database.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
+  await database.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
   const applied: string[] = [];
   for (const file of files) {
     const sql = readFileSync(path.join(dir, file), "utf8");

@@ -11,7 +11,10 @@ export * from "./types";
 export function createJobQueue(database: Database, log: Logger, o: { bossSchema?: string } = {}): JobQueue {
   const store = new JobStore(database.db);
   if (database.kind === "postgres" && database.connectionString) {
-    return new PgBossJobQueue(store, log, { connectionString: database.connectionString, schema: o.bossSchema ?? (database.schemaName ? `${database.schemaName}_boss` : undefined) });
+    return new PgBossJobQueue(store, log, {
+      connectionString: database.connectionString,
+      schema: o.bossSchema ?? (database.schemaName ? `${database.schemaName}_boss` : undefined),
+    });
   }
   return new InProcessJobQueue(store, log);
 }

@@ -33,7 +33,12 @@ export class PgBossJobQueue implements JobQueue {
 
   async enqueue(orgId: string, kind: string, payload: Record<string, unknown>, o?: EnqueueOptions): Promise<JobRecord> {
     const { record, created } = await this.store.insert(orgId, kind, payload, o);
-    if (created) await this.boss.send(queueName(kind), { jobId: record.id }, { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: this.expireInSeconds });
+    if (created)
+      await this.boss.send(
+        queueName(kind),
+        { jobId: record.id },
+        { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: this.expireInSeconds },
+      );
     return record;
   }
 

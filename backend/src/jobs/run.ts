@@ -3,7 +3,13 @@ import type { JobStore } from "./store";
 import { JobCancelled, type JobHandler } from "./types";
 
 /** Runs one job row through its handler, recording progress, cancellation and the outcome. Shared by both runners. */
-export async function runJob(store: JobStore, handlers: Map<string, JobHandler>, id: string, log: Logger, stopSignal: AbortSignal): Promise<void> {
+export async function runJob(
+  store: JobStore,
+  handlers: Map<string, JobHandler>,
+  id: string,
+  log: Logger,
+  stopSignal: AbortSignal,
+): Promise<void> {
   const row = await store.getById(id);
   if (!row) return;
   const handler = handlers.get(row.kind);

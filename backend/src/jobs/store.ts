@@ -29,12 +29,19 @@ export function toRecord(r: typeof jobs.$inferSelect): JobRecord {
 export class JobStore {
   constructor(private readonly db: Db) {}
 
-  async insert(orgId: string, kind: string, payload: Record<string, unknown>, o: EnqueueOptions = {}): Promise<{ record: JobRecord; created: boolean }> {
+  async insert(
+    orgId: string,
+    kind: string,
+    payload: Record<string, unknown>,
+    o: EnqueueOptions = {},
+  ): Promise<{ record: JobRecord; created: boolean }> {
     if (o.singleton && o.resourceKey) {
       const [existing] = await this.db
         .select()
         .from(jobs)
-        .where(and(eq(jobs.orgId, orgId), eq(jobs.kind, kind), eq(jobs.resourceKey, o.resourceKey), inArray(jobs.status, ["queued", "running"])))
+        .where(
+          and(eq(jobs.orgId, orgId), eq(jobs.kind, kind), eq(jobs.resourceKey, o.resourceKey), inArray(jobs.status, ["queued", "running"])),
+        )
         .limit(1);
       if (existing) return { record: toRecord(existing), created: false };
     }
@@ -47,7 +54,10 @@ export class JobStore {
 
   async get(orgId: string, id: string): Promise<JobRecord | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const [row] = await this.db.select().from(jobs).where(and(eq(jobs.orgId, orgId), eq(jobs.id, id)));
+    const [row] = await this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.orgId, orgId), eq(jobs.id, id)));
     return row ? toRecord(row) : undefined;
   }
 
@@ -80,16 +90,31 @@ export class JobStore {
   async progress(id: string, done: number, total: number | null | undefined, message: string | undefined): Promise<boolean> {
     const [row] = await this.db
       .update(jobs)
-      .set({ progressDone: done, ...(total !== undefined ? { progressTotal: total } : {}), ...(message !== undefined ? { message } : {}), heartbeatAt: new Date() })
+      .set({
+        progressDone: done,
+        ...(total !== undefined ? { progressTotal: total } : {}),
+        ...(message !== undefined ? { message } : {}),
+        heartbeatAt: new Date(),
+      })
       .where(eq(jobs.id, id))
       .returning({ cancel: jobs.cancelRequested });
     return row?.cancel ?? true;
   }
 
-  async finish(id: string, status: "succeeded" | "failed" | "cancelled", fields: { error?: string; result?: Record<string, unknown>; message?: string } = {}) {
+  async finish(
+    id: string,
+    status: "succeeded" | "failed" | "cancelled",
+    fields: { error?: string; result?: Record<string, unknown>; message?: string } = {},
+  ) {
     await this.db
       .update(jobs)
-      .set({ status, finishedAt: new Date(), error: fields.error ?? null, result: fields.result ?? null, ...(fields.message ? { message: fields.message } : {}) })
+      .set({
+        status,
+        finishedAt: new Date(),
+        error: fields.error ?? null,
+        result: fields.result ?? null,
+        ...(fields.message ? { message: fields.message } : {}),
+      })
       .where(and(eq(jobs.id, id), inArray(jobs.status, ["queued", "running"])));
   }
 
@@ -104,13 +129,20 @@ export class JobStore {
     // Queued jobs are cancelled right away; running ones finish as cancelled when they notice.
     const queued = rows.filter((r) => r.status === "queued").map((r) => r.id);
     if (queued.length) {
-      await this.db.update(jobs).set({ status: "cancelled", finishedAt: new Date(), message: "Cancelled before it started" }).where(inArray(jobs.id, queued));
+      await this.db
+        .update(jobs)
+        .set({ status: "cancelled", finishedAt: new Date(), message: "Cancelled before it started" })
+        .where(inArray(jobs.id, queued));
     }
     return rows;
   }
 
   /** Jobs left queued or running by a process that died (PGlite runner re-runs them at start). */
   async unfinished(): Promise<(typeof jobs.$inferSelect)[]> {
-    return this.db.select().from(jobs).where(inArray(jobs.status, ["queued", "running"])).orderBy(jobs.createdAt);
+    return this.db
+      .select()
+      .from(jobs)
+      .where(inArray(jobs.status, ["queued", "running"]))
+      .orderBy(jobs.createdAt);
   }
 }

@@ -21,7 +21,13 @@ export async function listAudit(db: Db, orgId: string, f: { targetType?: string;
   const rows = await db
     .select()
     .from(auditLog)
-    .where(and(eq(auditLog.orgId, orgId), f.targetType ? eq(auditLog.targetType, f.targetType) : undefined, f.targetId ? eq(auditLog.targetId, f.targetId) : undefined))
+    .where(
+      and(
+        eq(auditLog.orgId, orgId),
+        f.targetType ? eq(auditLog.targetType, f.targetType) : undefined,
+        f.targetId ? eq(auditLog.targetId, f.targetId) : undefined,
+      ),
+    )
     .orderBy(desc(auditLog.at), desc(auditLog.id))
     .limit(Math.min(f.limit ?? 100, 500));
   return rows.map((r) => ({ ...r, at: r.at.toISOString() }));

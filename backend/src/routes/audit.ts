@@ -30,7 +30,13 @@ export function auditRouter(deps: AppDeps) {
           limit: z.coerce.number().int().min(1).max(500).optional(),
         }),
       },
-      responses: { 200: { description: "Audit entries, newest first", content: { "application/json": { schema: z.object({ entries: z.array(AuditEntrySchema) }) } } }, ...errorResponses },
+      responses: {
+        200: {
+          description: "Audit entries, newest first",
+          content: { "application/json": { schema: z.object({ entries: z.array(AuditEntrySchema) }) } },
+        },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const rows = await listAudit(deps.database.db, c.get("org").id, c.req.valid("query"));

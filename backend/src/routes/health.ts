@@ -2,13 +2,20 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../context";
 
 const Health = z.object({ status: z.literal("ok") }).openapi("Health");
-const Ready = z.object({ status: z.enum(["ready", "not_ready"]), database: z.enum(["pglite", "postgres"]), reason: z.string().optional() }).openapi("Ready");
+const Ready = z
+  .object({ status: z.enum(["ready", "not_ready"]), database: z.enum(["pglite", "postgres"]), reason: z.string().optional() })
+  .openapi("Ready");
 
 /** Liveness (process up) and readiness (database answers) for load balancers and the dev launcher. */
 export function healthRouter(deps: AppDeps) {
   return new OpenAPIHono<AppEnv>()
     .openapi(
-      createRoute({ method: "get", path: "/healthz", tags: ["health"], responses: { 200: { description: "Alive", content: { "application/json": { schema: Health } } } } }),
+      createRoute({
+        method: "get",
+        path: "/healthz",
+        tags: ["health"],
+        responses: { 200: { description: "Alive", content: { "application/json": { schema: Health } } } },
+      }),
       (c) => c.json({ status: "ok" as const }, 200),
     )
     .openapi(

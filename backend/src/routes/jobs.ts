@@ -43,7 +43,13 @@ export function jobsRouter(deps: AppDeps) {
       },
     )
     .openapi(
-      createRoute({ method: "get", path: "/{id}", tags: ["jobs"], request: { params: IdParam }, responses: { 200: json(JobSchema, "The job"), ...errorResponses } }),
+      createRoute({
+        method: "get",
+        path: "/{id}",
+        tags: ["jobs"],
+        request: { params: IdParam },
+        responses: { 200: json(JobSchema, "The job"), ...errorResponses },
+      }),
       async (c) => {
         const job = await deps.jobs.get(c.get("org").id, c.req.valid("param").id);
         if (!job) throw new ApiError(404, "not_found", "No such job in this organization");
@@ -51,7 +57,13 @@ export function jobsRouter(deps: AppDeps) {
       },
     )
     .openapi(
-      createRoute({ method: "post", path: "/{id}/cancel", tags: ["jobs"], request: { params: IdParam }, responses: { 200: json(JobSchema, "The job after cancellation"), ...errorResponses } }),
+      createRoute({
+        method: "post",
+        path: "/{id}/cancel",
+        tags: ["jobs"],
+        request: { params: IdParam },
+        responses: { 200: json(JobSchema, "The job after cancellation"), ...errorResponses },
+      }),
       async (c) => {
         const job = await deps.jobs.cancel(c.get("org").id, c.req.valid("param").id);
         if (!job) throw new ApiError(404, "not_found", "No such job in this organization");

@@ -13,7 +13,12 @@ export const MeSchema = z
 /** Who the backend thinks the caller is: the hub shows admin-only actions from this (the server still checks). */
 export function meRouter(deps: AppDeps) {
   return new OpenAPIHono<AppEnv>().openapi(
-    createRoute({ method: "get", path: "/", tags: ["me"], responses: { 200: { description: "The caller", content: { "application/json": { schema: MeSchema } } }, ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/",
+      tags: ["me"],
+      responses: { 200: { description: "The caller", content: { "application/json": { schema: MeSchema } } }, ...errorResponses },
+    }),
     async (c) => {
       const org = c.get("org");
       const isOrgAdmin = await deps.identity.isOrgAdmin(org.parsed, c.get("accessToken"));

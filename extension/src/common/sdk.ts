@@ -1,0 +1,48 @@
+import * as SDK from "azure-devops-extension-sdk";
+import type { ILocationService, IProjectInfo, IProjectPageService } from "azure-devops-extension-api";
+
+// CommonServiceIds is an ambient const enum (unusable under isolatedModules): use its string ids.
+export const ServiceIds = {
+  location: "ms.vss-features.location-service",
+  projectPage: "ms.vss-tfs-web.tfs-page-data-service",
+  hostNavigation: "ms.vss-features.host-navigation-service",
+  workItemForm: "ms.vss-work-web.work-item-form",
+} as const;
+
+export interface HostContext {
+  user: { id: string; name: string; displayName: string };
+  host: { id: string; name: string };
+  /** Collection (organization) URL, e.g. https://dev.azure.com/fabrikam/ */
+  collectionUrl: string;
+  project?: IProjectInfo;
+}
+
+let initPromise: Promise<HostContext> | undefined;
+
+/** SDK handshake once per frame; keeps the host's spinner until the page says it has loaded. */
+export function initSdk(o: { needsProject?: boolean } = {}): Promise<HostContext> {
+  initPromise ??= (async () => {
+    await SDK.init({ loaded: false, applyTheme: true });
+    await SDK.ready();
+    const location = await SDK.getService<ILocationService>(ServiceIds.location);
+    const collectionUrl = await location.getServiceLocation();
+    let project: IProjectInfo | undefined;
+    if (o.needsProject) {
+      const pages = await SDK.getService<IProjectPageService>(ServiceIds.projectPage);
+      project = await pages.getProject();
+    }
+    const user = SDK.getUser();
+    const host = SDK.getHost();
+    return {
+      user: { id: user.id, name: user.name, displayName: user.displayName },
+      host: { id: host.id, name: host.name },
+      collectionUrl,
+      project,
+    };
+  })();
+  return initPromise;
+}
+
+export const notifyLoaded = () => SDK.notifyLoadSucceeded();
+export const notifyFailed = (e: unknown) => SDK.notifyLoadFailed(e instanceof Error ? e : String(e));
+export { SDK };
