@@ -4,7 +4,8 @@
  */
 export type Level = "debug" | "info" | "warn" | "error";
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET_KEYS = /pat|token|secret|password|authorization|cookie|key$/i;
+// Field names whose string values are always secrets ("pat", "accessToken", "basicAuthPassword", "encryptionKey"; not "path").
+const SECRET_KEYS = /(^pat$|pat$|token|secret|password|authorization|cookie|key$)/i;
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
