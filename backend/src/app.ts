@@ -5,6 +5,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { ACCESS_TOKEN_HEADER, ORG_HEADER, requireAuth } from "./auth/middleware";
 import type { AppDeps, AppEnv } from "./context";
+import { boardsRouter } from "./boards/routes";
 import { ApiError, zodFields } from "./lib/errors";
 import { auditRouter } from "./routes/audit";
 import { healthRouter } from "./routes/health";
@@ -68,7 +69,11 @@ export function createApp(deps: AppDeps) {
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   api.use("*", requireAuth(deps));
-  const apiRoutes = api.route("/me", meRouter(deps)).route("/jobs", jobsRouter(deps)).route("/audit", auditRouter(deps));
+  const apiRoutes = api
+    .route("/me", meRouter(deps))
+    .route("/jobs", jobsRouter(deps))
+    .route("/audit", auditRouter(deps))
+    .route("/boards", boardsRouter(deps));
 
   const routes = app.route("/", healthRouter(deps)).route("/api", apiRoutes);
 

@@ -1,6 +1,8 @@
+import { registerBoardsJobs } from "../boards/jobs";
 import type { AppDeps } from "../context";
 
 /** Each feature registers its job kinds here (sync engines). */
 export function registerJobHandlers(deps: AppDeps): void {
   void deps;
+  registerBoardsJobs(deps);
 }

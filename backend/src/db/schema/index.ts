@@ -1,2 +1,3 @@
 // One module per area; each issue adds its own file here and its own numbered migration.
 export * from "./foundation";
+export * from "./boards";

@@ -1,0 +1,85 @@
+import { and, eq, ne } from "drizzle-orm";
+import { isAdoError } from "../ado/errors";
+import type { AppDeps } from "../context";
+import { boardsLinks } from "../db/schema";
+import { onAdoEvent, type AdoEvent } from "../hooks/dispatch";
+import { JobCancelled } from "../jobs";
+import { ApiError } from "../lib/errors";
+import { BOARDS_SYNC_JOB } from "../schemas/boards";
+import { boardsConnection, reportConnectionFailure } from "./ado";
+import { recordSyncFailure, syncLink } from "./engine";
+import { enqueueSync, loadLink } from "./links";
+
+/** A reason a project admin can act on, for the link status and the failed job. */
+export function failureReason(e: unknown): string {
+  if (isAdoError(e)) {
+    switch (e.kind) {
+      case "bad_credentials":
+        return "Azure DevOps rejected the connection's PAT (expired or revoked); update the organization connection";
+      case "missing_scope":
+        return `The connection's PAT lacks a scope Boards needs: ${e.message}`;
+      case "forbidden":
+        return `Azure DevOps denied access: ${e.message}`;
+      case "not_found":
+        return `Not found in Azure DevOps (was the project, team or iteration deleted?): ${e.message}`;
+      case "throttled":
+        return "Azure DevOps kept throttling the sync; it will catch up on the next run";
+      default:
+        return e.message;
+    }
+  }
+  if (e instanceof ApiError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+let hooked = false;
+
+/** Registers the Boards sync job kind and the service-hook trigger. */
+export function registerBoardsJobs(deps: AppDeps): void {
+  deps.jobs.register<{ linkId: string; full?: boolean }>(BOARDS_SYNC_JOB, async ({ orgId, payload, signal, progress }) => {
+    const link = await loadLink(deps, orgId, payload.linkId);
+    if (link.archived) throw new JobCancelled();
+    let conn: Awaited<ReturnType<typeof boardsConnection>>;
+    try {
+      conn = await boardsConnection(deps, orgId);
+    } catch (e) {
+      const reason = failureReason(e);
+      await recordSyncFailure(deps, link, reason);
+      throw new Error(reason);
+    }
+    try {
+      const summary = await syncLink(deps, conn.client, link, { full: payload.full, signal, progress });
+      return summary as unknown as Record<string, unknown>;
+    } catch (e) {
+      // Stopped or cancelled: not a failure; a restart resumes from the stored token.
+      if (signal.aborted || e instanceof JobCancelled) throw e;
+      if (isAdoError(e, "bad_credentials")) await reportConnectionFailure(deps, conn, e);
+      const reason = failureReason(e);
+      await recordSyncFailure(deps, link, reason);
+      throw new Error(reason, { cause: e });
+    }
+  });
+
+  if (!hooked) {
+    hooked = true;
+    onAdoEvent("workitem.", onWorkItemEvent);
+  }
+}
+
+/** A work item changed in ADO: an incremental sync of every live link of that project (one queued per link). */
+export async function onWorkItemEvent(deps: AppDeps, event: AdoEvent): Promise<void> {
+  if (!event.projectId) return;
+  const links = await deps.database.db
+    .select()
+    .from(boardsLinks)
+    .where(
+      and(
+        eq(boardsLinks.orgId, event.orgId),
+        eq(boardsLinks.projectId, event.projectId),
+        eq(boardsLinks.archived, false),
+        // Saved but never proceeded: the admin has not asked for syncing yet.
+        ne(boardsLinks.status, "Inactive"),
+      ),
+    );
+  for (const l of links) await enqueueSync(deps, event.orgId, l, { reason: event.eventType });
+}
