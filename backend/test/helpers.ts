@@ -81,3 +81,16 @@ export async function testBackend(o: { kind?: DbKind; fetch?: typeof fetch; env?
     },
   };
 }
+
+/** The headers a hub page sends: app token (who), collection URL and the user's ADO access token (where). */
+export async function authHeaders(
+  sim: { issueAccessToken(org: string, userId: string): string },
+  org: string,
+  userId: string,
+): Promise<Record<string, string>> {
+  return {
+    Authorization: `Bearer ${await signAppToken(userId)}`,
+    "X-Ado-Collection-Url": `https://dev.azure.com/${org}/`,
+    "X-Ado-Access-Token": sim.issueAccessToken(org, userId),
+  };
+}
