@@ -6,11 +6,14 @@ import { HTTPException } from "hono/http-exception";
 import { ACCESS_TOKEN_HEADER, ORG_HEADER, requireAuth } from "./auth/middleware";
 import type { AppDeps, AppEnv } from "./context";
 import { boardsRouter } from "./boards/routes";
+import { connectionsRouter } from "./connections/routes";
 import { ApiError, zodFields } from "./lib/errors";
 import { auditRouter } from "./routes/audit";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
+import { reposRouter } from "./repos/routes";
 import { meRouter } from "./routes/me";
+import { webhooksRouter } from "./webhooks/routes";
 
 /** Field-level 400s for every validated input (body, query, params). */
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
@@ -70,12 +73,14 @@ export function createApp(deps: AppDeps) {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   api.use("*", requireAuth(deps));
   const apiRoutes = api
+    .route("/connections", connectionsRouter(deps))
     .route("/me", meRouter(deps))
     .route("/jobs", jobsRouter(deps))
     .route("/audit", auditRouter(deps))
-    .route("/boards", boardsRouter(deps));
+    .route("/boards", boardsRouter(deps))
+    .route("/repos", reposRouter(deps));
 
-  const routes = app.route("/", healthRouter(deps)).route("/api", apiRoutes);
+  const routes = app.route("/", healthRouter(deps)).route("/api", apiRoutes).route("/hooks/ado", webhooksRouter(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "appToken", {
     type: "http",
