@@ -1,0 +1,33 @@
+// The internal simulator object handed to every module (kept separate to avoid import cycles).
+import type { SimState } from "./state";
+import type { SimEvent } from "./events";
+
+export interface HookOptions {
+  /** Delay before each retry of a failed delivery (ms). Length = number of retries. */
+  retryDelaysMs: number[];
+  /** Failed notifications (after retries) before a subscription goes from onProbation to disabledBySystem. */
+  maxProbationRetries: number;
+  /** Per-request timeout for webhook POSTs (ms). */
+  timeoutMs: number;
+}
+
+export interface RateLimitOptions {
+  /** TSTUs allowed per identity in the sliding window (ADO: 200 per 5 minutes). */
+  limit: number;
+  windowMs: number;
+  /** TSTUs charged per request. Default keeps normal tests far from the limit. */
+  costPerRequest: number;
+  /** Fraction of the limit after which X-RateLimit-* headers are sent on successful responses. */
+  warnRatio: number;
+}
+
+export interface SimCore {
+  state: SimState;
+  clock: () => Date;
+  /** Public base URL used in payloads created outside a request (hooks, helpers). */
+  publicBase(): string;
+  emit(event: SimEvent): void;
+  hookOptions: HookOptions;
+  rateLimit: RateLimitOptions;
+  seedValue: number;
+}

@@ -1,0 +1,385 @@
+// test area: runs (create, complete, list, get) and results (add, update, list, get), with
+// associated work items (bugs / requirements) on results.
+import { badRequest, intParam, json, list, notFound, orgUrl, type Ctx } from "./http";
+import type { RouteDef } from "./router";
+import type { Project } from "./state";
+
+const READ = ["vso.test"];
+const WRITE = ["vso.test_write"];
+const MAX_RESULTS_PER_POST = 1000;
+const RUN_STATES = ["Unspecified", "NotStarted", "InProgress", "Completed", "Aborted", "Waiting", "NeedsInvestigation"];
+const OUTCOMES = [
+  "Unspecified",
+  "None",
+  "Passed",
+  "Failed",
+  "Inconclusive",
+  "Timeout",
+  "Aborted",
+  "Blocked",
+  "NotExecuted",
+  "Warning",
+  "Error",
+  "NotApplicable",
+  "Paused",
+  "InProgress",
+  "NotImpacted",
+];
+
+export interface TestResultRecord {
+  id: number;
+  data: Record<string, unknown>;
+  associatedWorkItems: number[];
+  createdDate: string;
+  lastUpdatedDate: string;
+  revision: number;
+}
+
+export interface TestRunRecord {
+  id: number;
+  projectId: string;
+  name: string;
+  state: string;
+  isAutomated: boolean;
+  data: Record<string, unknown>;
+  createdDate: string;
+  startedDate?: string;
+  completedDate?: string;
+  lastUpdatedDate: string;
+  ownerId: string;
+  revision: number;
+  results: TestResultRecord[];
+}
+
+export interface TestState {
+  runs: TestRunRecord[];
+  nextRunId: number;
+  nextResultId: number;
+}
+
+export function newTestState(): TestState {
+  return { runs: [], nextRunId: 1, nextResultId: 100000 };
+}
+
+const pick = (o: Record<string, unknown>, keys: string[]) =>
+  Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+
+function userRef(ctx: Ctx, id: string) {
+  const u = ctx.state.users.get(id);
+  return u
+    ? {
+        displayName: u.displayName,
+        id: u.id,
+        uniqueName: u.uniqueName,
+        url: `${orgUrl(ctx)}/_apis/Identities/${u.id}`,
+        descriptor: u.descriptor,
+      }
+    : { id };
+}
+
+function runUrl(ctx: Ctx, p: Project, id: number) {
+  return `${orgUrl(ctx)}/${p.id}/_apis/test/Runs/${id}`;
+}
+
+function runJson(ctx: Ctx, run: TestRunRecord) {
+  const p = ctx.org.projects.find((x) => x.id === run.projectId)!;
+  const count = (o: string) => run.results.filter((r) => r.data.outcome === o).length;
+  const incomplete = run.results.filter((r) => r.data.state !== "Completed").length;
+  return {
+    id: run.id,
+    name: run.name,
+    url: runUrl(ctx, p, run.id),
+    isAutomated: run.isAutomated,
+    iteration: run.data.iteration ?? p.name,
+    owner: userRef(ctx, run.ownerId),
+    project: { id: p.id, name: p.name, url: `${orgUrl(ctx)}/_apis/projects/${p.id}` },
+    ...(run.startedDate ? { startedDate: run.startedDate } : {}),
+    ...(run.completedDate ? { completedDate: run.completedDate } : {}),
+    state: run.state,
+    ...(run.data.plan ? { plan: run.data.plan } : {}),
+    ...(run.data.build ? { build: run.data.build } : {}),
+    ...pick(run.data, ["comment", "releaseUri", "releaseEnvironmentUri", "tags", "buildConfiguration", "pipelineReference"]),
+    postProcessState: "Complete",
+    totalTests: run.results.length,
+    incompleteTests: incomplete,
+    notApplicableTests: count("NotApplicable"),
+    passedTests: count("Passed"),
+    unanalyzedTests: run.results.filter(
+      (r) => r.data.outcome === "Failed" || r.data.outcome === "Error" || r.data.outcome === "Timeout" || r.data.outcome === "Aborted",
+    ).length,
+    revision: run.revision,
+    webAccessUrl: `${orgUrl(ctx)}/${encodeURIComponent(p.name)}/_TestManagement/Runs?runId=${run.id}&_a=runCharts`,
+    createdDate: run.createdDate,
+    lastUpdatedDate: run.lastUpdatedDate,
+    lastUpdatedBy: userRef(ctx, run.ownerId),
+  };
+}
+
+function resultJson(ctx: Ctx, run: TestRunRecord, r: TestResultRecord) {
+  const p = ctx.org.projects.find((x) => x.id === run.projectId)!;
+  const wiRef = (id: number) => ({ id: String(id), url: `${orgUrl(ctx)}/_apis/wit/workItems/${id}` });
+  const out: Record<string, unknown> = {
+    id: r.id,
+    project: { id: p.id, name: p.name, url: `${orgUrl(ctx)}/_apis/projects/${p.id}` },
+    ...pick(r.data, [
+      "startedDate",
+      "completedDate",
+      "durationInMs",
+      "outcome",
+      "state",
+      "priority",
+      "computerName",
+      "errorMessage",
+      "stackTrace",
+      "comment",
+      "failureType",
+      "automatedTestName",
+      "automatedTestStorage",
+      "automatedTestType",
+      "automatedTestId",
+      "testCaseTitle",
+      "testCase",
+      "testPoint",
+      "testPlan",
+      "testSuite",
+      "configuration",
+      "area",
+      "build",
+      "customFields",
+      "resultGroupType",
+      "testCaseReferenceId",
+    ]),
+    revision: r.revision,
+    testRun: { id: String(run.id), name: run.name, url: runUrl(ctx, p, run.id) },
+    lastUpdatedDate: r.lastUpdatedDate,
+    lastUpdatedBy: userRef(ctx, run.ownerId),
+    createdDate: r.createdDate,
+    runBy: userRef(ctx, run.ownerId),
+    url: `${runUrl(ctx, p, run.id)}/Results/${r.id}`,
+  };
+  const bugs = (r.data.associatedBugs as { id: number | string }[] | undefined) ?? [];
+  if (bugs.length) out.associatedBugs = bugs.map((b) => wiRef(Number(b.id)));
+  if (r.associatedWorkItems.length) out.associatedWorkItems = r.associatedWorkItems.map(wiRef);
+  return out;
+}
+
+function findRun(ctx: Ctx): TestRunRecord {
+  const run = ctx.org.test.runs.find((r) => r.id === Number(ctx.params.runId) && r.projectId === ctx.project!.id);
+  if (!run) throw notFound(`Test run ${ctx.params.runId} not found.`, "TestObjectNotFoundException");
+  return run;
+}
+
+function validateResult(ctx: Ctx, r: Record<string, unknown>) {
+  if (r.outcome !== undefined && !OUTCOMES.some((o) => o.toLowerCase() === String(r.outcome).toLowerCase()))
+    throw badRequest(`The value '${r.outcome}' is not valid for outcome.`, "InvalidPropertyException");
+  if (r.outcome) r.outcome = OUTCOMES.find((o) => o.toLowerCase() === String(r.outcome).toLowerCase());
+  const wi = [
+    ...((r.associatedBugs as { id: unknown }[]) ?? []),
+    ...((r.associatedWorkItems as { id: unknown }[]) ?? []),
+    ...((r.workItems as { id: unknown }[]) ?? []),
+  ];
+  for (const w of wi)
+    if (!ctx.org.workItems.exists(Number(w.id)))
+      throw badRequest(
+        `TF401232: Work item ${w.id} does not exist, or you do not have permissions to read it.`,
+        "InvalidPropertyException",
+      );
+  if (typeof r.comment === "string" && r.comment.length > 1000)
+    throw badRequest("The comment exceeds 1000 characters.", "InvalidPropertyException");
+}
+
+function workItemIds(r: Record<string, unknown>): number[] {
+  return [...((r.associatedWorkItems as { id: unknown }[]) ?? []), ...((r.workItems as { id: unknown }[]) ?? [])].map((w) => Number(w.id));
+}
+
+export const testRoutes: RouteDef[] = [
+  {
+    method: "POST",
+    levels: ["project"],
+    path: "test/runs",
+    scopes: WRITE,
+    handler: async (ctx) => {
+      const b = (await ctx.body<Record<string, unknown>>()) ?? {};
+      if (!b.name) throw badRequest("The run name is required.", "ArgumentNullException");
+      const state = String(b.state ?? "NotStarted");
+      if (!["NotStarted", "InProgress", "Waiting"].includes(state))
+        throw badRequest(`The run state '${state}' is not valid for a new run.`, "InvalidPropertyException");
+      const now = ctx.sim.clock().toISOString();
+      const run: TestRunRecord = {
+        id: ctx.org.test.nextRunId++,
+        projectId: ctx.project!.id,
+        name: String(b.name),
+        state,
+        isAutomated: !!b.automated,
+        data: b,
+        createdDate: now,
+        startedDate: (b.startedDate as string) ?? (state === "InProgress" ? now : undefined),
+        lastUpdatedDate: now,
+        ownerId: ctx.identity.user.id,
+        revision: 1,
+        results: [],
+      };
+      ctx.org.test.runs.push(run);
+      return json(runJson(ctx, run));
+    },
+  },
+  {
+    method: "GET",
+    levels: ["project"],
+    path: "test/runs",
+    scopes: READ,
+    handler: (ctx) => {
+      const top = intParam(ctx, "$top", 100)!;
+      const skip = intParam(ctx, "$skip", 0)!;
+      const automated = ctx.q("automated");
+      const runs = ctx.org.test.runs.filter(
+        (r) => r.projectId === ctx.project!.id && (automated === undefined || String(r.isAutomated) === automated.toLowerCase()),
+      );
+      return list(runs.slice(skip, skip + top).map((r) => runJson(ctx, r)));
+    },
+  },
+  { method: "GET", levels: ["project"], path: "test/runs/:runId", scopes: READ, handler: (ctx) => json(runJson(ctx, findRun(ctx))) },
+  {
+    method: "PATCH",
+    levels: ["project"],
+    path: "test/runs/:runId",
+    scopes: WRITE,
+    handler: async (ctx) => {
+      const run = findRun(ctx);
+      const b = (await ctx.body<Record<string, unknown>>()) ?? {};
+      const now = ctx.sim.clock().toISOString();
+      if (b.state !== undefined) {
+        const s = RUN_STATES.find((x) => x.toLowerCase() === String(b.state).toLowerCase());
+        if (!s) throw badRequest(`The run state '${b.state}' is not valid.`, "InvalidPropertyException");
+        run.state = s;
+        if (s === "InProgress" && !run.startedDate) run.startedDate = now;
+        if (s === "Completed" || s === "Aborted") run.completedDate = (b.completedDate as string) ?? now;
+      }
+      if (b.name) run.name = String(b.name);
+      for (const k of ["comment", "completedDate", "startedDate", "build", "iteration", "tags"]) if (b[k] !== undefined) run.data[k] = b[k];
+      if (b.startedDate) run.startedDate = String(b.startedDate);
+      run.revision++;
+      run.lastUpdatedDate = now;
+      return json(runJson(ctx, run));
+    },
+  },
+  {
+    method: "DELETE",
+    levels: ["project"],
+    path: "test/runs/:runId",
+    scopes: WRITE,
+    handler: (ctx) => {
+      const run = findRun(ctx);
+      ctx.org.test.runs = ctx.org.test.runs.filter((r) => r !== run);
+      return new Response(null, { status: 204 });
+    },
+  },
+  {
+    method: "POST",
+    levels: ["project"],
+    path: "test/runs/:runId/results",
+    scopes: WRITE,
+    handler: async (ctx) => {
+      const run = findRun(ctx);
+      const body = await ctx.body<Record<string, unknown>[]>();
+      if (!Array.isArray(body)) throw badRequest("The body must be an array of test case results.", "ArgumentException");
+      if (body.length > MAX_RESULTS_PER_POST)
+        throw badRequest(
+          `The number of results (${body.length}) exceeds the maximum of ${MAX_RESULTS_PER_POST} per request.`,
+          "InvalidPropertyException",
+        );
+      if (run.state === "Completed")
+        throw badRequest(`Test run ${run.id} is completed; results cannot be added.`, "InvalidPropertyException");
+      body.forEach((r) => validateResult(ctx, r));
+      const now = ctx.sim.clock().toISOString();
+      const added = body.map((r) => {
+        const rec: TestResultRecord = {
+          id: ctx.org.test.nextResultId++,
+          data: { state: "Completed", ...r },
+          associatedWorkItems: workItemIds(r),
+          createdDate: now,
+          lastUpdatedDate: now,
+          revision: 1,
+        };
+        if (rec.data.durationInMs === undefined && r.startedDate && r.completedDate)
+          rec.data.durationInMs = Date.parse(String(r.completedDate)) - Date.parse(String(r.startedDate));
+        run.results.push(rec);
+        return rec;
+      });
+      return list(added.map((r) => resultJson(ctx, run, r)));
+    },
+  },
+  {
+    method: "PATCH",
+    levels: ["project"],
+    path: "test/runs/:runId/results",
+    scopes: WRITE,
+    handler: async (ctx) => {
+      const run = findRun(ctx);
+      const body = await ctx.body<Record<string, unknown>[]>();
+      if (!Array.isArray(body)) throw badRequest("The body must be an array of test case results.", "ArgumentException");
+      body.forEach((r) => validateResult(ctx, r));
+      const now = ctx.sim.clock().toISOString();
+      const out = body.map((r) => {
+        const rec = run.results.find((x) => x.id === Number(r.id));
+        if (!rec) throw notFound(`Test result ${r.id} not found in run ${run.id}.`, "TestObjectNotFoundException");
+        Object.assign(rec.data, r);
+        const wi = workItemIds(r);
+        if (wi.length) rec.associatedWorkItems = [...new Set([...rec.associatedWorkItems, ...wi])];
+        rec.revision++;
+        rec.lastUpdatedDate = now;
+        return rec;
+      });
+      return list(out.map((r) => resultJson(ctx, run, r)));
+    },
+  },
+  {
+    method: "GET",
+    levels: ["project"],
+    path: "test/runs/:runId/results",
+    scopes: READ,
+    handler: (ctx) => {
+      const run = findRun(ctx);
+      const details = (ctx.q("detailsToInclude") ?? "none").toLowerCase();
+      const max = details === "none" ? 1000 : 200;
+      const top = Math.min(intParam(ctx, "$top", max)!, max);
+      const skip = intParam(ctx, "$skip", 0)!;
+      const outcomes = ctx
+        .q("outcomes")
+        ?.split(",")
+        .map((s) => s.trim().toLowerCase());
+      const rs = run.results.filter((r) => !outcomes || outcomes.includes(String(r.data.outcome).toLowerCase()));
+      return list(rs.slice(skip, skip + top).map((r) => resultJson(ctx, run, r)));
+    },
+  },
+  {
+    method: "GET",
+    levels: ["project"],
+    path: "test/runs/:runId/results/:resultId",
+    scopes: READ,
+    handler: (ctx) => {
+      const run = findRun(ctx);
+      const r = run.results.find((x) => x.id === Number(ctx.params.resultId));
+      if (!r) throw notFound(`Test result ${ctx.params.resultId} not found.`, "TestObjectNotFoundException");
+      return json(resultJson(ctx, run, r));
+    },
+  },
+  {
+    // Simulator convenience (not an ADO route): results that reference a work item.
+    method: "GET",
+    levels: ["project"],
+    path: "test/results/byworkitem/:workItemId",
+    scopes: READ,
+    handler: (ctx) => {
+      const id = Number(ctx.params.workItemId);
+      const out: unknown[] = [];
+      for (const run of ctx.org.test.runs.filter((r) => r.projectId === ctx.project!.id))
+        for (const r of run.results) {
+          const bugs = ((r.data.associatedBugs as { id: unknown }[]) ?? []).map((b) => Number(b.id));
+          const tc = Number((r.data.testCase as { id?: unknown })?.id ?? 0);
+          if (r.associatedWorkItems.includes(id) || bugs.includes(id) || tc === id) out.push(resultJson(ctx, run, r));
+        }
+      return list(out);
+    },
+  },
+];

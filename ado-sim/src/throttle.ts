@@ -1,0 +1,79 @@
+// ADO's rate limiting: TSTUs per identity in a sliding window. Near the limit successful responses
+// carry X-RateLimit-* headers (and Retry-After); over it requests get 429 with a TF400733 body.
+import type { RateLimitOptions } from "./core-types";
+
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
+  limit: 200,
+  windowMs: 5 * 60_000,
+  // 0.001 TSTU per request → 200,000 requests per 5 minutes before throttling: normal tests never hit it.
+  costPerRequest: 0.001,
+  warnRatio: 0.8,
+};
+
+export interface ThrottleDecision {
+  blocked: boolean;
+  headers: Record<string, string>;
+}
+
+export class Throttle {
+  private usage = new Map<string, { at: number; cost: number }[]>();
+  constructor(
+    public options: RateLimitOptions,
+    private now: () => number,
+  ) {}
+
+  configure(o: Partial<RateLimitOptions>): void {
+    this.options = { ...this.options, ...o };
+  }
+
+  reset(): void {
+    this.usage.clear();
+  }
+
+  /** Charges one request to the identity and says whether it is blocked. */
+  charge(identity: string): ThrottleDecision {
+    const { limit, windowMs, costPerRequest, warnRatio } = this.options;
+    const now = this.now();
+    const list = (this.usage.get(identity) ?? []).filter((u) => u.at > now - windowMs);
+    let used = list.reduce((s, u) => s + u.cost, 0);
+    const blocked = used + costPerRequest > limit;
+    if (!blocked) {
+      list.push({ at: now, cost: costPerRequest });
+      used += costPerRequest;
+    }
+    this.usage.set(identity, list);
+    const headers: Record<string, string> = {};
+    if (blocked || used >= limit * warnRatio) {
+      // When would enough usage leave the window?
+      let freed = 0;
+      let resetAt = now + windowMs;
+      for (const u of list) {
+        freed += u.cost;
+        if (used - freed + costPerRequest <= limit * warnRatio) {
+          resetAt = u.at + windowMs;
+          break;
+        }
+      }
+      const retryAfter = Math.max(1, Math.ceil((resetAt - now) / 1000));
+      headers["Retry-After"] = String(retryAfter);
+      headers["X-RateLimit-Resource"] = "ATCPU";
+      headers["X-RateLimit-Delay"] = blocked ? retryAfter.toFixed(3) : "0.000";
+      headers["X-RateLimit-Limit"] = String(limit);
+      headers["X-RateLimit-Remaining"] = String(Math.max(0, Math.floor(limit - used)));
+      headers["X-RateLimit-Reset"] = String(Math.floor(resetAt / 1000));
+    }
+    return { blocked, headers };
+  }
+}
+
+export function throttledBody(identity: string) {
+  return {
+    $id: "1",
+    innerException: null,
+    message: `TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource 'ATCPU' in namespace 'User'. For more information on why your request was blocked, see the topic "Rate limits" on the Microsoft Web site (https://go.microsoft.com/fwlink/?LinkId=823950). Identity: ${identity}`,
+    typeName: "Microsoft.TeamFoundation.Framework.Server.RequestBlockedException, Microsoft.TeamFoundation.Framework.Server",
+    typeKey: "RequestBlockedException",
+    errorCode: 0,
+    eventId: 3000,
+  };
+}
