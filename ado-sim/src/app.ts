@@ -9,7 +9,7 @@ import { AdoError, adoErrorBody, errorResponse, json, notFound, queryGetter, API
 import { matchRoute, type Level, type RouteDef } from "./router";
 import type { SimulatorImpl } from "./simulator";
 import { findOrg, findProject, findTeam } from "./state";
-import { testRoutes } from "./test";
+import { testRoutes } from "./testruns";
 import { throttledBody } from "./throttle";
 import { witRoutes } from "./wit";
 import { workRoutes } from "./work";

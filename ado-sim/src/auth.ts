@@ -181,7 +181,7 @@ export function newTokenString(): string {
 }
 
 export function addPat(state: SimState, pat: Omit<Pat, "revoked" | "validTo"> & Partial<Pick<Pat, "revoked" | "validTo">>): Pat {
-  const full: Pat = { revoked: false, validTo: new Date("2099-12-31T00:00:00Z"), ...pat };
+  const full: Pat = { ...pat, revoked: pat.revoked ?? false, validTo: pat.validTo ?? new Date("2099-12-31T00:00:00Z") };
   state.pats.set(full.token, full);
   return full;
 }

@@ -2,7 +2,7 @@
 // Modules read and change it directly; HTTP handlers only translate to/from ADO JSON.
 import type { GitRepo } from "./gitstore";
 import type { HookState } from "./hooks";
-import type { TestState } from "./test";
+import type { TestState } from "./testruns";
 import type { WorkItemStore } from "./workitems";
 
 export interface User {

@@ -7,7 +7,7 @@ import { GitRepo } from "../gitstore";
 import { newHookState } from "../hooks";
 import { guidFor, hash32 } from "../prng";
 import type { ClassNode, Org, Project, SimState, Team, User } from "../state";
-import { newTestState } from "../test";
+import { newTestState } from "../testruns";
 import { WorkItemStore } from "../workitems";
 import { generateKatalonProject, readKatalonFixture } from "./katalon";
 import { generateWorkItems } from "./workitems";

@@ -1,0 +1,137 @@
+import { DEMO_PATS, DEMO_USERS, SECURITY_NAMESPACES } from "../src/index";
+import { basic, client, demoSim, ORG } from "./helpers";
+
+describe("authentication and authorization", () => {
+  const sim = demoSim();
+  const admin = client(sim);
+
+  test("anonymous → 401 TF400813 anonymous message", async () => {
+    const res = await sim.fetch(`${ORG}/_apis/projects?api-version=7.1`);
+    expect(res.status).toBe(401);
+    const body = await res.json();
+    expect(body.message).toMatch(/^TF400813: Resource not available for anonymous access/);
+    expect(body.typeKey).toBe("UnauthorizedRequestException");
+  });
+
+  test.each(["expired", "revoked"] as const)("%s PAT → 401 with Suppress, 203 HTML sign-in page without", async (k) => {
+    const suppressed = await client(sim, DEMO_PATS[k]).get("/_apis/projects");
+    expect(suppressed.status).toBe(401);
+    const res = await sim.fetch(`${ORG}/_apis/projects?api-version=7.1`, { headers: { Authorization: basic(DEMO_PATS[k]).Authorization } });
+    expect(res.status).toBe(203);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+  });
+
+  test("unknown PAT and a PAT of another organization are rejected", async () => {
+    expect((await client(sim, "nope").get("/_apis/projects")).status).toBe(401);
+    const contosoOnFabrikam = await client(sim, DEMO_PATS.contoso).get("/_apis/projects");
+    expect(contosoOnFabrikam.status).toBe(401);
+    const ok = await client(sim, DEMO_PATS.contoso).get("https://dev.azure.com/contoso/_apis/projects");
+    expect(ok.status).toBe(200);
+    expect(ok.json.value.map((p: { name: string }) => p.name)).toEqual(["Contoso Web"]);
+  });
+
+  test("any user name works with Basic auth", async () => {
+    const res = await sim.fetch(`${ORG}/_apis/projects?api-version=7.1`, {
+      headers: { Authorization: `Basic ${Buffer.from(`whoever:${DEMO_PATS.admin}`).toString("base64")}` },
+    });
+    expect(res.status).toBe(200);
+  });
+
+  test("missing scope → 401 with the exact TF400813 JSON body", async () => {
+    const ro = client(sim, DEMO_PATS.readOnly);
+    const res = await ro.get("/Fabrikam Fiber/_apis/test/runs");
+    expect(res.status).toBe(401);
+    expect(res.json).toEqual({
+      $id: "1",
+      innerException: null,
+      message: `TF400813: The user '${DEMO_USERS.admin.id}' is not authorized to access this resource.`,
+      typeName: "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server",
+      typeKey: "UnauthorizedRequestException",
+      errorCode: 0,
+      eventId: 3000,
+    });
+    // Reads with the granted scopes work; writes need X_write.
+    expect((await ro.get("/Fabrikam Fiber/_apis/wit/workitemtypes")).status).toBe(200);
+    const write = await ro.jsonPatch("PATCH", "/_apis/wit/workitems/1", [{ op: "add", path: "/fields/System.Title", value: "x" }]);
+    expect(write.status).toBe(401);
+  });
+
+  test("X_write implies X", async () => {
+    const pat = sim.addPat({ userId: DEMO_USERS.admin.id, org: "fabrikam", scopes: ["vso.work_write"] });
+    const c = client(sim, pat.token);
+    expect((await c.get("/_apis/wit/workitems/1")).status).toBe(200);
+    expect((await c.get("/Fabrikam Fiber/_apis/git/repositories")).status).toBe(401);
+  });
+
+  test("connectionData identifies the user and the organization", async () => {
+    const res = await admin.get("/_apis/connectionData");
+    expect(res.status).toBe(200);
+    expect(res.json.authenticatedUser.id).toBe(DEMO_USERS.admin.id);
+    expect(res.json.authenticatedUser.providerDisplayName).toBe("Ada Admin");
+    expect(res.json.authenticatedUser.properties.Account.$value).toBe(DEMO_USERS.admin.uniqueName);
+    expect(res.json.instanceId).toBe(sim.state.orgs.get("fabrikam")!.id);
+    const contoso = await client(sim, DEMO_PATS.contoso).get("https://dev.azure.com/contoso/_apis/connectionData");
+    expect(contoso.json.instanceId).not.toBe(res.json.instanceId);
+  });
+
+  test("Bearer user access tokens carry full user rights and are org-bound", async () => {
+    const token = sim.issueAccessToken("fabrikam", DEMO_USERS.member.id);
+    const res = await sim.fetch(`${ORG}/_apis/connectionData`, { headers: { Authorization: `Bearer ${token}`, "X-TFS-FedAuthRedirect": "Suppress" } });
+    expect(res.status).toBe(200);
+    expect((await res.json()).authenticatedUser.id).toBe(DEMO_USERS.member.id);
+    const other = await sim.fetch("https://dev.azure.com/contoso/_apis/connectionData", { headers: { Authorization: `Bearer ${token}`, "X-TFS-FedAuthRedirect": "Suppress" } });
+    expect(other.status).toBe(401);
+    const ctl = await sim.fetch("http://x/_sim/tokens", { method: "POST", body: JSON.stringify({ org: "fabrikam", userId: DEMO_USERS.admin.id }) });
+    expect((await ctl.json()).token).toEqual(expect.any(String));
+  });
+
+  test("permissionevaluationbatch answers by role", async () => {
+    const fiber = sim.state.orgs.get("fabrikam")!.projects.find((p) => p.name === "Fabrikam Fiber")!;
+    const scrum = sim.state.orgs.get("fabrikam")!.projects.find((p) => p.name === "Scrum Project")!;
+    const body = {
+      alwaysAllowAdministrators: false,
+      evaluations: [
+        { securityNamespaceId: SECURITY_NAMESPACES.collection, token: "NAMESPACE:", permissions: 2 },
+        { securityNamespaceId: SECURITY_NAMESPACES.project, token: `$PROJECT:vstfs:///Classification/TeamProject/${fiber.id}`, permissions: 2 },
+        { securityNamespaceId: SECURITY_NAMESPACES.project, token: `$PROJECT:vstfs:///Classification/TeamProject/${scrum.id}`, permissions: 2 },
+      ],
+    };
+    const values = async (pat: string) => (await client(sim, pat).post("/_apis/security/permissionevaluationbatch", body)).json.evaluations.map((e: { value: boolean }) => e.value);
+    expect(await values(DEMO_PATS.admin)).toEqual([true, true, true]);
+    expect(await values(DEMO_PATS.projectAdmin)).toEqual([false, true, false]);
+    expect(await values(DEMO_PATS.member)).toEqual([false, false, false]);
+  });
+
+  test("api-version: optional on GET, required on POST, range-checked, accepted from Accept header", async () => {
+    const noVersionGet = await admin.get("/_apis/projects", { "x-no-version": "1" });
+    expect(noVersionGet.status).toBe(200);
+    const noVersionPost = await admin.post("/Fabrikam Fiber/_apis/wit/wiql", { query: "SELECT [System.Id] FROM WorkItems" }, { "x-no-version": "1" });
+    expect(noVersionPost.status).toBe(400);
+    expect(noVersionPost.json.typeKey).toBe("VssVersionNotSpecifiedException");
+    const future = await admin.get("/_apis/projects?api-version=9.0");
+    expect(future.status).toBe(400);
+    expect(future.json.typeKey).toBe("VssVersionOutOfRangeException");
+    const viaAccept = await admin.post("/Fabrikam Fiber/_apis/wit/wiql", { query: "SELECT [System.Id] FROM WorkItems WHERE [System.Id] = 1" }, { "x-no-version": "1", accept: "application/json;api-version=7.1" });
+    expect(viaAccept.status).toBe(200);
+  });
+
+  test("X-HTTP-Method-Override turns a POST into a PATCH", async () => {
+    const res = await admin.post("/_apis/wit/workitems/2", [{ op: "add", path: "/fields/System.Title", value: "Overridden" }], {
+      "content-type": "application/json-patch+json",
+      "X-HTTP-Method-Override": "PATCH",
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.fields["System.Title"]).toBe("Overridden");
+  });
+
+  test("projects and teams resolve by name (any case, encoded spaces) and by id", async () => {
+    const byName = await admin.get("/_apis/projects/fabrikam%20fiber");
+    expect(byName.status).toBe(200);
+    expect(byName.json.capabilities.processTemplate.templateName).toBe("Agile");
+    const byId = await admin.get(`/${byName.json.id}/_apis/wit/workitemtypes`);
+    expect(byId.status).toBe(200);
+    const missing = await admin.get("/Nope/_apis/wit/workitemtypes");
+    expect(missing.status).toBe(404);
+    expect(missing.json.message).toMatch(/^TF200016/);
+  });
+});
