@@ -290,17 +290,19 @@ export interface AdoIterationNode {
   finishDate: string | null;
   children: AdoIterationNode[];
 }
-export const AdoIterationNodeSchema: z.ZodType<AdoIterationNode> = z.lazy(() =>
-  z.object({
+export const AdoIterationNodeSchema: z.ZodType<AdoIterationNode> = z
+  .object({
     id: z.number().int(),
     identifier: z.string().nullable(),
     name: z.string(),
     path: z.string(),
     startDate: z.string().nullable(),
     finishDate: z.string().nullable(),
-    children: z.array(AdoIterationNodeSchema),
-  }),
-);
+    get children() {
+      return z.array(AdoIterationNodeSchema);
+    },
+  })
+  .openapi("BoardsIterationNode");
 
 export const AdoTeamIterationSchema = z.object({
   id: z.string(),
