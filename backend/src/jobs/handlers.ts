@@ -1,8 +1,10 @@
 import { registerBoardsJobs } from "../boards/jobs";
 import type { AppDeps } from "../context";
+import { registerReposJobs } from "../repos/jobs";
 
 /** Each feature registers its job kinds here (sync engines). */
 export function registerJobHandlers(deps: AppDeps): void {
   void deps;
   registerBoardsJobs(deps);
+  registerReposJobs(deps);
 }

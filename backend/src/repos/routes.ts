@@ -1,0 +1,180 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { requireProjectAdmin } from "../auth/middleware";
+import type { AppDeps, AppEnv } from "../context";
+import { ApiError, ErrorSchema, errorResponses } from "../lib/errors";
+import {
+  CheckReposUrlSchema,
+  CreateReposLinkSchema,
+  ReposJobSchema,
+  ReposLinkSchema,
+  RepoTargetSchema,
+  TestsViewSchema,
+  UpdateReposLinkSchema,
+} from "../schemas/repos";
+import {
+  archiveLink,
+  createLink,
+  enqueueSync,
+  linkDtos,
+  listLinks,
+  loadLink,
+  resolveTarget,
+  testsView,
+  updateLink,
+  type Actor,
+} from "./service";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
+const IdParam = z.object({ id: z.uuid("must be a Repos link id (UUID)") });
+const ProjectQuery = z.object({ projectId: z.string().trim().min(1, "is required").max(100, "must be at most 100 characters") });
+const more = {
+  409: json(ErrorSchema, "Conflicts with another link, the link's state, or the organization connection"),
+  429: json(ErrorSchema, "Azure DevOps is throttling"),
+  502: json(ErrorSchema, "Azure DevOps could not answer"),
+};
+
+/**
+ * /api/repos: Repos links of a project (Katalon test cases and suites synced from Azure Repos) and
+ * the Tests views. Members may read; changes need a project administrator, verified with Azure DevOps.
+ */
+export function reposRouter(deps: AppDeps) {
+  const admin = async (c: Context<AppEnv>, projectId: string): Promise<Actor> => {
+    await requireProjectAdmin(c, deps, projectId);
+    return { orgId: c.get("org").id, userId: c.get("user").id };
+  };
+  const one = async (orgId: string, id: string) => (await linkDtos(deps, [await loadLink(deps, orgId, id)]))[0];
+
+  return new OpenAPIHono<AppEnv>()
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/links",
+        tags: ["repos"],
+        request: { query: ProjectQuery },
+        responses: {
+          200: json(z.object({ links: z.array(ReposLinkSchema) }), "The project's Repos links, archived last"),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const rows = await listLinks(deps, c.get("org").id, c.req.valid("query").projectId);
+        return c.json({ links: await linkDtos(deps, rows) }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/links/check",
+        tags: ["repos"],
+        request: body(CheckReposUrlSchema),
+        responses: { 200: json(RepoTargetSchema, "What the URL points at in Azure DevOps"), ...errorResponses, ...more },
+      }),
+      async (c) => {
+        const input = c.req.valid("json");
+        const actor = await admin(c, input.projectId);
+        return c.json(await resolveTarget(deps, actor.orgId, input.url), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/links",
+        tags: ["repos"],
+        request: body(CreateReposLinkSchema),
+        responses: { 201: json(ReposLinkSchema, "Saved (Inactive), or saved and syncing when sync is true"), ...errorResponses, ...more },
+      }),
+      async (c) => {
+        const input = c.req.valid("json");
+        const row = await createLink(deps, await admin(c, input.projectId), input);
+        return c.json(await one(row.orgId, row.id), 201);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/links/{id}",
+        tags: ["repos"],
+        request: { params: IdParam },
+        responses: { 200: json(ReposLinkSchema, "The link, its last sync report and its latest job"), ...errorResponses },
+      }),
+      async (c) => c.json(await one(c.get("org").id, c.req.valid("param").id), 200),
+    )
+    .openapi(
+      createRoute({
+        method: "patch",
+        path: "/links/{id}",
+        tags: ["repos"],
+        request: { params: IdParam, ...body(UpdateReposLinkSchema) },
+        responses: { 200: json(ReposLinkSchema, "Updated"), ...errorResponses, ...more },
+      }),
+      async (c) => {
+        const link = await loadLink(deps, c.get("org").id, c.req.valid("param").id);
+        const row = await updateLink(deps, await admin(c, link.projectId), link, c.req.valid("json"));
+        return c.json(await one(row.orgId, row.id), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/links/{id}/sync",
+        tags: ["repos"],
+        request: { params: IdParam, query: z.object({ full: z.enum(["true", "false"], "must be true or false").optional() }) },
+        responses: {
+          202: json(ReposJobSchema, "The sync job (the running one if a sync is already under way)"),
+          ...errorResponses,
+          ...more,
+        },
+      }),
+      async (c) => {
+        const link = await loadLink(deps, c.get("org").id, c.req.valid("param").id);
+        const actor = await admin(c, link.projectId);
+        if (link.archivedAt) throw new ApiError(409, "archived", "This Repos link is archived; unarchive it to sync");
+        const j = await enqueueSync(deps, link, actor.userId, c.req.valid("query").full === "true");
+        const { id, status, progressDone, progressTotal, message, error, createdAt, finishedAt } = j;
+        return c.json({ id, status, progressDone, progressTotal, message, error, createdAt, finishedAt }, 202);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/links/{id}/archive",
+        tags: ["repos"],
+        request: { params: IdParam },
+        responses: { 200: json(ReposLinkSchema, "Archived: out of the Tests views, scheduled syncs cancelled"), ...errorResponses },
+      }),
+      async (c) => {
+        const link = await loadLink(deps, c.get("org").id, c.req.valid("param").id);
+        const row = await archiveLink(deps, await admin(c, link.projectId), link, true);
+        return c.json(await one(row.orgId, row.id), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/links/{id}/unarchive",
+        tags: ["repos"],
+        request: { params: IdParam },
+        responses: { 200: json(ReposLinkSchema, "Back in the Tests views; catches up with a sync if it was syncing"), ...errorResponses },
+      }),
+      async (c) => {
+        const link = await loadLink(deps, c.get("org").id, c.req.valid("param").id);
+        const row = await archiveLink(deps, await admin(c, link.projectId), link, false);
+        return c.json(await one(row.orgId, row.id), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/tests",
+        tags: ["repos"],
+        request: { query: ProjectQuery.extend({ linkId: z.uuid("must be a Repos link id (UUID)").optional() }) },
+        responses: { 200: json(TestsViewSchema, "Test cases and suites of the project's live Repos links"), ...errorResponses },
+      }),
+      async (c) => {
+        const q = c.req.valid("query");
+        return c.json(await testsView(deps, c.get("org").id, q.projectId, q.linkId), 200);
+      },
+    );
+}
