@@ -76,12 +76,19 @@ describe("authentication and authorization", () => {
 
   test("Bearer user access tokens carry full user rights and are org-bound", async () => {
     const token = sim.issueAccessToken("fabrikam", DEMO_USERS.member.id);
-    const res = await sim.fetch(`${ORG}/_apis/connectionData`, { headers: { Authorization: `Bearer ${token}`, "X-TFS-FedAuthRedirect": "Suppress" } });
+    const res = await sim.fetch(`${ORG}/_apis/connectionData`, {
+      headers: { Authorization: `Bearer ${token}`, "X-TFS-FedAuthRedirect": "Suppress" },
+    });
     expect(res.status).toBe(200);
     expect((await res.json()).authenticatedUser.id).toBe(DEMO_USERS.member.id);
-    const other = await sim.fetch("https://dev.azure.com/contoso/_apis/connectionData", { headers: { Authorization: `Bearer ${token}`, "X-TFS-FedAuthRedirect": "Suppress" } });
+    const other = await sim.fetch("https://dev.azure.com/contoso/_apis/connectionData", {
+      headers: { Authorization: `Bearer ${token}`, "X-TFS-FedAuthRedirect": "Suppress" },
+    });
     expect(other.status).toBe(401);
-    const ctl = await sim.fetch("http://x/_sim/tokens", { method: "POST", body: JSON.stringify({ org: "fabrikam", userId: DEMO_USERS.admin.id }) });
+    const ctl = await sim.fetch("http://x/_sim/tokens", {
+      method: "POST",
+      body: JSON.stringify({ org: "fabrikam", userId: DEMO_USERS.admin.id }),
+    });
     expect((await ctl.json()).token).toEqual(expect.any(String));
   });
 
@@ -92,11 +99,22 @@ describe("authentication and authorization", () => {
       alwaysAllowAdministrators: false,
       evaluations: [
         { securityNamespaceId: SECURITY_NAMESPACES.collection, token: "NAMESPACE:", permissions: 2 },
-        { securityNamespaceId: SECURITY_NAMESPACES.project, token: `$PROJECT:vstfs:///Classification/TeamProject/${fiber.id}`, permissions: 2 },
-        { securityNamespaceId: SECURITY_NAMESPACES.project, token: `$PROJECT:vstfs:///Classification/TeamProject/${scrum.id}`, permissions: 2 },
+        {
+          securityNamespaceId: SECURITY_NAMESPACES.project,
+          token: `$PROJECT:vstfs:///Classification/TeamProject/${fiber.id}`,
+          permissions: 2,
+        },
+        {
+          securityNamespaceId: SECURITY_NAMESPACES.project,
+          token: `$PROJECT:vstfs:///Classification/TeamProject/${scrum.id}`,
+          permissions: 2,
+        },
       ],
     };
-    const values = async (pat: string) => (await client(sim, pat).post("/_apis/security/permissionevaluationbatch", body)).json.evaluations.map((e: { value: boolean }) => e.value);
+    const values = async (pat: string) =>
+      (await client(sim, pat).post("/_apis/security/permissionevaluationbatch", body)).json.evaluations.map(
+        (e: { value: boolean }) => e.value,
+      );
     expect(await values(DEMO_PATS.admin)).toEqual([true, true, true]);
     expect(await values(DEMO_PATS.projectAdmin)).toEqual([false, true, false]);
     expect(await values(DEMO_PATS.member)).toEqual([false, false, false]);
@@ -105,13 +123,21 @@ describe("authentication and authorization", () => {
   test("api-version: optional on GET, required on POST, range-checked, accepted from Accept header", async () => {
     const noVersionGet = await admin.get("/_apis/projects", { "x-no-version": "1" });
     expect(noVersionGet.status).toBe(200);
-    const noVersionPost = await admin.post("/Fabrikam Fiber/_apis/wit/wiql", { query: "SELECT [System.Id] FROM WorkItems" }, { "x-no-version": "1" });
+    const noVersionPost = await admin.post(
+      "/Fabrikam Fiber/_apis/wit/wiql",
+      { query: "SELECT [System.Id] FROM WorkItems" },
+      { "x-no-version": "1" },
+    );
     expect(noVersionPost.status).toBe(400);
     expect(noVersionPost.json.typeKey).toBe("VssVersionNotSpecifiedException");
     const future = await admin.get("/_apis/projects?api-version=9.0");
     expect(future.status).toBe(400);
     expect(future.json.typeKey).toBe("VssVersionOutOfRangeException");
-    const viaAccept = await admin.post("/Fabrikam Fiber/_apis/wit/wiql", { query: "SELECT [System.Id] FROM WorkItems WHERE [System.Id] = 1" }, { "x-no-version": "1", accept: "application/json;api-version=7.1" });
+    const viaAccept = await admin.post(
+      "/Fabrikam Fiber/_apis/wit/wiql",
+      { query: "SELECT [System.Id] FROM WorkItems WHERE [System.Id] = 1" },
+      { "x-no-version": "1", accept: "application/json;api-version=7.1" },
+    );
     expect(viaAccept.status).toBe(200);
   });
 

@@ -30,7 +30,8 @@ export function client(sim: Simulator, pat: string = DEMO_PATS.admin) {
     patch: (p: string, b?: unknown, h?: Record<string, string>) => call("PATCH", p, b, h),
     put: (p: string, b?: unknown, h?: Record<string, string>) => call("PUT", p, b, h),
     del: (p: string, h?: Record<string, string>) => call("DELETE", p, undefined, h),
-    jsonPatch: (method: "POST" | "PATCH", p: string, ops: unknown[]) => call(method, p, ops, { "content-type": "application/json-patch+json" }),
+    jsonPatch: (method: "POST" | "PATCH", p: string, ops: unknown[]) =>
+      call(method, p, ops, { "content-type": "application/json-patch+json" }),
   };
 }
 
