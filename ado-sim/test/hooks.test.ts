@@ -40,7 +40,12 @@ describe("service hooks", () => {
         consumerId: "webHooks",
         consumerActionId: "httpRequest",
         publisherInputs: { projectId: fiber.id, ...publisherInputs },
-        consumerInputs: { url: rx.url, basicAuthUsername: "ado", basicAuthPassword: "s3cret", httpHeaders: "X-TestOps-Token:abc\nX-Other: two" },
+        consumerInputs: {
+          url: rx.url,
+          basicAuthUsername: "ado",
+          basicAuthPassword: "s3cret",
+          httpHeaders: "X-TestOps-Token:abc\nX-Other: two",
+        },
       });
     const wiSub = await sub("workitem.updated", { workItemType: "Bug", changedFields: "System.State,System.Title" });
     expect(wiSub.status).toBe(200);
@@ -52,13 +57,26 @@ describe("service hooks", () => {
     const tip = (await c.get(`/Fabrikam Fiber/_apis/git/repositories/${repo.id}/refs?filter=heads/main`)).json.value[0].objectId;
     const push = await c.post(`/Fabrikam Fiber/_apis/git/repositories/${repo.id}/pushes`, {
       refUpdates: [{ name: "refs/heads/main", oldObjectId: tip }],
-      commits: [{ comment: "Add TC4", changes: [{ changeType: "add", item: { path: "/Test Cases/Main Test Cases/TC4.tc" }, newContent: { content: "<TestCaseEntity/>", contentType: "rawtext" } }] }],
+      commits: [
+        {
+          comment: "Add TC4",
+          changes: [
+            {
+              changeType: "add",
+              item: { path: "/Test Cases/Main Test Cases/TC4.tc" },
+              newContent: { content: "<TestCaseEntity/>", contentType: "rawtext" },
+            },
+          ],
+        },
+      ],
     });
     expect(push.status).toBe(201);
     // Edit a bug through the REST API (and one that must be filtered out: a User Story).
     const bug = sim.createWorkItem("fabrikam", "Fabrikam Fiber", "Bug", { "System.Title": "Hook me" });
     const story = sim.createWorkItem("fabrikam", "Fabrikam Fiber", "User Story", { "System.Title": "Not me" });
-    const upd = await c.jsonPatch("PATCH", `/_apis/wit/workitems/${bug.id}`, [{ op: "add", path: "/fields/System.State", value: "Active" }]);
+    const upd = await c.jsonPatch("PATCH", `/_apis/wit/workitems/${bug.id}`, [
+      { op: "add", path: "/fields/System.State", value: "Active" },
+    ]);
     expect(upd.status).toBe(200);
     await c.jsonPatch("PATCH", `/_apis/wit/workitems/${story.id}`, [{ op: "add", path: "/fields/System.State", value: "Active" }]);
     // A change to a field not in changedFields is filtered out too.
@@ -74,7 +92,19 @@ describe("service hooks", () => {
       expect(r.headers["x-testops-token"]).toBe("abc");
       expect(r.headers["x-other"]).toBe("two");
       expect(Object.keys(r.body).sort()).toEqual(
-        ["createdDate", "detailedMessage", "eventType", "id", "message", "notificationId", "publisherId", "resource", "resourceContainers", "resourceVersion", "subscriptionId"].sort(),
+        [
+          "createdDate",
+          "detailedMessage",
+          "eventType",
+          "id",
+          "message",
+          "notificationId",
+          "publisherId",
+          "resource",
+          "resourceContainers",
+          "resourceVersion",
+          "subscriptionId",
+        ].sort(),
       );
       expect(r.body.publisherId).toBe("tfs");
       expect(r.body.resourceContainers.project.id).toBe(fiber.id);
@@ -106,8 +136,18 @@ describe("service hooks", () => {
     const c = client(sim);
     const rx = await receiver();
     for (const eventType of ["workitem.created", "workitem.deleted", "workitem.restored"])
-      await c.post("/_apis/hooks/subscriptions", { publisherId: "tfs", eventType, consumerId: "webHooks", consumerActionId: "httpRequest", publisherInputs: {}, consumerInputs: { url: rx.url, messagesToSend: "none" } });
-    const w = sim.createWorkItem("fabrikam", "Scrum Project", "Bug", { "System.Title": "Lifecycle", "Microsoft.VSTS.Common.Severity": "1 - Critical" });
+      await c.post("/_apis/hooks/subscriptions", {
+        publisherId: "tfs",
+        eventType,
+        consumerId: "webHooks",
+        consumerActionId: "httpRequest",
+        publisherInputs: {},
+        consumerInputs: { url: rx.url, messagesToSend: "none" },
+      });
+    const w = sim.createWorkItem("fabrikam", "Scrum Project", "Bug", {
+      "System.Title": "Lifecycle",
+      "Microsoft.VSTS.Common.Severity": "1 - Critical",
+    });
     sim.deleteWorkItem("fabrikam", w.id);
     sim.restoreWorkItem("fabrikam", w.id);
     await sim.flushDeliveries();
@@ -124,7 +164,14 @@ describe("service hooks", () => {
     const sim = demoSim({ hooks: { retryDelaysMs: [0, 0], maxProbationRetries: 2 } });
     const c = client(sim);
     const rx = await receiver([500, 503, 200, 500, 500, 500, 500, 500, 500]);
-    const created = await c.post("/_apis/hooks/subscriptions", { publisherId: "tfs", eventType: "workitem.created", consumerId: "webHooks", consumerActionId: "httpRequest", publisherInputs: {}, consumerInputs: { url: rx.url } });
+    const created = await c.post("/_apis/hooks/subscriptions", {
+      publisherId: "tfs",
+      eventType: "workitem.created",
+      consumerId: "webHooks",
+      consumerActionId: "httpRequest",
+      publisherInputs: {},
+      consumerInputs: { url: rx.url },
+    });
     const id = created.json.id;
     // 1st event: 500, 503, then 200 on the last retry → delivered, still enabled.
     sim.createWorkItem("fabrikam", "Fabrikam Fiber", "Task", { "System.Title": "one" });
@@ -157,7 +204,14 @@ describe("service hooks", () => {
     const c = client(sim);
     const rx = await receiver();
     await rx.close(); // nothing listens there any more
-    await c.post("/_apis/hooks/subscriptions", { publisherId: "tfs", eventType: "workitem.created", consumerId: "webHooks", consumerActionId: "httpRequest", publisherInputs: {}, consumerInputs: { url: rx.url } });
+    await c.post("/_apis/hooks/subscriptions", {
+      publisherId: "tfs",
+      eventType: "workitem.created",
+      consumerId: "webHooks",
+      consumerActionId: "httpRequest",
+      publisherInputs: {},
+      consumerInputs: { url: rx.url },
+    });
     sim.createWorkItem("fabrikam", "Fabrikam Fiber", "Task", { "System.Title": "x" });
     await sim.flushDeliveries();
     expect(sim.deliveries().map((d) => [d.status, d.ok])).toEqual([
@@ -170,10 +224,21 @@ describe("service hooks", () => {
   test("permissions and scopes for subscriptions; subscriptionsquery", async () => {
     const sim = demoSim();
     const fiber = sim.state.orgs.get("fabrikam")!.projects[0];
-    const body = { publisherId: "tfs", eventType: "workitem.updated", consumerId: "webHooks", consumerActionId: "httpRequest", publisherInputs: { projectId: fiber.id }, consumerInputs: { url: "https://testops.example.com/ado/hooks" } };
+    const body = {
+      publisherId: "tfs",
+      eventType: "workitem.updated",
+      consumerId: "webHooks",
+      consumerActionId: "httpRequest",
+      publisherInputs: { projectId: fiber.id },
+      consumerInputs: { url: "https://testops.example.com/ado/hooks" },
+    };
     expect((await client(sim, DEMO_PATS.member).post("/_apis/hooks/subscriptions", body)).status).toBe(403);
     expect((await client(sim, DEMO_PATS.projectAdmin).post("/_apis/hooks/subscriptions", body)).status).toBe(200);
-    const codeOnly = sim.addPat({ userId: sim.state.orgs.get("fabrikam")!.members.values().next().value!.userId, org: "fabrikam", scopes: ["vso.code"] });
+    const codeOnly = sim.addPat({
+      userId: sim.state.orgs.get("fabrikam")!.members.values().next().value!.userId,
+      org: "fabrikam",
+      scopes: ["vso.code"],
+    });
     expect((await client(sim, codeOnly.token).post("/_apis/hooks/subscriptions", body)).status).toBe(401);
     const badUrl = await client(sim).post("/_apis/hooks/subscriptions", { ...body, consumerInputs: { url: "not a url" } });
     expect(badUrl.status).toBe(400);
@@ -182,7 +247,9 @@ describe("service hooks", () => {
       consumerInputFilters: [{ conditions: [{ inputId: "url", operator: "equals", inputValue: "https://testops.example.com/ado/hooks" }] }],
     });
     expect(q.json.results).toHaveLength(1);
-    const none = await client(sim).post("/_apis/hooks/subscriptionsquery", { consumerInputFilters: [{ conditions: [{ inputId: "url", inputValue: "https://elsewhere" }] }] });
+    const none = await client(sim).post("/_apis/hooks/subscriptionsquery", {
+      consumerInputFilters: [{ conditions: [{ inputId: "url", inputValue: "https://elsewhere" }] }],
+    });
     expect(none.json.results).toHaveLength(0);
     const id = q.json.results[0].id;
     expect((await client(sim, DEMO_PATS.member).del(`/_apis/hooks/subscriptions/${id}`)).status).toBe(403);
