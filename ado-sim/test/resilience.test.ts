@@ -105,7 +105,7 @@ describe("faults over a real port", () => {
       await fetch(`${sim.url}/_sim/faults`, { method: "DELETE" });
       expect((await fetch(url, { headers })).status).toBe(200);
       const log = await (await fetch(`${sim.url}/_sim/requests`)).json();
-      expect(log.filter((e: { path: string }) => e.path === "/fabrikam/_apis/projects").length).toBe(6);
+      expect(log.filter((e: { path: string }) => e.path === "/fabrikam/_apis/projects").length).toBe(5);
     } finally {
       await sim.close();
     }
