@@ -552,7 +552,6 @@ function subscriptionJson(ctx: Ctx, s: HookSubscription) {
     status: s.status,
     publisherId: s.publisherId,
     eventType: s.eventType,
-    subscriber: null,
     resourceVersion: s.resourceVersion,
     eventDescription: EVENT_DESCRIPTIONS[s.eventType] ?? s.eventType,
     consumerId: s.consumerId,

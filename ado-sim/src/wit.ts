@@ -103,9 +103,16 @@ function typeFieldJson(ctx: Ctx, t: WorkItemTypeDef, d: FieldDef, withAllowed: b
 }
 
 function typeJson(ctx: Ctx, p: Project, t: WorkItemTypeDef) {
-  const fields = fieldsOfType(t).map((d) => typeFieldJson(ctx, t, d, false));
-  const transitions: Record<string, { to: string; actions: null }[]> = { "": [{ to: t.states[0].name, actions: null }] };
-  for (const s of t.states) transitions[s.name] = t.states.filter((x) => x !== s).map((x) => ({ to: x.name, actions: null }));
+  // WorkItemTypeFieldInstance.defaultValue is a string (absent when there is none).
+  const fields = fieldsOfType(t).map((d) => {
+    const f = typeFieldJson(ctx, t, d, false);
+    if (f.defaultValue === null) delete f.defaultValue;
+    else f.defaultValue = String(f.defaultValue);
+    return f;
+  });
+  // Inherited processes allow every transition; "actions" is only present when a transition has some.
+  const transitions: Record<string, { to: string }[]> = { "": [{ to: t.states[0].name }] };
+  for (const s of t.states) transitions[s.name] = t.states.filter((x) => x !== s).map((x) => ({ to: x.name }));
   return {
     name: t.name,
     referenceName: t.referenceName,
