@@ -1,0 +1,168 @@
+import { z } from "zod";
+
+// Test results: shared by the /api/results routes and the work item form group. Browser-safe: plain zod only.
+
+export const OUTCOMES = ["passed", "failed", "error", "skipped"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const RESULTS_LIMITS = {
+  /** Largest JUnit XML accepted in one upload (bytes). */
+  maxXmlBytes: 20 * 1024 * 1024,
+  /** Most test cases stored from one file. */
+  maxCases: 50_000,
+  /** Work item ids given for a whole upload. */
+  maxWorkItemIds: 50,
+  runName: 256,
+  source: 100,
+  project: 256,
+  /** Stored failure message / stack trace (longer ones are trimmed, saying so). */
+  message: 4_000,
+  stack: 16_000,
+  pageSize: 200,
+} as const;
+
+export const PUSH_JOB = "results.push";
+
+const workItemId = z.coerce
+  .number("must be a work item id (a positive whole number)")
+  .int("must be a work item id (a positive whole number)")
+  .positive("must be a work item id (a positive whole number)")
+  .max(2_147_483_647, "is not a valid work item id");
+
+/** "12,34" or "12 34" (query strings, form fields) or an array (JSON metadata). */
+export const workItemIdList = z
+  .union([z.string(), z.array(z.union([z.string(), z.number()]))])
+  .transform((v) => (Array.isArray(v) ? v.map(String) : v.split(/[\s,;]+/)).map((s) => s.trim().replace(/^#/, "")).filter(Boolean))
+  .pipe(
+    z
+      .array(workItemId)
+      .max(RESULTS_LIMITS.maxWorkItemIds, `must list at most ${RESULTS_LIMITS.maxWorkItemIds} work items`)
+      .transform((ids) => [...new Set(ids)]),
+  );
+
+const flag = z.union([z.boolean(), z.enum(["true", "false", "1", "0", ""])]).transform((v) => v === true || v === "true" || v === "1");
+
+/** Metadata of a JUnit upload: from the query string, multipart fields, or a multipart `metadata` JSON part. */
+export const UploadMetadataSchema = z.object({
+  project: z
+    .string("is required (the Azure DevOps project name or id)")
+    .trim()
+    .min(1, "is required (the Azure DevOps project name or id)")
+    .max(RESULTS_LIMITS.project, `must be at most ${RESULTS_LIMITS.project} characters`),
+  runName: z.string().trim().max(RESULTS_LIMITS.runName, `must be at most ${RESULTS_LIMITS.runName} characters`).optional(),
+  source: z.string().trim().max(RESULTS_LIMITS.source, `must be at most ${RESULTS_LIMITS.source} characters`).optional(),
+  workItemIds: workItemIdList.optional(),
+  /** Also publish the run to Azure Test Plans right away (a job; see POST /runs/{id}/push). */
+  push: flag.optional(),
+});
+export type UploadMetadata = z.infer<typeof UploadMetadataSchema>;
+
+export const TotalsSchema = z.object({
+  total: z.number().int(),
+  passed: z.number().int(),
+  failed: z.number().int(),
+  error: z.number().int(),
+  skipped: z.number().int(),
+});
+export type Totals = z.infer<typeof TotalsSchema>;
+
+export const PUSH_STATUSES = ["none", "queued", "pushing", "pushed", "failed"] as const;
+
+export const RunSchema = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  projectName: z.string(),
+  name: z.string(),
+  source: z.string(),
+  fileName: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  suites: z.number().int(),
+  totals: TotalsSchema,
+  createdBy: z.string(),
+  createdAt: z.string(),
+  ado: z.object({
+    status: z.enum(PUSH_STATUSES),
+    runId: z.number().int().nullable(),
+    url: z.string().nullable(),
+    error: z.string().nullable(),
+    pushedAt: z.string().nullable(),
+    jobId: z.string().nullable(),
+  }),
+});
+export type Run = z.infer<typeof RunSchema>;
+
+export const ResultSchema = z.object({
+  id: z.number().int(),
+  runId: z.string(),
+  suite: z.string(),
+  className: z.string().nullable(),
+  /** Where the test lives: Katalon "Test Cases/<folders>", else the class name (or the suite). */
+  path: z.string(),
+  name: z.string(),
+  fullName: z.string(),
+  outcome: z.enum(OUTCOMES),
+  durationMs: z.number().int().nullable(),
+  message: z.string().nullable(),
+  stack: z.string().nullable(),
+  workItemIds: z.array(z.number().int()),
+});
+export type Result = z.infer<typeof ResultSchema>;
+
+export const UploadResponseSchema = z.object({
+  run: RunSchema,
+  /** Parsed counts of the file, in the terms of JUnit reporting tools (tests = distinct tests, runs = executions). */
+  stats: z.object({
+    suites: z.number().int(),
+    tests: z.number().int(),
+    runs: z.number().int(),
+  }),
+  linked: z.object({ results: z.number().int(), workItems: z.array(z.number().int()) }),
+  warnings: z.array(z.string()),
+});
+export type UploadResponse = z.infer<typeof UploadResponseSchema>;
+
+export const PageQuerySchema = z.object({
+  top: z.coerce
+    .number("must be a number")
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(RESULTS_LIMITS.pageSize, `must be at most ${RESULTS_LIMITS.pageSize}`)
+    .optional(),
+  skip: z.coerce.number("must be a number").int("must be a whole number").min(0, "must be at least 0").optional(),
+});
+
+/** One row of the work item form group: a result linked to the work item, with its run. */
+export const WorkItemResultSchema = ResultSchema.omit({ workItemIds: true, stack: true }).extend({
+  stack: z.string().nullable(),
+  run: z.object({ id: z.string(), name: z.string(), at: z.string(), adoUrl: z.string().nullable() }),
+});
+export type WorkItemResult = z.infer<typeof WorkItemResultSchema>;
+
+export const WorkItemResultsSchema = z.object({
+  workItemId: z.number().int(),
+  /** Latest outcome of each distinct test linked to the work item. */
+  summary: z.object({
+    tests: z.number().int(),
+    passed: z.number().int(),
+    failed: z.number().int(),
+    error: z.number().int(),
+    skipped: z.number().int(),
+    /** passed / (passed + failed + error) of the latest outcomes, 0..1; null when nothing ran. */
+    passRate: z.number().nullable(),
+    lastRun: z.object({ id: z.string(), name: z.string(), at: z.string() }).nullable(),
+  }),
+  total: z.number().int(),
+  top: z.number().int(),
+  skip: z.number().int(),
+  results: z.array(WorkItemResultSchema),
+});
+export type WorkItemResults = z.infer<typeof WorkItemResultsSchema>;
+
+/** Pass rate as the form shows it: "83%" (never rounds a failure up to 100%). */
+export function formatPassRate(rate: number | null): string {
+  if (rate === null) return "–";
+  const pct = Math.floor(rate * 1000) / 10;
+  return `${Number.isInteger(pct) ? pct : pct.toFixed(1)}%`;
+}
