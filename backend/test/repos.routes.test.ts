@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { eq } from "drizzle-orm";
 import { connections, reposFiles, reposTestCases } from "../src/db/schema";
@@ -206,6 +207,40 @@ describe.each(DB_KINDS)("Repos links API (%s)", (kind) => {
         ],
       ],
     ]);
+  });
+
+  it("links existing execution results with the exact same path and name, only when the link asks for it", async () => {
+    const q = backend.deps.database.query.bind(backend.deps.database);
+    const run = async (at: string, results: [string, string, string][]) => {
+      const id = randomUUID();
+      await q(
+        `INSERT INTO test_runs (id, org_id, project_id, project_name, name, source, total, passed, failed, errors, skipped, created_by, created_at)
+         VALUES ($1, $2, $3, $4, 'Katalon run', 'junit', $5, 0, 0, 0, 0, 'u', $6)`,
+        [id, fabrikam.id, project.id, PROJECT, results.length, at],
+      );
+      for (const [i, [path, name, outcome]] of results.entries())
+        await q(
+          `INSERT INTO test_results (org_id, run_id, project_id, seq, suite, path, name, full_name, outcome)
+           VALUES ($1, $2, $3, $4, 'Test Suites/TS_RegressionTest', $5, $6, $7, $8)`,
+          [fabrikam.id, id, project.id, i, path, name, `${path}/${name}`, outcome],
+        );
+      return id;
+    };
+    await run("2026-01-01T00:00:00Z", [["Test Cases/Main Test Cases", "TC1_Verify Successful Login", "passed"]]);
+    const newest = await run("2026-01-02T00:00:00Z", [
+      ["Test Cases/Main Test Cases", "TC1_Verify Successful Login", "failed"],
+      ["Test Cases/Main Test Cases", "tc1_verify successful login", "passed"], // not the exact name
+      ["Test Cases/Other", "Login", "passed"], // not the exact path
+    ]);
+    const results = async () => Object.fromEntries((await view()).testCases.map((t) => [t.name, t.results]));
+    expect(await results()).toEqual({
+      Login: null,
+      "TC1_Verify Successful Login": { count: 2, lastOutcome: "failed", lastRunId: newest, lastRunAt: "2026-01-02T00:00:00.000Z" },
+      "TC2_Verify Successful Appointment": null,
+    });
+    await call("PATCH", `/api/repos/links/${linkId}`, { body: { linkResults: false } });
+    expect(Object.values(await results())).toEqual([null, null, null]);
+    await call("PATCH", `/api/repos/links/${linkId}`, { body: { linkResults: true } });
   });
 
   it("a git.push service hook on the linked branch starts one incremental sync; other branches and repositories do not", async () => {

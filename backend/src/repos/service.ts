@@ -339,6 +339,49 @@ export async function listLinks(deps: AppDeps, orgId: string, projectId: string)
     .orderBy(sql`${reposLinks.archivedAt} IS NOT NULL`, asc(reposLinks.createdAt));
 }
 
+/** Katalon reports a test case as path "Test Cases/<folders>" + name (see results/junit.ts). */
+const resultKey = (t: { katalonId: string; name: string }) => `${t.katalonId.slice(0, t.katalonId.lastIndexOf("/"))}|${t.name}`;
+
+/**
+ * "Link existing test execution results with test cases having the exact same paths and names":
+ * results of this project whose path and name equal a synced test case's, matched when read (so
+ * results imported later link too), newest run first.
+ */
+async function matchingResults(
+  deps: AppDeps,
+  orgId: string,
+  projectId: string,
+  tcs: { katalonId: string; name: string }[],
+): Promise<Map<string, NonNullable<TestCase["results"]>>> {
+  const out = new Map<string, NonNullable<TestCase["results"]>>();
+  if (tcs.length === 0) return out;
+  const keys = tcs.map((t) => ({ path: t.katalonId.slice(0, t.katalonId.lastIndexOf("/")), name: t.name }));
+  const rows = await deps.database.query<{
+    path: string;
+    name: string;
+    outcome: string;
+    run_id: string;
+    at: Date | string;
+    n: string | number;
+  }>(
+    `SELECT DISTINCT ON (r.path, r.name) r.path, r.name, r.outcome, r.run_id, t.created_at AS at,
+            count(*) OVER (PARTITION BY r.path, r.name) AS n
+       FROM test_results r JOIN test_runs t ON t.id = r.run_id
+      WHERE r.org_id = $1 AND r.project_id = $2
+        AND (r.path, r.name) IN (SELECT * FROM unnest($3::text[], $4::text[]))
+      ORDER BY r.path, r.name, t.created_at DESC, r.seq DESC`,
+    [orgId, projectId, keys.map((k) => k.path), keys.map((k) => k.name)],
+  );
+  for (const r of rows)
+    out.set(`${r.path}|${r.name}`, {
+      count: Number(r.n),
+      lastOutcome: r.outcome as NonNullable<TestCase["results"]>["lastOutcome"],
+      lastRunId: r.run_id,
+      lastRunAt: new Date(r.at).toISOString(),
+    });
+  return out;
+}
+
 interface SuiteDetails {
   links?: { testCaseId: string; isRun: boolean; testCaseKey: string | null }[];
   runs?: { testSuiteId: string; runEnabled: boolean; runConfigurationId: string; profileName: string; suiteKey: string | null }[];
@@ -371,6 +414,12 @@ export async function testsView(deps: AppDeps, orgId: string, projectId: string,
   const suiteId = new Map(suiteRows.map((s) => [`${s.linkId}|${s.identity}`, s.id]));
   const tcByKey = new Map(tcRows.map((t) => [`${t.linkId}|${t.identity}`, t]));
 
+  const results = await matchingResults(
+    deps,
+    orgId,
+    projectId,
+    tcRows.filter((t) => links.find((l) => l.id === t.linkId)?.linkResults),
+  );
   const testCases: TestCase[] = tcRows.map((t) => ({
     id: t.id,
     linkId: t.linkId,
@@ -388,6 +437,7 @@ export async function testsView(deps: AppDeps, orgId: string, projectId: string,
     })),
     scriptPath: t.scriptPath,
     warnings: t.warnings,
+    results: results.get(resultKey(t)) ?? null,
     commitId: t.commitId,
     updatedAt: t.updatedAt.toISOString(),
   }));

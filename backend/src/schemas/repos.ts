@@ -155,6 +155,18 @@ export const TestCaseSchema = z.object({
   variables: z.array(z.object({ name: z.string(), defaultValue: z.string(), masked: z.boolean() })),
   scriptPath: z.string().nullable(),
   warnings: z.array(z.string()),
+  /**
+   * Execution results with this test case's exact path ("Test Cases/<folders>") and name, when the
+   * link has "link existing test execution results" on; null otherwise.
+   */
+  results: z
+    .object({
+      count: z.number().int(),
+      lastOutcome: z.enum(["passed", "failed", "error", "skipped"]),
+      lastRunId: z.string(),
+      lastRunAt: z.string(),
+    })
+    .nullable(),
   commitId: z.string(),
   updatedAt: z.string(),
 });
