@@ -2,6 +2,7 @@ import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { ALL_SCOPES } from "@testops/ado-sim/auth";
 import type { SimulatorImpl } from "@testops/ado-sim/simulator";
 import { adoClientFor, getActiveConnection } from "../src/connections/service";
+import type { FeatureResult } from "../src/schemas/connections";
 import { onAdoEvent, type AdoEvent } from "../src/hooks/dispatch";
 import { authHeaders, DB_KINDS, testBackend } from "./helpers";
 
@@ -53,7 +54,7 @@ describe.each(DB_KINDS)("connections API against the simulator (%s)", (kind) => 
     return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
   }
   const test = (body: unknown, headers?: Record<string, string>) => call("POST", "/api/connections/test", { body, headers });
-  const feature = (r: { features: { feature: string }[] }, key: string) => r.features.find((f) => f.feature === key);
+  const feature = (r: { features: FeatureResult[] }, key: string) => r.features.find((f) => f.feature === key);
   const ourSubscriptions = () => org("fabrikam").hooks.subscriptions.filter((s) => s.consumerInputs.url?.includes("/hooks/ado/"));
 
   describe("Test Connection (without saving)", () => {

@@ -1,0 +1,129 @@
+import type { Connection, CreateConnectionInput } from "@testops/backend/schemas/connections";
+import { CreateConnectionSchema } from "@testops/backend/schemas/connections";
+
+// Pure helpers of the org settings hub (table-tested in extension/test/org-settings.format.test.tsx).
+
+export type FieldName = "name" | "organizationUrl" | "pat" | "description" | "patExpiresOn";
+export type FieldErrors = Partial<Record<FieldName, string>>;
+
+export interface Draft {
+  name: string;
+  organizationUrl: string;
+  /** Empty while editing = keep the stored PAT. */
+  pat: string;
+  description: string;
+  /** YYYY-MM-DD or empty. */
+  patExpiresOn: string;
+}
+
+export const emptyDraft = (): Draft => ({ name: "", organizationUrl: "", pat: "", description: "", patExpiresOn: "" });
+
+export const draftOf = (c: Connection): Draft => ({
+  name: c.name,
+  organizationUrl: c.organizationUrl,
+  pat: "",
+  description: c.description,
+  patExpiresOn: c.pat.expiresOn ?? "",
+});
+
+// Same rules and messages as the API (backend/src/schemas/connections.ts); editing may keep the PAT.
+const EditSchema = CreateConnectionSchema.partial({ pat: true });
+
+/** Inline validation with the backend's own schema. */
+export function validateDraft(d: Draft, mode: "create" | "edit"): FieldErrors {
+  const input = {
+    name: d.name,
+    organizationUrl: d.organizationUrl,
+    pat: d.pat === "" && mode === "edit" ? undefined : d.pat,
+    description: d.description,
+    patExpiresOn: d.patExpiresOn.trim() === "" ? null : d.patExpiresOn.trim(),
+  };
+  const r = (mode === "create" ? CreateConnectionSchema : EditSchema).safeParse(input);
+  const errors: FieldErrors = {};
+  if (!r.success) for (const i of r.error.issues) errors[String(i.path[0]) as FieldName] ??= i.message;
+  return errors;
+}
+
+/** The create body from a draft (trimmed like the API does). */
+export function createBody(d: Draft): CreateConnectionInput {
+  return {
+    name: d.name.trim(),
+    organizationUrl: d.organizationUrl.trim(),
+    pat: d.pat.trim(),
+    description: d.description,
+    patExpiresOn: d.patExpiresOn.trim() || null,
+  };
+}
+
+/** Only what changed (the PAT only when a new one was typed). */
+export function editBody(original: Connection, d: Draft): Partial<CreateConnectionInput> {
+  const out: Partial<CreateConnectionInput> = {};
+  if (d.name.trim() !== original.name) out.name = d.name.trim();
+  if (d.organizationUrl.trim() !== original.organizationUrl) out.organizationUrl = d.organizationUrl.trim();
+  if (d.description !== original.description) out.description = d.description;
+  if ((d.patExpiresOn.trim() || null) !== original.pat.expiresOn) out.patExpiresOn = d.patExpiresOn.trim() || null;
+  if (d.pat.trim()) out.pat = d.pat.trim();
+  return out;
+}
+
+export function formatDate(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+/** "2030-01-31" → localized date without shifting the day through time zones. */
+export function formatDay(day: string): string {
+  const [y, m, d] = day.split("-").map(Number);
+  if (!y || !m || !d) return day;
+  return new Date(y, m - 1, d).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+}
+
+/** What the hub says about a stored PAT: never the token, only when it was set, when it expires and whose it is. */
+export function patSummary(c: Connection, today = new Date()): { text: string; warning?: string } {
+  const parts = [`PAT set on ${formatDate(c.pat.setAt)}`];
+  parts.push(c.pat.expiresOn ? `expires ${formatDay(c.pat.expiresOn)}` : "expiry date not recorded");
+  if (c.pat.ownerName) parts.push(`belongs to ${c.pat.ownerName}`);
+  let warning: string | undefined;
+  if (c.pat.expiresOn) {
+    const [y, m, d] = c.pat.expiresOn.split("-").map(Number);
+    const days = Math.ceil((new Date(y, m - 1, d).getTime() - today.getTime()) / 86_400_000);
+    if (days < 0) warning = "The PAT has expired: replace it to keep syncing.";
+    else if (days <= 14) warning = `The PAT expires in ${days} day${days === 1 ? "" : "s"}: replace it before then.`;
+  }
+  return { text: parts.join(", "), warning };
+}
+
+const ACTIONS: Record<string, string> = {
+  "connection.created": "Connected",
+  "connection.updated": "Edited",
+  "connection.disconnected": "Disconnected",
+  "connection.reconnected": "Reconnected",
+  "connection.error": "PAT rejected by Azure DevOps",
+};
+
+const FIELD_LABELS: Record<string, string> = {
+  name: "name",
+  organizationUrl: "organization URL",
+  description: "description",
+  pat: "PAT replaced",
+  patExpiresOn: "PAT expiry date",
+};
+
+export interface AuditLike {
+  action: string;
+  details: Record<string, unknown>;
+}
+
+export function auditText(e: AuditLike): { action: string; details: string } {
+  const d = e.details;
+  const bits: string[] = [];
+  if (Array.isArray(d.changed) && d.changed.length)
+    bits.push(`Changed ${d.changed.map((f) => FIELD_LABELS[String(f)] ?? String(f)).join(", ")}`);
+  if (d.status === "Active") bits.push("back to Active");
+  if (typeof d.reason === "string") bits.push(d.reason);
+  if (typeof d.hooksCreated === "number") bits.push(`${d.hooksCreated} service hook${d.hooksCreated === 1 ? "" : "s"} set up`);
+  if (typeof d.hooksRemoved === "number") bits.push(`${d.hooksRemoved} service hook${d.hooksRemoved === 1 ? "" : "s"} removed`);
+  if (typeof d.hooksError === "string") bits.push(d.hooksError);
+  return { action: ACTIONS[e.action] ?? e.action, details: bits.join(". ") };
+}
