@@ -88,10 +88,9 @@ export function ConnectionPanel({ api, connection, onSaved, onDismiss }: Connect
             await api.api.connections[":id"].$patch({ param: { id: connection.id }, json: editBody(connection, draft) }),
           )
         : await unwrap<Connection>(await api.api.connections.$post({ json: createBody(draft) }));
-      onSaved(saved);
+      onSaved(saved); // the panel closes: no state updates after this
     } catch (e) {
       failed(e);
-    } finally {
       setBusy(undefined);
     }
   };
