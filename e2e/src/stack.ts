@@ -1,7 +1,8 @@
 // Starts everything a browser needs to run the real extension: the Azure DevOps simulator, the real
 // backend (pointed at the simulator), the built extension files on their own origin and the fake host
 // page on another. Used by `npm start` (dev.ts) and by the browser journeys.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -20,7 +21,7 @@ import { readExtension, type ExtensionInfo, type HostContribution } from "./mani
 export const BUNDLE_API_URL = "http://localhost:8787";
 
 export interface StackOptions {
-  /** PGlite data folder (kept between runs); in-memory when absent. */
+  /** PGlite data folder (kept between runs); a fresh temporary folder (removed at close) when absent. */
   dataDir?: string;
   backendPort?: number;
   /**
@@ -106,10 +107,12 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       await probe.close();
     }
     const backendUrl = `http://localhost:${backendPort}`;
+    const dataDir = o.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "testops-e2e-data-"));
+    if (!o.dataDir) closers.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     const env: Record<string, string> = {
       PORT: String(backendPort),
       HOST: "127.0.0.1",
-      DATA_DIR: o.dataDir ?? "",
+      DATA_DIR: dataDir,
       PUBLIC_URL: backendUrl,
       CORS_ORIGINS: new URL(ext.url).origin,
       ADO_SIMULATOR_URL: sim.url,
@@ -131,7 +134,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     const backendLog: string[] = [];
     const log: Logger =
       o.backendLogs === "stdout" ? createLogger(config.logLevel) : createLogger(config.logLevel, (l) => backendLog.push(l));
-    const backend = await buildBackend(config, { log, memory: !o.dataDir });
+    const backend = await buildBackend(config, { log });
     closers.push(() => backend.close());
     const api: Listening = await listen(backend.app.fetch, { port: backendPort, hostname: "127.0.0.1", urlHost: "localhost" });
     closers.push(() => api.close());

@@ -179,12 +179,17 @@ async function main() {
     try {
       await frame.channel.invokeRemoteMethod(method, frame.contribution.fullId, [args]);
     } catch (e) {
-      addLog(
-        frame.key,
-        `${method} was not delivered`,
-        `the page has no listener registered as ${frame.contribution.fullId}: ${messageOf(e)}`,
-        true,
-      );
+      const why = messageOf(e);
+      // Listeners may leave out notifications they do not need (Azure DevOps ignores that); a listener
+      // that is not registered at all is a bug (the page also logs "No handler found").
+      if (why.includes("RPC method not found")) addLog(frame.key, `${method} ignored`, "the page's listener has no such method");
+      else
+        addLog(
+          frame.key,
+          `${method} was not delivered`,
+          `the page has no listener registered as ${frame.contribution.fullId}: ${why}`,
+          true,
+        );
     }
   }
   async function notifyWorkItem(frame: Frame, method: "onLoaded" | "onUnloaded") {
