@@ -379,6 +379,22 @@ describe.each(DB_KINDS)("connections API against the simulator (%s)", (kind) => 
       expect(JSON.stringify(r.body)).not.toContain(secondPat);
     });
 
+    it("documents the connection routes and the hook receiver in the OpenAPI document", async () => {
+      const doc = await (await backend.app.request("/openapi.json")).json();
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining([
+          "/api/connections",
+          "/api/connections/test",
+          "/api/connections/{id}",
+          "/api/connections/{id}/disconnect",
+          "/api/connections/{id}/reconnect",
+          "/api/connections/{id}/audit",
+          "/hooks/ado/{connectionId}",
+        ]),
+      );
+      expect(doc.components.securitySchemes.hookBasicAuth).toMatchObject({ type: "http", scheme: "basic" });
+    });
+
     it("never shows the PAT: not in any response, log line, or in plaintext in the database", async () => {
       const everything = [...responses, ...backend.log.lines].join("\n");
       for (const secret of [pat, secondPat, DEMO_PATS.readOnly, DEMO_PATS.member, DEMO_PATS.expired, DEMO_PATS.revoked]) {
