@@ -74,7 +74,7 @@ export function session(o: HostOptions) {
         const u = o.sim.state.users.get(m.userId);
         if (!u) return undefined;
         const adminOf = org.projects.filter((p) => m.projectAdmins.has(p.id)).map((p) => p.name);
-        const role = m.collectionAdmin ? "Organization admin" : adminOf.length ? `Project admin (${adminOf.join(", ")})` : "Member";
+        const role = m.collectionAdmin ? "org admin" : adminOf.length ? `project admin: ${adminOf.join(", ")}` : "member";
         return { ...u, role, isOrgAdmin: m.collectionAdmin };
       })
       .filter((u): u is SessionUser => !!u)
@@ -105,7 +105,7 @@ export function session(o: HostOptions) {
   };
 }
 export type Session = ReturnType<typeof session>;
-const rank = (u: SessionUser) => (u.isOrgAdmin ? 0 : u.role.startsWith("Project admin") ? 1 : 2);
+const rank = (u: SessionUser) => (u.isOrgAdmin ? 0 : u.role.startsWith("project admin") ? 1 : 2);
 
 const compiled = new Map<string, { mtime: number; code: string }>();
 /** The host page's scripts are TypeScript; compile one file per request (cached by mtime). */

@@ -499,7 +499,7 @@ async function main() {
     sel.user = user().id;
     options(
       $("user"),
-      org().users.map((u) => ({ value: u.id, label: `${u.displayName} · ${u.role}` })),
+      org().users.map((u) => ({ value: u.id, label: `${u.displayName} (${u.role})` })),
       sel.user,
     );
     sel.project = projectOf().id;
