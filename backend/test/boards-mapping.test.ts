@@ -321,6 +321,8 @@ describe("boards upsert decisions (idempotent, revision-guarded)", () => {
     ["same revision, new config, same result", stored(), item(), 2, "touch"],
     ["deleted in ADO", stored({ adoRev: 4 }), item({ removed: true }), 1, "remove"],
     ["restored in ADO", stored({ adoRev: 4, removed: true }), item(), 1, "update"],
+    ["deleted without a new revision", stored(), item({ removed: true }), 1, "remove"],
+    ["restored without a new revision", stored({ removed: true }), item(), 1, "update"],
   ] as const)("%s → %s", (_n, s, i, v, expected) => {
     expect(decide(s, i, v)).toBe(expected);
   });

@@ -42,6 +42,8 @@ export function sameContent(a: StoredWorkItem, b: MappedRequirement | MappedBug)
 export function decide(stored: StoredWorkItem | undefined, incoming: MappedRequirement | MappedBug, configVersion: number): Decision {
   if (!stored) return incoming.removed ? "ignore" : "create";
   if (stored.adoRev > incoming.adoRev) return "older";
+  // Deleting/restoring a work item does not always bump its revision: the flag decides.
+  if (incoming.removed !== stored.removed) return incoming.removed ? "remove" : "update";
   if (stored.adoRev === incoming.adoRev && stored.configVersion >= configVersion) return "unchanged";
   if (sameContent(stored, incoming))
     return stored.adoRev === incoming.adoRev && stored.configVersion === configVersion ? "unchanged" : "touch";

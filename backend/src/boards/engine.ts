@@ -46,13 +46,14 @@ export async function* readRevisions(
   cfg: BoardsLinkConfig,
   token: string | null,
   signal?: AbortSignal,
+  pageSize = PAGE_SIZE,
 ): AsyncGenerator<{ values: Revision[]; token: string; last: boolean }> {
   const filter = { fields: fieldsNeeded(cfg), types: typesNeeded(cfg), includeDeleted: true, includeLatestOnly: true };
   let current = token ?? undefined;
   for (;;) {
     signal?.throwIfAborted();
     const page = await client.post<RevisionsPage>(`${enc(cfg.project.id)}/_apis/wit/reporting/workitemrevisions`, filter, {
-      query: { continuationToken: current, $maxPageSize: PAGE_SIZE },
+      query: { continuationToken: current, $maxPageSize: Math.min(pageSize, PAGE_SIZE) },
       signal,
     });
     const next = page.continuationToken ?? (page.nextLink ? new URL(page.nextLink).searchParams.get("continuationToken") : null) ?? current;
@@ -198,7 +199,7 @@ async function applyBatch(
     updatedAt: sql`now()`,
   };
   const guard = (t: typeof boardsRequirements | typeof boardsBugs) =>
-    sql`${t.adoRev} < excluded.ado_rev OR (${t.adoRev} = excluded.ado_rev AND ${t.configVersion} < excluded.config_version)`;
+    sql`${t.adoRev} < excluded.ado_rev OR (${t.adoRev} = excluded.ado_rev AND (${t.configVersion} < excluded.config_version OR ${t.removed} <> excluded.removed))`;
 
   const reqRows = plan.requirements
     .filter((x) => WRITE.includes(x.decision))
@@ -251,6 +252,20 @@ async function applyBatch(
   const asRef = (x: { item: { adoId: number; adoRev: number } }) => ({ adoId: x.item.adoId, adoRev: x.item.adoRev });
   await markRemoved(boardsRequirements, [...plan.outOfScope, ...plan.bugs.map(asRef)], counts.requirements);
   await markRemoved(boardsBugs, [...plan.outOfScope, ...plan.requirements.map(asRef)], counts.bugs);
+}
+
+/** Maps and writes one page of revisions for a link (idempotent; older revisions never win). */
+export async function writeRevisions(
+  db: Db,
+  link: LinkRow,
+  cfg: BoardsLinkConfig,
+  values: Revision[],
+  tally = new UnmappedTally(),
+  counts = { requirements: zero(), bugs: zero() },
+) {
+  const plan = await planBatch(db, link.id, cfg, link.configVersion, values, tally);
+  await applyBatch(db, link.orgId, link.id, link.configVersion, plan, counts);
+  return counts;
 }
 
 // ---------- iterations ----------
@@ -385,6 +400,8 @@ export interface SyncOptions {
   full?: boolean;
   signal?: AbortSignal;
   progress?: (done: number, total: number | null, message: string) => Promise<void>;
+  /** Revisions per page (ADO's maximum, 200, unless a test wants more pages). */
+  pageSize?: number;
 }
 
 /**
@@ -446,12 +463,12 @@ export async function syncLink(deps: AppDeps, client: AdoClient, link: LinkRow, 
   }
 
   const tally = new UnmappedTally(run.unmapped);
-  for await (const page of readRevisions(client, cfg, state.continuationToken, o.signal)) {
-    const plan = await planBatch(db, link.id, cfg, version, page.values, tally);
+  for await (const page of readRevisions(client, cfg, state.continuationToken, o.signal, o.pageSize)) {
     const counts = { requirements: run.requirements, bugs: run.bugs };
     run.revisionsRead += page.values.length;
+    // The batch and the token that follows it commit together: a restart never skips or half-applies a page.
     await db.transaction(async (tx) => {
-      await applyBatch(tx as unknown as Db, link.orgId, link.id, version, plan, counts);
+      await writeRevisions(tx as unknown as Db, link, cfg, page.values, tally, counts);
       run = { ...run, ...counts, unmapped: tally.list().slice(0, 200), adoRequests: requestsNow() };
       await tx
         .update(boardsSyncState)

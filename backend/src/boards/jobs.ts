@@ -36,29 +36,32 @@ let hooked = false;
 
 /** Registers the Boards sync job kind and the service-hook trigger. */
 export function registerBoardsJobs(deps: AppDeps): void {
-  deps.jobs.register<{ linkId: string; full?: boolean }>(BOARDS_SYNC_JOB, async ({ orgId, payload, signal, progress }) => {
-    const link = await loadLink(deps, orgId, payload.linkId);
-    if (link.archived) throw new JobCancelled();
-    let conn: Awaited<ReturnType<typeof boardsConnection>>;
-    try {
-      conn = await boardsConnection(deps, orgId);
-    } catch (e) {
-      const reason = failureReason(e);
-      await recordSyncFailure(deps, link, reason);
-      throw new Error(reason);
-    }
-    try {
-      const summary = await syncLink(deps, conn.client, link, { full: payload.full, signal, progress });
-      return summary as unknown as Record<string, unknown>;
-    } catch (e) {
-      // Stopped or cancelled: not a failure; a restart resumes from the stored token.
-      if (signal.aborted || e instanceof JobCancelled) throw e;
-      if (isAdoError(e, "bad_credentials")) await reportConnectionFailure(deps, conn, e);
-      const reason = failureReason(e);
-      await recordSyncFailure(deps, link, reason);
-      throw new Error(reason, { cause: e });
-    }
-  });
+  deps.jobs.register<{ linkId: string; full?: boolean; pageSize?: number }>(
+    BOARDS_SYNC_JOB,
+    async ({ orgId, payload, signal, progress }) => {
+      const link = await loadLink(deps, orgId, payload.linkId);
+      if (link.archived) throw new JobCancelled();
+      let conn: Awaited<ReturnType<typeof boardsConnection>>;
+      try {
+        conn = await boardsConnection(deps, orgId);
+      } catch (e) {
+        const reason = failureReason(e);
+        await recordSyncFailure(deps, link, reason);
+        throw new Error(reason);
+      }
+      try {
+        const summary = await syncLink(deps, conn.client, link, { full: payload.full, signal, progress, pageSize: payload.pageSize });
+        return summary as unknown as Record<string, unknown>;
+      } catch (e) {
+        // Stopped or cancelled: not a failure; a restart resumes from the stored token.
+        if (signal.aborted || e instanceof JobCancelled) throw e;
+        if (isAdoError(e, "bad_credentials")) await reportConnectionFailure(deps, conn, e);
+        const reason = failureReason(e);
+        await recordSyncFailure(deps, link, reason);
+        throw new Error(reason, { cause: e });
+      }
+    },
+  );
 
   if (!hooked) {
     hooked = true;
