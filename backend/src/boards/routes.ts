@@ -233,6 +233,10 @@ export function boardsRouter(deps: AppDeps) {
           const orgId = c.get("org").id;
           const current = await loadLink(deps, orgId, c.req.valid("param").id);
           await admin(c, current.projectId);
+          if (current.projectId !== config.project.id)
+            throw new ApiError(400, "validation_failed", "config.project: a link's project cannot change; create a new link", [
+              { field: "config.project", message: "cannot change on an existing link; create a new link" },
+            ]);
           await withAdo(deps, c, (a) => validateWithAdo(a, config));
           const row = await updateLink(deps, orgId, c.get("user").id, current.id, config);
           const job = proceed && !row.archived ? await enqueueSync(deps, orgId, row, { actorId: c.get("user").id, reason: "edit" }) : null;
