@@ -12,6 +12,7 @@ import { auditRouter } from "./routes/audit";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
 import { reposRouter } from "./repos/routes";
+import { resultsRouter } from "./results/routes";
 import { meRouter } from "./routes/me";
 import { webhooksRouter } from "./webhooks/routes";
 
@@ -78,7 +79,8 @@ export function createApp(deps: AppDeps) {
     .route("/jobs", jobsRouter(deps))
     .route("/audit", auditRouter(deps))
     .route("/boards", boardsRouter(deps))
-    .route("/repos", reposRouter(deps));
+    .route("/repos", reposRouter(deps))
+    .route("/results", resultsRouter(deps));
 
   const routes = app.route("/", healthRouter(deps)).route("/api", apiRoutes).route("/hooks/ado", webhooksRouter(deps));
 

@@ -62,20 +62,37 @@ export interface ParsedReport {
   stats: JUnitStats;
 }
 
-type Attrs = Record<string, string | undefined>;
-interface XmlNode extends Attrs {
+/** The attributes we read (fast-xml-parser gives every attribute as a string: parseAttributeValue is off). */
+interface XmlNode {
+  name?: string;
+  classname?: string;
+  file?: string;
+  time?: string;
+  tests?: string;
+  failures?: string;
+  errors?: string;
+  skipped?: string;
+  disabled?: string;
+  timestamp?: string;
+  hostname?: string;
+  status?: string;
+  message?: string;
+  value?: string;
   "#text"?: string;
 }
-interface Suite extends XmlNode {
-  testsuite?: Suite[];
-  testcase?: Case[];
+type Attrs = XmlNode;
+interface Properties {
   properties?: { property?: Property[] }[];
 }
-interface Case extends XmlNode {
+interface Suite extends Properties, Omit<XmlNode, "skipped"> {
+  skipped?: string;
+  testsuite?: Suite[];
+  testcase?: Case[];
+}
+interface Case extends Properties, Omit<XmlNode, "skipped"> {
   failure?: XmlNode[];
   error?: XmlNode[];
   skipped?: XmlNode[];
-  properties?: { property?: Property[] }[];
 }
 type Property = XmlNode;
 
@@ -341,7 +358,7 @@ export function parseJUnit(input: string | Uint8Array | null | undefined, o: { m
     name: names[0] ?? null,
     hostname: topSuites.map((s) => s.hostname?.trim()).find(Boolean) ?? null,
     startedAt: starts.length ? new Date(Math.min(...starts.map((d) => d.getTime()))) : null,
-    durationMs: suiteSeconds > 0 ? Math.round(suiteSeconds * 1000) : cases.length ? caseMs : null,
+    durationMs: suiteSeconds > 0 ? Math.round(suiteSeconds * 1000) : cases.some((c) => c.durationMs !== null) ? caseMs : null,
     cases,
     totals,
     stats: {

@@ -23,22 +23,24 @@ export const RESULTS_LIMITS = {
 
 export const PUSH_JOB = "results.push";
 
-const workItemId = z.coerce
-  .number("must be a work item id (a positive whole number)")
-  .int("must be a work item id (a positive whole number)")
-  .positive("must be a work item id (a positive whole number)")
-  .max(2_147_483_647, "is not a valid work item id");
-
-/** "12,34" or "12 34" (query strings, form fields) or an array (JSON metadata). */
-export const workItemIdList = z
-  .union([z.string(), z.array(z.union([z.string(), z.number()]))])
-  .transform((v) => (Array.isArray(v) ? v.map(String) : v.split(/[\s,;]+/)).map((s) => s.trim().replace(/^#/, "")).filter(Boolean))
-  .pipe(
-    z
-      .array(workItemId)
-      .max(RESULTS_LIMITS.maxWorkItemIds, `must list at most ${RESULTS_LIMITS.maxWorkItemIds} work items`)
-      .transform((ids) => [...new Set(ids)]),
-  );
+/** "12,34" or "12 34" (query strings, form fields) or an array (JSON metadata) → distinct work item ids. */
+export const workItemIdList = z.union([z.string(), z.array(z.union([z.string(), z.number()]))]).transform((v, ctx) => {
+  const tokens = (Array.isArray(v) ? v.map(String) : v.split(/[\s,;]+/)).map((s) => s.trim().replace(/^#/, "")).filter(Boolean);
+  const ids: number[] = [];
+  for (const t of tokens) {
+    const n = Number(t);
+    if (!/^\d{1,10}$/.test(t) || n < 1 || n > 2_147_483_647) {
+      ctx.addIssue({ code: "custom", message: `"${t}" is not a work item id (a positive whole number)` });
+      return z.NEVER;
+    }
+    if (!ids.includes(n)) ids.push(n);
+  }
+  if (ids.length > RESULTS_LIMITS.maxWorkItemIds) {
+    ctx.addIssue({ code: "custom", message: `must list at most ${RESULTS_LIMITS.maxWorkItemIds} work items` });
+    return z.NEVER;
+  }
+  return ids;
+});
 
 const flag = z.union([z.boolean(), z.enum(["true", "false", "1", "0", ""])]).transform((v) => v === true || v === "true" || v === "1");
 
@@ -120,6 +122,8 @@ export const UploadResponseSchema = z.object({
   }),
   linked: z.object({ results: z.number().int(), workItems: z.array(z.number().int()) }),
   warnings: z.array(z.string()),
+  /** The push job when `push` was asked for (see GET /api/jobs/{id}). */
+  pushJobId: z.string().nullable(),
 });
 export type UploadResponse = z.infer<typeof UploadResponseSchema>;
 

@@ -3,3 +3,4 @@ export * from "./foundation";
 export * from "./connections";
 export * from "./boards";
 export * from "./repos";
+export * from "./results";

@@ -1,0 +1,177 @@
+// "Push test result": publishes a stored run to Azure Test Plans through the organization's connection:
+// create a test run, add its results (with their linked work items), complete the run. Resumable:
+// a retried push reuses the ADO run it created and only sends results not sent yet.
+import type { AdoClient } from "../ado/client";
+import { isAdoError } from "../ado/errors";
+import { adoClientFor, getActiveConnection, reportAdoFailure } from "../connections/service";
+import type { AppDeps } from "../context";
+import { JobCancelled } from "../jobs";
+import { ApiError } from "../lib/errors";
+import { PUSH_JOB, type Outcome } from "../schemas/results";
+import { trimText } from "./junit";
+import {
+  countUnpushed,
+  findRun,
+  markQueued,
+  recordAdoResultIds,
+  toRunDto,
+  unpushedResults,
+  updateRunAdo,
+  type ResultRow,
+  type RunRow,
+} from "./store";
+
+/** ADO accepts 1,000 results per POST; smaller batches give finer progress and smaller retries. */
+export const PUSH_BATCH = 500;
+
+const ADO_OUTCOME: Record<Outcome, string> = { passed: "Passed", failed: "Failed", error: "Error", skipped: "NotExecuted" };
+
+/** One stored result as an ADO TestCaseResult (pure; table-tested). */
+export function toAdoResult(r: ResultRow, workItemIds: number[], run: Pick<RunRow, "source">) {
+  return {
+    testCaseTitle: r.name.slice(0, 256) || r.fullName.slice(0, 256),
+    automatedTestName: r.fullName.slice(0, 512),
+    automatedTestStorage: (r.suite || r.path).slice(0, 256) || undefined,
+    automatedTestType: run.source.slice(0, 100),
+    outcome: ADO_OUTCOME[r.outcome],
+    state: "Completed",
+    ...(r.durationMs !== null ? { durationInMs: r.durationMs } : {}),
+    ...(r.message ? { errorMessage: trimText(r.message, 4000) } : {}),
+    // The TestCaseResult spec caps stackTrace at 1,000 characters.
+    ...(r.stack ? { stackTrace: trimText(r.stack, 1000) } : {}),
+    // ADO links a result to work items through associatedBugs (the result then shows on the work item).
+    ...(workItemIds.length ? { associatedBugs: workItemIds.map((id) => ({ id })) } : {}),
+  };
+}
+
+/** A reason someone can act on, for the run's push status and the failed job. */
+export function pushFailureReason(e: unknown): string {
+  if (isAdoError(e)) {
+    switch (e.kind) {
+      case "bad_credentials":
+        return "Azure DevOps rejected the connection's PAT (expired or revoked); an organization administrator must update the connection";
+      case "missing_scope":
+        return "The connection's PAT lacks the Test Management (Read & write) scope (vso.test_write) needed to push test results";
+      case "forbidden":
+        return `Azure DevOps denied publishing test results: ${e.message}`;
+      case "not_found":
+        return `Not found in Azure DevOps (was the project or the test run deleted?): ${e.message}`;
+      case "bad_request":
+        return `Azure DevOps refused the test results: ${e.message}`;
+      case "throttled":
+        return "Azure DevOps kept throttling the push; push again later (it resumes where it stopped)";
+      default:
+        return `Azure DevOps could not be reached or failed: ${e.message}; push again to resume`;
+    }
+  }
+  if (e instanceof ApiError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+interface AdoRun {
+  id: number;
+  webAccessUrl?: string;
+  url?: string;
+}
+
+async function pushRun(
+  deps: AppDeps,
+  client: AdoClient,
+  run: RunRow,
+  ctx: { signal: AbortSignal; progress: (d: number, t: number, m: string) => Promise<void> },
+) {
+  const project = encodeURIComponent(run.projectId);
+  let adoRunId = run.adoRunId;
+  if (adoRunId === null) {
+    const created = await client.post<AdoRun>(
+      `${project}/_apis/test/runs`,
+      {
+        name: run.name,
+        automated: true,
+        state: "InProgress",
+        ...(run.startedAt ? { startedDate: run.startedAt.toISOString() } : {}),
+        comment: `Imported by TestOps from ${run.fileName ?? "a JUnit XML report"} (${run.source})`.slice(0, 1000),
+      },
+      { signal: ctx.signal },
+    );
+    adoRunId = created.id;
+    await updateRunAdo(deps, run.orgId, run.id, { adoRunId, adoRunUrl: created.webAccessUrl ?? created.url ?? null });
+  }
+  const total = run.total;
+  let done = total - (await countUnpushed(deps, run.orgId, run.id));
+  await ctx.progress(done, total, `Created test run ${adoRunId}`);
+  for (;;) {
+    const batch = await unpushedResults(deps, run.orgId, run.id, PUSH_BATCH);
+    if (!batch.length) break;
+    const res = await client.post<{ value?: { id: number }[] }>(
+      `${project}/_apis/test/Runs/${adoRunId}/results`,
+      batch.map((b) => toAdoResult(b.row, b.workItemIds, run)),
+      { signal: ctx.signal },
+    );
+    const ids = res.value ?? [];
+    if (ids.length !== batch.length) throw new Error(`Azure DevOps stored ${ids.length} of ${batch.length} results; push again to resume`);
+    await recordAdoResultIds(
+      deps,
+      batch.map((b, i) => ({ id: b.row.id, adoResultId: ids[i].id })),
+    );
+    done += batch.length;
+    await ctx.progress(done, total, `Pushed ${done} of ${total} results`);
+  }
+  await client.patch(
+    `${project}/_apis/test/runs/${adoRunId}`,
+    { state: "Completed", ...(run.finishedAt ? { completedDate: run.finishedAt.toISOString() } : {}) },
+    { signal: ctx.signal },
+  );
+  return { adoRunId, results: total };
+}
+
+export function registerResultsJobs(deps: AppDeps): void {
+  deps.jobs.register<{ runId: string }>(PUSH_JOB, async ({ orgId, payload, signal, progress }) => {
+    const run = await findRun(deps, orgId, payload.runId);
+    if (run.adoStatus === "pushed") return { adoRunId: run.adoRunId, results: run.total, alreadyPushed: true };
+    const connection = await getActiveConnection(deps, orgId);
+    const fail = async (reason: string) => {
+      await updateRunAdo(deps, orgId, run.id, { adoStatus: "failed", adoError: reason });
+      return new Error(reason);
+    };
+    if (!connection) throw await fail("This organization has no active Azure DevOps connection: connect the organization first");
+    await updateRunAdo(deps, orgId, run.id, { adoStatus: "pushing", adoError: null });
+    try {
+      const client = await adoClientFor(deps, orgId);
+      const out = await pushRun(deps, client, run, { signal, progress });
+      await updateRunAdo(deps, orgId, run.id, { adoStatus: "pushed", adoError: null, adoPushedAt: new Date() });
+      return out;
+    } catch (e) {
+      if (signal.aborted || e instanceof JobCancelled) {
+        await updateRunAdo(deps, orgId, run.id, { adoStatus: "failed", adoError: "Cancelled; push again to resume" });
+        throw e;
+      }
+      // The shared client already reports bad credentials; this keeps it true for any client.
+      await reportAdoFailure(deps, connection.id, e);
+      throw await fail(pushFailureReason(e));
+    }
+  });
+}
+
+/** Queues a push (one at a time per run). 409 when there is no active connection or it is already pushed. */
+export async function enqueuePush(deps: AppDeps, orgId: string, runId: string, userId: string) {
+  const run = await findRun(deps, orgId, runId);
+  if (run.adoStatus === "pushed")
+    throw new ApiError(409, "already_pushed", `This run is already in Azure Test Plans (test run ${run.adoRunId})`);
+  if (!(await getActiveConnection(deps, orgId)))
+    throw new ApiError(
+      409,
+      "no_connection",
+      "This organization has no active Azure DevOps connection: connect the organization first (Organization settings → TestOps)",
+    );
+  // Queued before the job exists: an in-process runner may start (and finish) it right away.
+  await markQueued(deps, orgId, runId);
+  const job = await deps.jobs.enqueue(
+    orgId,
+    PUSH_JOB,
+    { runId },
+    { resourceKey: `results-run:${runId}`, createdBy: userId, singleton: true },
+  );
+  await updateRunAdo(deps, orgId, runId, { adoJobId: job.id });
+  return { job, run: toRunDto(await findRun(deps, orgId, runId)) };
+}

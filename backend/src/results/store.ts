@@ -1,0 +1,399 @@
+// Storage of test runs, their results and the results' links to Azure DevOps work items. Every query
+// is scoped by org_id (tenancy).
+import { randomUUID } from "node:crypto";
+import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { AppDeps } from "../context";
+import { testResultLinks, testResults, testRuns, type ResultLinkSource } from "../db/schema";
+import { ApiError } from "../lib/errors";
+import type { Outcome, Result, Run, WorkItemResult, WorkItemResults } from "../schemas/results";
+import type { ParsedReport } from "./junit";
+
+export type RunRow = typeof testRuns.$inferSelect;
+export type ResultRow = typeof testResults.$inferSelect;
+
+const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
+const INSERT_BATCH = 1000;
+
+export function toRunDto(r: RunRow): Run {
+  return {
+    id: r.id,
+    projectId: r.projectId,
+    projectName: r.projectName,
+    name: r.name,
+    source: r.source,
+    fileName: r.fileName,
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    durationMs: r.durationMs === null ? null : Number(r.durationMs),
+    suites: r.suites,
+    totals: { total: r.total, passed: r.passed, failed: r.failed, error: r.errors, skipped: r.skipped },
+    createdBy: r.createdBy,
+    createdAt: iso(r.createdAt)!,
+    ado: {
+      status: r.adoStatus,
+      runId: r.adoRunId,
+      url: r.adoRunUrl,
+      error: r.adoError,
+      pushedAt: iso(r.adoPushedAt),
+      jobId: r.adoJobId,
+    },
+  };
+}
+
+export interface NewRun {
+  orgId: string;
+  project: { id: string; name: string };
+  name: string;
+  source: string;
+  fileName: string | null;
+  createdBy: string;
+  report: ParsedReport;
+  /** Linked to every result of the run. */
+  workItemIds: number[];
+  /** Work item ids named by workitem properties that may be linked (exist and are readable). */
+  allowedPropertyIds: Set<number>;
+}
+
+/** Stores a parsed report as one run, in one transaction: all of it or nothing. */
+export async function saveRun(deps: AppDeps, n: NewRun): Promise<{ run: RunRow; linkedResults: number; linkedWorkItems: number[] }> {
+  const id = randomUUID();
+  const { report } = n;
+  const finishedAt = report.startedAt && report.durationMs !== null ? new Date(report.startedAt.getTime() + report.durationMs) : null;
+  return deps.database.db.transaction(async (tx) => {
+    const [run] = await tx
+      .insert(testRuns)
+      .values({
+        id,
+        orgId: n.orgId,
+        projectId: n.project.id,
+        projectName: n.project.name,
+        name: n.name,
+        source: n.source,
+        fileName: n.fileName,
+        startedAt: report.startedAt,
+        finishedAt,
+        durationMs: report.durationMs,
+        suites: report.stats.suites,
+        total: report.totals.total,
+        passed: report.totals.passed,
+        failed: report.totals.failed,
+        errors: report.totals.error,
+        skipped: report.totals.skipped,
+        createdBy: n.createdBy,
+      })
+      .returning();
+    let linkedResults = 0;
+    const linked = new Set<number>();
+    for (let start = 0; start < report.cases.length; start += INSERT_BATCH) {
+      const batch = report.cases.slice(start, start + INSERT_BATCH);
+      const rows = await tx
+        .insert(testResults)
+        .values(
+          batch.map((c, i) => ({
+            orgId: n.orgId,
+            runId: id,
+            projectId: n.project.id,
+            seq: start + i,
+            suite: c.suite,
+            className: c.className,
+            path: c.path,
+            name: c.name,
+            fullName: c.fullName,
+            outcome: c.outcome,
+            durationMs: c.durationMs === null ? null : Math.min(c.durationMs, 2_147_483_647),
+            message: c.message,
+            stack: c.stack,
+          })),
+        )
+        .returning({ id: testResults.id, seq: testResults.seq });
+      const links: (typeof testResultLinks.$inferInsert)[] = [];
+      for (const row of rows) {
+        const c = report.cases[row.seq];
+        const seen = new Set<number>();
+        const add = (workItemId: number, source: ResultLinkSource) => {
+          if (seen.has(workItemId)) return;
+          seen.add(workItemId);
+          linked.add(workItemId);
+          links.push({ resultId: row.id, orgId: n.orgId, workItemId, source });
+        };
+        n.workItemIds.forEach((w) => add(w, "upload"));
+        c.workItemIds.filter((w) => n.allowedPropertyIds.has(w)).forEach((w) => add(w, "property"));
+        if (seen.size) linkedResults++;
+      }
+      for (let i = 0; i < links.length; i += INSERT_BATCH) await tx.insert(testResultLinks).values(links.slice(i, i + INSERT_BATCH));
+    }
+    return { run, linkedResults, linkedWorkItems: [...linked].sort((a, b) => a - b) };
+  });
+}
+
+export async function findRun(deps: AppDeps, orgId: string, id: string): Promise<RunRow> {
+  const [row] = await deps.database.db
+    .select()
+    .from(testRuns)
+    .where(and(eq(testRuns.orgId, orgId), eq(testRuns.id, id)))
+    .limit(1);
+  if (!row) throw new ApiError(404, "not_found", "No such test run in this organization");
+  return row;
+}
+
+export async function listRuns(deps: AppDeps, orgId: string, f: { projectId?: string; top: number; skip: number }) {
+  const where = and(eq(testRuns.orgId, orgId), f.projectId ? eq(testRuns.projectId, f.projectId) : undefined);
+  const [rows, [{ n }]] = await Promise.all([
+    deps.database.db.select().from(testRuns).where(where).orderBy(desc(testRuns.createdAt), desc(testRuns.id)).limit(f.top).offset(f.skip),
+    deps.database.db.select({ n: count() }).from(testRuns).where(where),
+  ]);
+  return { runs: rows.map(toRunDto), total: Number(n) };
+}
+
+async function linksOf(deps: AppDeps, orgId: string, resultIds: number[]): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>();
+  if (!resultIds.length) return out;
+  const rows = await deps.database.db
+    .select({ resultId: testResultLinks.resultId, workItemId: testResultLinks.workItemId })
+    .from(testResultLinks)
+    .where(and(eq(testResultLinks.orgId, orgId), inArray(testResultLinks.resultId, resultIds)))
+    .orderBy(asc(testResultLinks.workItemId));
+  for (const r of rows) out.set(r.resultId, [...(out.get(r.resultId) ?? []), r.workItemId]);
+  return out;
+}
+
+const toResultDto = (r: ResultRow, workItemIds: number[]): Result => ({
+  id: r.id,
+  runId: r.runId,
+  suite: r.suite,
+  className: r.className,
+  path: r.path,
+  name: r.name,
+  fullName: r.fullName,
+  outcome: r.outcome,
+  durationMs: r.durationMs,
+  message: r.message,
+  stack: r.stack,
+  workItemIds,
+});
+
+export async function listRunResults(deps: AppDeps, orgId: string, runId: string, f: { outcome?: Outcome; top: number; skip: number }) {
+  await findRun(deps, orgId, runId);
+  const where = and(eq(testResults.orgId, orgId), eq(testResults.runId, runId), f.outcome ? eq(testResults.outcome, f.outcome) : undefined);
+  const [rows, [{ n }]] = await Promise.all([
+    deps.database.db.select().from(testResults).where(where).orderBy(asc(testResults.seq)).limit(f.top).offset(f.skip),
+    deps.database.db.select({ n: count() }).from(testResults).where(where),
+  ]);
+  const links = await linksOf(
+    deps,
+    orgId,
+    rows.map((r) => r.id),
+  );
+  return { results: rows.map((r) => toResultDto(r, links.get(r.id) ?? [])), total: Number(n) };
+}
+
+/** Results waiting to be published in Azure DevOps, in file order, with their work item links. */
+export async function unpushedResults(deps: AppDeps, orgId: string, runId: string, limit: number) {
+  const rows = await deps.database.db
+    .select()
+    .from(testResults)
+    .where(and(eq(testResults.orgId, orgId), eq(testResults.runId, runId), isNull(testResults.adoResultId)))
+    .orderBy(asc(testResults.seq))
+    .limit(limit);
+  const links = await linksOf(
+    deps,
+    orgId,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({ row: r, workItemIds: links.get(r.id) ?? [] }));
+}
+
+export async function countUnpushed(deps: AppDeps, orgId: string, runId: string): Promise<number> {
+  const [{ n }] = await deps.database.db
+    .select({ n: count() })
+    .from(testResults)
+    .where(and(eq(testResults.orgId, orgId), eq(testResults.runId, runId), isNull(testResults.adoResultId)));
+  return Number(n);
+}
+
+export async function recordAdoResultIds(deps: AppDeps, pairs: { id: number; adoResultId: number }[]): Promise<void> {
+  if (!pairs.length) return;
+  await deps.database.query(
+    `UPDATE test_results t SET ado_result_id = u.ado FROM unnest($1::bigint[], $2::integer[]) AS u(id, ado) WHERE t.id = u.id`,
+    [pairs.map((p) => p.id), pairs.map((p) => p.adoResultId)],
+  );
+}
+
+export async function updateRunAdo(deps: AppDeps, orgId: string, id: string, set: Partial<typeof testRuns.$inferInsert>): Promise<void> {
+  await deps.database.db
+    .update(testRuns)
+    .set(set)
+    .where(and(eq(testRuns.orgId, orgId), eq(testRuns.id, id)));
+}
+
+/** A run not being pushed becomes queued (a push in progress is left alone). */
+export async function markQueued(deps: AppDeps, orgId: string, id: string): Promise<void> {
+  await deps.database.db
+    .update(testRuns)
+    .set({ adoStatus: "queued", adoError: null })
+    .where(and(eq(testRuns.orgId, orgId), eq(testRuns.id, id), inArray(testRuns.adoStatus, ["none", "failed"])));
+}
+
+type WorkItemRow = {
+  id: string | number;
+  run_id: string;
+  suite: string;
+  class_name: string | null;
+  path: string;
+  name: string;
+  full_name: string;
+  outcome: Outcome;
+  duration_ms: number | null;
+  message: string | null;
+  stack: string | null;
+  run_name: string;
+  at: Date | string;
+  ado_run_url: string | null;
+};
+
+// "When" of a result is its run's: the run start from the report, else the upload time.
+const LINKED = `FROM test_result_links l
+  JOIN test_results r ON r.id = l.result_id AND r.org_id = l.org_id
+  JOIN test_runs run ON run.id = r.run_id AND run.org_id = r.org_id
+  WHERE l.org_id = $1 AND l.work_item_id = $2`;
+const AT = "COALESCE(run.started_at, run.created_at)";
+
+/** The results linked to one work item, latest first, with a summary of each distinct test's latest outcome. */
+export async function resultsForWorkItem(
+  deps: AppDeps,
+  orgId: string,
+  workItemId: number,
+  page: { top: number; skip: number },
+): Promise<WorkItemResults> {
+  const q = deps.database.query.bind(deps.database);
+  const [rows, totals, latest, lastRun] = await Promise.all([
+    q<WorkItemRow>(
+      `SELECT r.id, r.run_id, r.suite, r.class_name, r.path, r.name, r.full_name, r.outcome, r.duration_ms, r.message, r.stack,
+              run.name AS run_name, ${AT} AS at, run.ado_run_url
+       ${LINKED} ORDER BY ${AT} DESC, r.run_id, r.seq LIMIT $3 OFFSET $4`,
+      [orgId, workItemId, page.top, page.skip],
+    ),
+    q<{ n: string | number }>(`SELECT count(*) AS n ${LINKED}`, [orgId, workItemId]),
+    q<{ outcome: Outcome; n: string | number }>(
+      `SELECT outcome, count(*) AS n FROM (
+         SELECT DISTINCT ON (r.path, r.name) r.outcome ${LINKED} ORDER BY r.path, r.name, ${AT} DESC, r.id DESC
+       ) latest GROUP BY outcome`,
+      [orgId, workItemId],
+    ),
+    q<{ id: string; name: string; at: Date | string }>(
+      `SELECT run.id, run.name, ${AT} AS at ${LINKED} ORDER BY ${AT} DESC, run.id LIMIT 1`,
+      [orgId, workItemId],
+    ),
+  ]);
+  const by = Object.fromEntries(latest.map((r) => [r.outcome, Number(r.n)])) as Partial<Record<Outcome, number>>;
+  const s = { passed: by.passed ?? 0, failed: by.failed ?? 0, error: by.error ?? 0, skipped: by.skipped ?? 0 };
+  const ran = s.passed + s.failed + s.error;
+  return {
+    workItemId,
+    summary: {
+      tests: s.passed + s.failed + s.error + s.skipped,
+      ...s,
+      passRate: ran ? s.passed / ran : null,
+      lastRun: lastRun[0] ? { id: lastRun[0].id, name: lastRun[0].name, at: iso(lastRun[0].at)! } : null,
+    },
+    total: Number(totals[0]?.n ?? 0),
+    top: page.top,
+    skip: page.skip,
+    results: rows.map((r): WorkItemResult => ({
+      id: Number(r.id),
+      runId: r.run_id,
+      suite: r.suite,
+      className: r.class_name,
+      path: r.path,
+      name: r.name,
+      fullName: r.full_name,
+      outcome: r.outcome,
+      durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+      message: r.message,
+      stack: r.stack,
+      run: { id: r.run_id, name: r.run_name, at: iso(r.at)!, adoUrl: r.ado_run_url },
+    })),
+  };
+}
+
+// ---- for other features (Repos: "link existing results with the exact same path and name") ----
+
+export interface StoredResultRef {
+  id: number;
+  runId: string;
+  path: string;
+  name: string;
+  outcome: Outcome;
+}
+
+/**
+ * Stored results of a project whose path and name are exactly the given ones. For Katalon, a test
+ * case id "Test Cases/Login/Valid login" is path "Test Cases/Login" + name "Valid login" (see
+ * splitKatalonId). Case-sensitive, like Katalon ids.
+ */
+export async function findResultsByPathAndName(
+  deps: AppDeps,
+  orgId: string,
+  projectId: string,
+  tests: { path: string; name: string }[],
+): Promise<StoredResultRef[]> {
+  if (!tests.length) return [];
+  const out: StoredResultRef[] = [];
+  for (let i = 0; i < tests.length; i += 500) {
+    const batch = tests.slice(i, i + 500);
+    const rows = await deps.database.db
+      .select({
+        id: testResults.id,
+        runId: testResults.runId,
+        path: testResults.path,
+        name: testResults.name,
+        outcome: testResults.outcome,
+      })
+      .from(testResults)
+      .where(
+        and(
+          eq(testResults.orgId, orgId),
+          eq(testResults.projectId, projectId),
+          sql`(${testResults.path}, ${testResults.name}) IN (${sql.join(
+            batch.map((t) => sql`(${t.path}, ${t.name})`),
+            sql`, `,
+          )})`,
+        ),
+      )
+      .orderBy(asc(testResults.id));
+    out.push(...rows);
+  }
+  return out;
+}
+
+/** "Test Cases/Login/Valid login" → { path: "Test Cases/Login", name: "Valid login" }. */
+export function splitKatalonId(katalonId: string): { path: string; name: string } {
+  const cut = katalonId.lastIndexOf("/");
+  return cut < 0 ? { path: "", name: katalonId } : { path: katalonId.slice(0, cut), name: katalonId.slice(cut + 1) };
+}
+
+/** Links stored results to a work item (idempotent). Results of other organizations are ignored. Returns how many links are new. */
+export async function linkResultsToWorkItem(
+  deps: AppDeps,
+  orgId: string,
+  resultIds: number[],
+  workItemId: number,
+  source: ResultLinkSource = "repos",
+): Promise<number> {
+  if (!resultIds.length) return 0;
+  let added = 0;
+  for (let i = 0; i < resultIds.length; i += INSERT_BATCH) {
+    const owned = await deps.database.db
+      .select({ id: testResults.id })
+      .from(testResults)
+      .where(and(eq(testResults.orgId, orgId), inArray(testResults.id, resultIds.slice(i, i + INSERT_BATCH))));
+    if (!owned.length) continue;
+    const inserted = await deps.database.db
+      .insert(testResultLinks)
+      .values(owned.map((r) => ({ resultId: r.id, orgId, workItemId, source })))
+      .onConflictDoNothing()
+      .returning({ id: testResultLinks.resultId });
+    added += inserted.length;
+  }
+  return added;
+}
