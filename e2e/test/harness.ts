@@ -230,14 +230,31 @@ export class HostPage {
   }
 }
 
-/** Deliberately broken pages, served only in tests from e2e/test/fixtures on the extension origin. */
-export const FIXTURE_PAGES = ["clean", "no-handshake", "throws", "console-error", "unhandled-rejection", "load-failed"] as const;
-export const fixtureContributions = () =>
-  FIXTURE_PAGES.map((name) => ({
+/** Pages served only in tests from e2e/test/fixtures on the extension origin (most deliberately broken). */
+export const FIXTURE_PAGES = [
+  "clean",
+  "no-handshake",
+  "throws",
+  "console-error",
+  "unhandled-rejection",
+  "load-failed",
+  "services",
+] as const;
+export const fixtureContributions = () => [
+  ...FIXTURE_PAGES.map((name) => ({
     id: `fixture-${name}`,
     name: `Fixture: ${name}`,
     type: "ms.vss-web.hub",
     targets: ["ms.vss-work-web.work-hub-group"],
     uri: `test-fixtures/${name}.html`,
     surface: "project-hub" as const,
-  }));
+  })),
+  {
+    id: "fixture-panel",
+    name: "Fixture panel",
+    type: "ms.vss-web.external-content",
+    targets: [],
+    uri: "test-fixtures/panel-content.html",
+    surface: "panel" as const,
+  },
+];
