@@ -1,0 +1,53 @@
+import { formatPassRate } from "@testops/backend/schemas/results";
+import { formatDuration, passRateDetail, summaryPills } from "../src/work-item-results/format";
+
+const summary = (o: Partial<Record<"passed" | "failed" | "error" | "skipped", number>>) => {
+  const s = { passed: 0, failed: 0, error: 0, skipped: 0, ...o };
+  return { tests: s.passed + s.failed + s.error + s.skipped, ...s, passRate: null, lastRun: null };
+};
+
+describe("work item results formatting", () => {
+  it.each([
+    [null, ""],
+    [-5, ""],
+    [0, "0 ms"],
+    [450, "450 ms"],
+    [1000, "1 s"],
+    [1500, "1.5 s"],
+    [59_940, "59.9 s"],
+    [60_000, "1 min"],
+    [83_000, "1 min 23 s"],
+    [3_723_000, "1 h 2 min"],
+  ])("formatDuration(%j) = %j", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
+  it.each([
+    [null, "–"],
+    [1, "100%"],
+    [0, "0%"],
+    [0.5, "50%"],
+    [2 / 3, "66.6%"],
+    [0.9999, "99.9%"],
+  ])("formatPassRate(%j) = %j (never rounds a failure up to 100%)", (rate, text) => {
+    expect(formatPassRate(rate)).toBe(text);
+  });
+
+  it("shows only outcomes that occur, worst first", () => {
+    expect(summaryPills(summary({ passed: 3, skipped: 1, error: 2 }))).toEqual([
+      { outcome: "error", text: "2 errors" },
+      { outcome: "passed", text: "3 passed" },
+      { outcome: "skipped", text: "1 skipped" },
+    ]);
+    expect(summaryPills(summary({}))).toEqual([]);
+  });
+
+  it.each([
+    [{ passed: 2, failed: 1 }, "2 of 3 tests passed (latest result of each test)"],
+    [{ passed: 1, skipped: 2 }, "1 of 1 test passed, 2 skipped (latest result of each test)"],
+    [{ skipped: 2 }, "2 skipped, none ran"],
+    [{}, "No tests ran"],
+  ])("explains the pass rate of %j", (s, text) => {
+    expect(passRateDetail(summary(s))).toBe(text);
+  });
+});
