@@ -48,6 +48,8 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log("\nStopping…");
+    // A stuck connection must not keep the ports: give up waiting after a few seconds.
+    setTimeout(() => process.exit(1), 5_000).unref();
     await stack.close();
     process.exit(0);
   };
