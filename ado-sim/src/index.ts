@@ -4,7 +4,7 @@ import type { FaultSpec } from "./faults";
 import type { HookDelivery } from "./hooks";
 import type { RequestLogEntry, RequestLogFilter } from "./requestlog";
 import { listen, SimulatorImpl, type CommitJson, type CreateWorkItemOptions, type SimulatorOptions, type WorkItemJson } from "./simulator";
-import type { SimState } from "./state";
+import type { Org, SimState } from "./state";
 import type { FileChange, PushInput } from "./types-reexport";
 
 export type {
@@ -29,10 +29,13 @@ export { SECURITY_NAMESPACES } from "./auth";
 
 export interface Simulator {
   /** The Hono app serving the ADO REST surface and /_sim control endpoints. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the app's env type is internal
   app: Hono<any>;
   /** In-process fetch: absolute URLs of any origin are routed by path to the app. */
   fetch: typeof fetch;
   state: SimState;
+  /** An organization of the state by name (throws when unknown). */
+  org(name: string): Org;
   requestLog: { entries(): RequestLogEntry[]; clear(): void; count(filter?: RequestLogFilter): number };
   faults: { set(spec: FaultSpec): void; clear(): void };
   /** Rate limiting (TSTU model); configure e.g. { limit: 5, costPerRequest: 1 } to provoke 429s. */
