@@ -60,7 +60,7 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
       body: o.body,
     });
     const text = await res.text();
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a test reads whatever JSON the API answered
+     
     let body: any;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -126,6 +126,24 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
       expect(r.body.warnings).toEqual([expect.stringContaining("Work item 999999")]);
       const forBug = await call("GET", `/api/results/work-items/${bug}`);
       expect(forBug.body.results.map((x: { name: string }) => x.name).sort()).toEqual(["pays", "refunds"]);
+    });
+
+    it("takes the report as a plain multipart field too (curl -F 'file=<report.xml')", async () => {
+      const form = new FormData();
+      form.set("file", `<testsuite name="plain"><testcase classname="P" name="one"/></testsuite>`);
+      form.set("project", PROJECT);
+      form.set("workItemIds", `#${story}`);
+      const r = await call("POST", "/api/results/junit", { body: form });
+      expect(r.status).toBe(201);
+      expect(r.body.run).toMatchObject({ fileName: null, totals: { total: 1, passed: 1 } });
+      expect(r.body.linked.workItems).toEqual([story]);
+    });
+
+    it("publishes the upload in the OpenAPI document", async () => {
+      const doc = await (await backend.app.request("/openapi.json")).json();
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining(["/api/results/junit", "/api/results/work-items/{id}", "/api/results/runs/{id}/push"]),
+      );
     });
 
     it.each([

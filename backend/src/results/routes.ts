@@ -65,10 +65,14 @@ async function readUpload(
       throw fieldError("body", "is not a readable multipart/form-data body");
     }
     let file: File | undefined;
+    let text: string | undefined;
     for (const [k, v] of Object.entries(form)) {
       const value = Array.isArray(v) ? v[0] : v;
       if (value instanceof File) {
         if (k === "file" || !file) file = value;
+      } else if (k === "file") {
+        // `curl -F "file=<report.xml"` sends the content as a plain field.
+        text = value;
       } else if (k === "metadata") {
         try {
           Object.assign(meta, JSON.parse(value));
@@ -77,7 +81,8 @@ async function readUpload(
         }
       } else meta[k] = value;
     }
-    return { bytes: file ? new Uint8Array(await file.arrayBuffer()) : undefined, fileName: file?.name?.slice(0, 256) || null, meta };
+    const bytes = file ? new Uint8Array(await file.arrayBuffer()) : text ? new TextEncoder().encode(text) : undefined;
+    return { bytes, fileName: file?.name?.slice(0, 256) || null, meta };
   }
   if (type.startsWith("application/json") || type.startsWith("application/x-www-form-urlencoded"))
     throw fieldError("body", 'must be the JUnit XML (Content-Type application/xml) or multipart/form-data with the file in field "file"');
