@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- the backend and PGlite must load after the Node globals below exist */
 /**
  * Work item form group against the REAL backend (in-process, PGlite) and the Azure DevOps simulator:
  * the page's typed client calls go to backend.app.request; the form talks through the SDK mock.
