@@ -115,7 +115,6 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
     itemsBy.set(k, list);
   }
   const bugsBy = new Map(bugs.map((b) => [key(b.link_id, b.ipath), Number(b.n)]));
-  const planned = new Set<string>();
   const reqs = (k: string) =>
     (itemsBy.get(k) ?? []).map((r) => ({
       id: r.id,
@@ -137,7 +136,6 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
   let plannedCount = 0;
   const out: Plans["releases"] = releases.map((r) => {
     const rk = key(r.link_id, r.path);
-    planned.add(rk);
     const own = statusBy.get(rk) ?? {};
     const relStatus = { ...own };
     let relBugs = bugsBy.get(rk) ?? 0;
@@ -146,7 +144,6 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
       .filter((s) => s.link_id === r.link_id && s.release_node_id === r.ado_node_id)
       .map((s) => {
         const sk = key(s.link_id, s.path);
-        planned.add(sk);
         const st = statusBy.get(sk) ?? {};
         merge(relStatus, st);
         const b = bugsBy.get(sk) ?? 0;
