@@ -19,7 +19,6 @@ describe.each(DB_KINDS)("Boards API (%s)", (kind) => {
   let contoso: Record<string, string>;
   const client = simClient(sim);
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function call<T = any>(method: string, path: string, o: { body?: unknown; headers?: Record<string, string> } = {}) {
     const res = await backend.app.request(path, {
       method,
