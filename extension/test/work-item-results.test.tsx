@@ -120,7 +120,11 @@ describe("work item form group: test results (real backend + simulator)", () => 
 
     const failed = rows()[1];
     expect(within(failed).queryByText("Expected 200, got 500")).toBeNull();
+    const fit = jest.spyOn(frame, "fit");
     fireEvent.click(within(failed).getByRole("button", { name: "Show failure" }));
+    // Expanding grows the content: the frame is fitted to it again.
+    expect(fit).toHaveBeenCalled();
+    fit.mockRestore();
     expect(within(failed).getByText("Expected 200, got 500")).toBeTruthy();
     expect(within(failed).getByText("at Booking.cancel(Booking.java:42)")).toBeTruthy();
     fireEvent.click(within(failed).getByRole("button", { name: "Hide details" }));

@@ -76,10 +76,16 @@ export function useWorkItemForm(): FormState {
   return form;
 }
 
-/** Asks the host to fit the frame to the content after every change of what is shown. */
+/** The host frame (an object so tests can watch it). */
+export const frame = {
+  /** Asks the host to fit the form group's frame to the content (SDK.resize without size = scroll size). */
+  fit: () => SDK.resize(),
+};
+
+/** Fits the frame after every change of what is shown. */
 function useFitFrame(dep: unknown) {
   React.useLayoutEffect(() => {
-    SDK.resize();
+    frame.fit();
   }, [dep]);
 }
 
