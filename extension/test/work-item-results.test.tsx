@@ -25,7 +25,7 @@ delete (document as { currentScript?: unknown }).currentScript;
 
 const { createSimulator, DEMO_USERS } = require("@testops/ado-sim") as typeof SimModule;
 const { authHeaders, signAppToken, testBackend } = require("../../backend/test/helpers") as typeof Helpers;
-const { WorkItemResultsPage, PAGE_SIZE } =
+const { WorkItemResultsPage, PAGE_SIZE, frame } =
   require("../src/work-item-results/WorkItemResults") as typeof import("../src/work-item-results/WorkItemResults");
 
 jest.setTimeout(60_000);
