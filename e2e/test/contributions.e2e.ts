@@ -33,8 +33,10 @@ async function cssVar(host: HostPage, name: string): Promise<string> {
   return frame.evaluate((n) => getComputedStyle(document.documentElement).getPropertyValue(`--${n}`).trim(), name);
 }
 
-test("the manifest has the four contributions the journeys cover", () => {
-  expect(contributions.map((c) => c.id).sort()).toEqual(["org-settings", "plans", "project-settings", "work-item-results"]);
+test("the manifest has (at least) the four contributions these journeys were written for", () => {
+  expect(contributions.map((c) => c.id)).toEqual(
+    expect.arrayContaining(["org-settings", "plans", "project-settings", "work-item-results"]),
+  );
 });
 
 describe.each(contributions.map((c) => [c.id, c] as const))("%s", (id, c) => {
