@@ -106,3 +106,16 @@ export function enabled(name: string | RegExp, timeout = 15_000) {
 
 export const wizard = () => screen.getByRole("dialog");
 export const step = () => within(wizard()).getByText(/^Step \d of \d/);
+
+/** Clicks Next until the wizard shows this step (each Next must pass the step's validation). */
+export async function nextUntil(title: string) {
+  for (let i = 0; i < 6; i++) {
+    if (step().textContent?.endsWith(`· ${title}`)) return;
+    const before = step().textContent;
+    click("Next");
+    await waitFor(() => {
+      if (step().textContent === before) throw new Error(`still on ${before}: ${screen.queryByRole("alert")?.textContent ?? ""}`);
+    });
+  }
+  throw new Error(`never reached step ${title}`);
+}
