@@ -82,7 +82,8 @@ test("Save: the six steps store a link (Inactive, nothing synced) with what was 
 });
 
 const fiberCard = () => screen.findByLabelText("Boards link Fabrikam Fiber");
-const links = async () => (await stack.call(`/api/boards/links?projectId=${stack.project("Fabrikam Fiber").id}&includeArchived=true`)).links;
+const links = async () =>
+  (await stack.call(`/api/boards/links?projectId=${stack.project("Fabrikam Fiber").id}&includeArchived=true`)).links;
 
 test("Edit reopens the wizard with the stored config and stores the change", async () => {
   renderPage(<BoardsLinks />);
@@ -99,7 +100,11 @@ test("Edit reopens the wizard with the stored config and stores the change", asy
   expect(screen.getByRole("checkbox", { name: "Release: Fabrikam Fiber\\Release 2" }).getAttribute("aria-checked")).toBe("false");
   await nextUntil("Requirements");
   const dates = screen.getByRole("list", { name: "Release date fields in priority order" });
-  expect(within(dates).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["1. Start Date", "2. Finish Date"]);
+  expect(
+    within(dates)
+      .getAllByRole("listitem")
+      .map((li) => li.textContent),
+  ).toEqual(["1. Start Date", "2. Finish Date"]);
   await nextUntil("Bugs");
   await waitFor(() => expect(dropdownValue("TestOps severity for 1 - Critical")).toBe("Blocker"));
   click("1. Project");

@@ -79,9 +79,11 @@ export function renderPage(ui: React.ReactElement) {
 export async function pick(label: string | RegExp, option: string | RegExp, root: HTMLElement = document.body) {
   const button = await within(root).findByRole("button", { name: label }, { timeout: 10_000 });
   fireEvent.click(button);
+  // The open callout is the one the dropdown's button controls.
   const listbox = await waitFor(() => {
-    const boxes = screen.getAllByRole("listbox", { name: label });
-    return boxes[boxes.length - 1];
+    const callout = document.getElementById(button.getAttribute("aria-controls") ?? "");
+    if (!callout) throw new Error(`dropdown ${String(label)} did not open`);
+    return within(callout).getByRole("listbox");
   });
   fireEvent.click(within(listbox).getByRole("option", { name: option }));
 }

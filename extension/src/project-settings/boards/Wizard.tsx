@@ -163,12 +163,12 @@ export function LinkWizard(props: {
           ? await unwrap(await api.api.boards.links[":id"].$put({ param: { id: props.link.id }, ...body }))
           : await unwrap(await api.api.boards.links.$post(body))
       ) as { link: BoardsLink; job: Job | null };
-      props.onSaved(res.link, res.job);
+      // The list closes this panel: no state update after that.
+      return props.onSaved(res.link, res.job);
     } catch (e) {
       fail(e);
-    } finally {
-      setBusy(null);
     }
+    setBusy(null);
   };
   const runPreview = async () => {
     if (!checkAll()) return;
@@ -266,7 +266,7 @@ export function LinkWizard(props: {
         </ol>
         {issues.length ? (
           <MessageCard severity={MessageCardSeverity.Error} className="testops-issues">
-            <div role="alert">
+            <div>
               <div>Fix these to continue:</div>
               <ul>
                 {issues.map((i) => (
@@ -278,9 +278,7 @@ export function LinkWizard(props: {
             </div>
           </MessageCard>
         ) : failure ? (
-          <MessageCard severity={MessageCardSeverity.Error}>
-            <div role="alert">{failure}</div>
-          </MessageCard>
+          <MessageCard severity={MessageCardSeverity.Error}>{failure}</MessageCard>
         ) : null}
         {busy === "preview" ? <Loading label="Reading Azure DevOps for the preview…" /> : body}
       </div>
