@@ -34,6 +34,8 @@ function jest(name, args) {
     "node_modules/jest/bin/jest.js",
     "--json",
     `--outputFile=${out}`,
+    // Client libraries (pg-boss, undici) may keep timers alive after the last test; never hang CI on them.
+    "--forceExit",
     ...args,
   ]);
   if (!existsSync(out)) {

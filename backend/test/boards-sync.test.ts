@@ -313,50 +313,45 @@ describe.each(DB_KINDS)("boards sync engine on %s", (kind) => {
     await archive(cut);
   });
 
-  // The in-process runner re-runs jobs left running at start; the pg-boss runner does not yet (runJob returns
-  // normally when stopped, so pg-boss completes the job): reported to the jobs owner. The engine-level
-  // resume (previous test) covers Postgres.
-  (kind === "pglite" ? it : it.skip)(
-    "a sync job killed mid-way (runner stopped) resumes on restart and ends like an uninterrupted run",
-    async () => {
-      const cfg = await config("Scrum Project", { team: { id: "kill-ref", name: "kill-ref" } });
-      const reference = await link(cfg);
-      await sync(reference, { pageSize: 5 });
-      const victim = await link({ ...cfg, team: { id: "kill-job", name: "kill-job" } });
-      let stopping: Promise<void> | undefined;
-      reportingCalls = 0;
-      onReporting = (n) => {
-        if (n === 3) stopping = backend.deps.jobs.stop();
-      };
-      let job;
-      try {
-        job = await backend.deps.jobs.enqueue(
-          orgId,
-          BOARDS_SYNC_JOB,
-          { linkId: victim.id, pageSize: 5 },
-          { resourceKey: boardsResourceKey(victim.id) },
-        );
-        for (let i = 0; i < 400 && !stopping; i++) await new Promise((r) => setTimeout(r, 10));
-        await stopping;
-      } finally {
-        onReporting = null;
-      }
-      // Killed: the job is still "running" in the table, the token of the last committed page is stored.
-      expect((await backend.deps.jobs.get(orgId, job.id))!.status).toBe("running");
-      const [state] = await db().select().from(boardsSyncState).where(eq(boardsSyncState.linkId, victim.id));
-      expect(state.continuationToken).not.toBeNull();
-      expect((await live(victim, boardsRequirements)).length).toBeLessThan((await live(reference, boardsRequirements)).length);
+  // Both runners: a stopped runner queues the interrupted job again; the next start (or another replica) resumes it.
+  it("a sync job killed mid-way (runner stopped) resumes on restart and ends like an uninterrupted run", async () => {
+    const cfg = await config("Scrum Project", { team: { id: "kill-ref", name: "kill-ref" } });
+    const reference = await link(cfg);
+    await sync(reference, { pageSize: 5 });
+    const victim = await link({ ...cfg, team: { id: "kill-job", name: "kill-job" } });
+    let stopping: Promise<void> | undefined;
+    reportingCalls = 0;
+    onReporting = (n) => {
+      if (n === 3) stopping = backend.deps.jobs.stop();
+    };
+    let job;
+    try {
+      job = await backend.deps.jobs.enqueue(
+        orgId,
+        BOARDS_SYNC_JOB,
+        { linkId: victim.id, pageSize: 5 },
+        { resourceKey: boardsResourceKey(victim.id) },
+      );
+      for (let i = 0; i < 400 && !stopping; i++) await new Promise((r) => setTimeout(r, 10));
+      await stopping;
+    } finally {
+      onReporting = null;
+    }
+    // Killed: the job is queued again, the token of the last committed page is stored.
+    expect((await backend.deps.jobs.get(orgId, job.id))!.status).toBe("queued");
+    const [state] = await db().select().from(boardsSyncState).where(eq(boardsSyncState.linkId, victim.id));
+    expect(state.continuationToken).not.toBeNull();
+    expect((await live(victim, boardsRequirements)).length).toBeLessThan((await live(reference, boardsRequirements)).length);
 
-      await backend.deps.jobs.start();
-      await backend.deps.jobs.idle();
-      const done = await backend.deps.jobs.get(orgId, job.id);
-      expect(done).toMatchObject({ status: "succeeded" });
-      expect(await snapshot(db(), victim.id)).toEqual(await snapshot(db(), reference.id));
-      expect(done!.result).toMatchObject({ mode: "full", requirements: { created: (await live(reference, boardsRequirements)).length } });
-      await archive(reference);
-      await archive(victim);
-    },
-  );
+    await backend.deps.jobs.start();
+    await backend.deps.jobs.idle();
+    const done = await backend.deps.jobs.get(orgId, job.id);
+    expect(done).toMatchObject({ status: "succeeded" });
+    expect(await snapshot(db(), victim.id)).toEqual(await snapshot(db(), reference.id));
+    expect(done!.result).toMatchObject({ mode: "full", requirements: { created: (await live(reference, boardsRequirements)).length } });
+    await archive(reference);
+    await archive(victim);
+  });
 
   it("throttling and transient faults during a sync change nothing in the result", async () => {
     const p = projectOf(sim, "Basic Project");

@@ -86,3 +86,41 @@ describe.each(DB_KINDS)("job queue on %s", (kind) => {
     await until(async () => (await queue.get("org-a", a.id))?.status === "cancelled", "cancelled");
   });
 });
+
+describe.each(DB_KINDS)("job queue restart on %s", (kind) => {
+  it("a job interrupted by a stop is queued again and finishes after the next start; jobs enqueued while stopped run too", async () => {
+    const database = await openTestDatabase(kind);
+    await migrate(database);
+    await database.db.insert(organizations).values({ id: "org-r", name: "r", url: "https://dev.azure.com/r" });
+    const make = () => {
+      const q = createJobQueue(database, memoryLogger());
+      // Counts to n, one step per progress report; a restart resumes from the stored progress.
+      q.register<{ n: number }>("slow", async (ctx) => {
+        const start = ((await q.get(ctx.orgId, ctx.jobId))?.progressDone ?? 0) + 1;
+        for (let i = start; i <= ctx.payload.n; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          await ctx.progress(i, ctx.payload.n);
+        }
+        return { resumedFrom: start };
+      });
+      return q;
+    };
+    const first = make();
+    await first.start();
+    const job = await first.enqueue("org-r", "slow", { n: 40 });
+    await until(async () => ((await first.get("org-r", job.id))?.progressDone ?? 0) >= 3, "progress");
+    await first.stop();
+    expect((await first.get("org-r", job.id))?.status).toBe("queued");
+    const whileStopped = await first.enqueue("org-r", "slow", { n: 2 });
+
+    const second = make();
+    await second.start();
+    await until(async () => (await second.get("org-r", job.id))?.status === "succeeded", "resumed job");
+    await until(async () => (await second.get("org-r", whileStopped.id))?.status === "succeeded", "job enqueued while stopped");
+    const done = await second.get("org-r", job.id);
+    expect(done?.progressDone).toBe(40);
+    expect((done?.result as { resumedFrom: number }).resumedFrom).toBeGreaterThan(1);
+    await second.stop();
+    await database.drop();
+  }, 60_000);
+});

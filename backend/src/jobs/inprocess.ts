@@ -53,6 +53,7 @@ export class InProcessJobQueue implements JobQueue {
     if (this.started) return;
     this.started = true;
     this.stopper = new AbortController();
+    await this.store.requeueAllRunning();
     const leftovers = await this.store.unfinished();
     if (leftovers.length) this.log.info("resuming unfinished jobs", { count: leftovers.length });
     this.queue.push(...leftovers.map((j) => j.id));
@@ -72,7 +73,8 @@ export class InProcessJobQueue implements JobQueue {
   private pump(): void {
     while (this.started && this.active.size < this.concurrency && this.queue.length) {
       const id = this.queue.shift()!;
-      const p = runJob(this.store, this.handlers, id, this.log, this.stopper.signal)
+      const p: Promise<void> = runJob(this.store, this.handlers, id, this.log, this.stopper.signal)
+        .then(() => undefined)
         .catch((e) => this.log.error("job runner error", { jobId: id, err: e }))
         .finally(() => {
           this.active.delete(p);

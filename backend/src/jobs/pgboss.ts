@@ -33,13 +33,17 @@ export class PgBossJobQueue implements JobQueue {
 
   async enqueue(orgId: string, kind: string, payload: Record<string, unknown>, o?: EnqueueOptions): Promise<JobRecord> {
     const { record, created } = await this.store.insert(orgId, kind, payload, o);
-    if (created)
-      await this.boss.send(
-        queueName(kind),
-        { jobId: record.id },
-        { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: this.expireInSeconds },
-      );
+    // While stopped the row waits in our table; start() hands every queued row to pg-boss.
+    if (created && this.started) await this.send(kind, record.id);
     return record;
+  }
+
+  private async send(kind: string, jobId: string): Promise<void> {
+    await this.boss.send(
+      queueName(kind),
+      { jobId },
+      { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: this.expireInSeconds },
+    );
   }
 
   get(orgId: string, id: string) {
@@ -67,10 +71,15 @@ export class PgBossJobQueue implements JobQueue {
       // One worker per slot: pg-boss 10 has no per-worker concurrency option.
       for (let i = 0; i < this.concurrency; i++) {
         await this.boss.work<{ jobId: string }>(queueName(kind), { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-          await runJob(this.store, this.handlers, job.data.jobId, this.log, this.stopper.signal);
+          const outcome = await runJob(this.store, this.handlers, job.data.jobId, this.log, this.stopper.signal);
+          // Failing the pg-boss job makes it retry: the row is queued again and a live worker resumes it.
+          if (outcome === "interrupted") throw new Error("interrupted by shutdown");
         });
       }
     }
+    // Rows queued while stopped, or interrupted by a shutdown: duplicates are harmless (claim() lets one run).
+    for (const row of await this.store.unfinished())
+      if (row.status === "queued" && this.handlers.has(row.kind)) await this.send(row.kind, row.id);
   }
 
   async stop(): Promise<void> {

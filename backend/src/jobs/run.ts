@@ -2,22 +2,25 @@ import type { Logger } from "../log";
 import type { JobStore } from "./store";
 import { JobCancelled, type JobHandler } from "./types";
 
-/** Runs one job row through its handler, recording progress, cancellation and the outcome. Shared by both runners. */
+/**
+ * Runs one job row through its handler, recording progress, cancellation and the outcome. Shared by
+ * both runners. "interrupted" means the runner was stopping: the row is queued again for a restart.
+ */
 export async function runJob(
   store: JobStore,
   handlers: Map<string, JobHandler>,
   id: string,
   log: Logger,
   stopSignal: AbortSignal,
-): Promise<void> {
+): Promise<"done" | "skipped" | "interrupted"> {
   const row = await store.getById(id);
-  if (!row) return;
+  if (!row) return "skipped";
   const handler = handlers.get(row.kind);
   if (!handler) {
     await store.finish(id, "failed", { error: `no handler for job kind "${row.kind}"` });
-    return;
+    return "done";
   }
-  if (!(await store.claim(id))) return;
+  if (!(await store.claim(id))) return "skipped";
   const ac = new AbortController();
   const onStop = () => ac.abort(new JobCancelled());
   stopSignal.addEventListener("abort", onStop);
@@ -33,10 +36,16 @@ export async function runJob(
         if (ac.signal.aborted) throw new JobCancelled();
       },
     });
-    if (ac.signal.aborted && stopSignal.aborted) return; // stopping: leave it running, a restart resumes it
+    if (ac.signal.aborted && stopSignal.aborted) {
+      await store.requeue(id);
+      return "interrupted";
+    }
     await store.finish(id, ac.signal.aborted ? "cancelled" : "succeeded", { result: result ?? undefined });
   } catch (e) {
-    if (stopSignal.aborted) return;
+    if (stopSignal.aborted) {
+      await store.requeue(id);
+      return "interrupted";
+    }
     if (e instanceof JobCancelled || ac.signal.aborted) {
       await store.finish(id, "cancelled", { message: "Cancelled" });
     } else {
@@ -46,4 +55,5 @@ export async function runJob(
   } finally {
     stopSignal.removeEventListener("abort", onStop);
   }
+  return "done";
 }

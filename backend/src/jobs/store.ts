@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { jobs } from "../db/schema";
 import type { EnqueueOptions, JobRecord } from "./types";
+
+/** A running job that has not reported progress for this long is considered abandoned. */
+export const STALE_MS = 5 * 60_000;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export function toRecord(r: typeof jobs.$inferSelect): JobRecord {
@@ -76,14 +79,37 @@ export class JobStore {
     return rows.map(toRecord);
   }
 
-  /** Moves a queued job to running; false when it was cancelled (or taken) meanwhile. */
+  /**
+   * Moves a queued job to running; false when it was cancelled or another worker holds it. A running
+   * row whose worker stopped reporting for STALE_MS (its replica died) may be taken over.
+   */
   async claim(id: string): Promise<boolean> {
+    const stale = new Date(Date.now() - STALE_MS);
     const rows = await this.db
       .update(jobs)
       .set({ status: "running", startedAt: new Date(), heartbeatAt: new Date(), attempts: sql`${jobs.attempts} + 1` })
-      .where(and(eq(jobs.id, id), inArray(jobs.status, ["queued", "running"]), eq(jobs.cancelRequested, false)))
+      .where(
+        and(
+          eq(jobs.id, id),
+          eq(jobs.cancelRequested, false),
+          or(eq(jobs.status, "queued"), and(eq(jobs.status, "running"), or(isNull(jobs.heartbeatAt), lt(jobs.heartbeatAt, stale)))),
+        ),
+      )
       .returning({ id: jobs.id });
     return rows.length > 0;
+  }
+
+  /** A job interrupted by a graceful stop goes back to the queue so a restart (or another replica) resumes it. */
+  async requeue(id: string): Promise<void> {
+    await this.db
+      .update(jobs)
+      .set({ status: "queued", message: "Interrupted by a restart; it will resume" })
+      .where(and(eq(jobs.id, id), eq(jobs.status, "running")));
+  }
+
+  /** In-process runner only: at start every running row is an orphan of a dead process. */
+  async requeueAllRunning(): Promise<void> {
+    await this.db.update(jobs).set({ status: "queued" }).where(eq(jobs.status, "running"));
   }
 
   /** Saves progress and answers whether cancellation was requested. */
