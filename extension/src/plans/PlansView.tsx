@@ -82,7 +82,7 @@ export function PlansView() {
       <div className="page-content page-content-top flex-column rhythm-vertical-16">
         {hasLinks ? (
           <div className="flex-row flex-center flex-wrap rhythm-horizontal-16">
-            <Button text={busy ? "Syncing…" : "Sync"} primary iconProps={{ iconName: "Sync" }} disabled={busy} onClick={sync} />
+            <Button text={busy ? "Syncing…" : "Sync"} primary iconProps={{ iconName: "Refresh" }} disabled={busy} onClick={sync} />
             {plans.state === "ready"
               ? plans.value.links.map((l) => (
                   <span key={l.id} className="flex-row flex-center rhythm-horizontal-8">

@@ -215,12 +215,12 @@ function LinkCard(p: {
         {p.canEdit ? (
           <ButtonGroup>
             {l.archived ? (
-              <Button text="Unarchive" ariaLabel={`Unarchive ${title}`} onClick={p.onUnarchive} />
+              <Button text="Unarchive" ariaLabel={`Unarchive ${title}`} iconProps={{ iconName: "Undo" }} onClick={p.onUnarchive} />
             ) : (
               <>
                 <Button text="Edit" ariaLabel={`Edit ${title}`} iconProps={{ iconName: "Edit" }} onClick={p.onEdit} />
-                <Button text="Sync" ariaLabel={`Sync ${title}`} iconProps={{ iconName: "Sync" }} disabled={syncing} onClick={p.onSync} />
-                <Button text="Archive" ariaLabel={`Archive ${title}`} iconProps={{ iconName: "Archive" }} onClick={p.onArchive} />
+                <Button text="Sync" ariaLabel={`Sync ${title}`} iconProps={{ iconName: "Refresh" }} disabled={syncing} onClick={p.onSync} />
+                <Button text="Archive" ariaLabel={`Archive ${title}`} iconProps={{ iconName: "Inbox" }} onClick={p.onArchive} />
               </>
             )}
           </ButtonGroup>
