@@ -82,6 +82,25 @@ describe("AdoClient against the simulator", () => {
     expect(sleeps[1]).toBeLessThan(1300);
   });
 
+  it("never repeats a create after a 5xx or a reset (ADO may have applied it), but repeats read-only POSTs", async () => {
+    sim.faults.set({ errorRate: 1, count: 1 });
+    const create = client();
+    const e = await caught(
+      create.c.post("Fabrikam%20Fiber/_apis/wit/workitems/$Bug", [{ op: "add", path: "/fields/System.Title", value: "x" }], {
+        contentType: "application/json-patch+json",
+      }),
+    );
+    expect(e.kind).toBe("server");
+    expect(create.c.requests).toBe(1);
+    sim.faults.set({ resetRate: 1, count: 1 });
+    const wiql = client();
+    const ids = await wiql.c.post<{ workItems: unknown[] }>("Fabrikam%20Fiber/_apis/wit/wiql", {
+      query: "SELECT [System.Id] FROM WorkItems",
+    });
+    expect(ids.workItems.length).toBeGreaterThan(0);
+    expect(wiql.c.requests).toBe(2);
+  });
+
   it("retries connection resets", async () => {
     sim.faults.set({ resetRate: 1, count: 2 });
     const { c } = client();

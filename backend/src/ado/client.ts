@@ -31,6 +31,13 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Return the raw Response (zip downloads, header access) instead of parsed JSON. */
   raw?: boolean;
+  /**
+   * Whether the request may be sent again after a 5xx or a broken connection. Default: true for
+   * GET/HEAD/PUT/DELETE and for POSTs that only read (WIQL, batch reads, permission checks, blob zips);
+   * false for other POST/PATCH (creates), which ADO may already have applied. 429 is always retried:
+   * a throttled request was not processed.
+   */
+  idempotent?: boolean;
 }
 
 /** Remembers what ADO's rate limiter told us so the next request waits before being blocked. */
@@ -58,6 +65,9 @@ export class ThrottleState {
 }
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+/** POST endpoints that read and change nothing, so a retry cannot duplicate anything. */
+const READ_ONLY_POST =
+  /_apis\/(wit\/wiql|wit\/workitemsbatch|security\/permissionevaluationbatch|hooks\/subscriptionsquery|git\/repositories\/[^/]+\/blobs)/i;
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function messageOf(body: unknown): string | undefined {
@@ -174,6 +184,7 @@ export class AdoClient {
     const url = this.url(path, o.query, o.apiVersion);
     const maxRetries = this.opts.maxRetries ?? 4;
     const scope = scopeForPath(`/${path}`, method);
+    const retrySafe = o.idempotent ?? (["GET", "HEAD", "PUT", "DELETE"].includes(method) || READ_ONLY_POST.test(path));
     for (let attempt = 0; ; attempt++) {
       const wait = this.throttle.waitMs(Date.now());
       if (wait > 0) {
@@ -198,7 +209,7 @@ export class AdoClient {
         });
       } catch (e) {
         if (o.signal?.aborted) throw e;
-        if (attempt < maxRetries) {
+        if (retrySafe && attempt < maxRetries) {
           await this.sleep(backoff(attempt));
           continue;
         }
@@ -215,7 +226,7 @@ export class AdoClient {
         await this.sleep(Math.min(ra, 60) * 1000);
         continue;
       }
-      if (RETRYABLE_STATUS.has(res.status) && attempt < maxRetries) {
+      if (retrySafe && RETRYABLE_STATUS.has(res.status) && attempt < maxRetries) {
         await res.body?.cancel();
         await this.sleep(backoff(attempt));
         continue;
