@@ -20,7 +20,7 @@ describe("backend process", () => {
     child.stderr.on("data", (d) => (out += d));
     try {
       const url = await new Promise<string>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no listening line:\n${out}`)), 60_000);
+        const t = setTimeout(() => reject(new Error(`no listening line:\n${out}`)), 150_000);
         child.stdout.on("data", () => {
           const m = /"msg":"backend listening","url":"([^"]+)"/.exec(out);
           if (m) {
@@ -40,11 +40,13 @@ describe("backend process", () => {
       expect(out).toContain("using generated secrets");
       expect(out).not.toContain(secret);
     } finally {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.on("exit", r));
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((r) => child.on("exit", r));
+      }
       rmSync(cwd, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 180_000);
 
   it("refuses to start with invalid configuration and names the variable", async () => {
     const child = spawn(process.execPath, ["--import", TSX, path.join(root, "backend/src/server.ts")], {
