@@ -85,6 +85,21 @@ const fiberCard = () => screen.findByLabelText("Boards link Fabrikam Fiber");
 const links = async () =>
   (await stack.call(`/api/boards/links?projectId=${stack.project("Fabrikam Fiber").id}&includeArchived=true`)).links;
 
+test("a second link for the same project and team is refused with the backend's reason; nothing is stored", async () => {
+  renderPage(<BoardsLinks />);
+  await fiberCard();
+  await enabled("New Boards link");
+  click("New Boards link");
+  await waitFor(() => expect(dropdownValue("Project")).toBe("Fabrikam Fiber"));
+  await nextUntil("Requirements");
+  await screen.findByRole("table", { name: "User Story states" });
+  click("Save");
+  await within(wizard()).findByText(/Fabrikam Fiber already has a Boards link; edit it or archive it first/);
+  expect(step().textContent).toBe("Step 5 of 5 · Requirements");
+  expect(await links()).toHaveLength(1);
+  click("Cancel");
+});
+
 test("Edit reopens the wizard with the stored config and stores the change", async () => {
   renderPage(<BoardsLinks />);
   await fiberCard();

@@ -87,8 +87,9 @@ export function LinkWizard(props: {
   // A 403 on any picker: the caller is not a project admin (ADO decides, the backend asks it).
   const forbidden = ([teams, tree, process] as Async<unknown>[]).find((a) => a.state === "error" && isForbidden(a.error));
   React.useEffect(() => {
-    if (forbidden?.state === "error") props.onForbidden(forbidden.error.message);
-  }, [!!forbidden]);
+    // Only this page's project makes the page read-only; another project's 403 stays in the wizard.
+    if (forbidden?.state === "error" && pid === project?.id) props.onForbidden(forbidden.error.message);
+  }, [!!forbidden, pid]);
 
   // The process suggests types and a status per state; the admin's own choices are kept.
   React.useEffect(() => {

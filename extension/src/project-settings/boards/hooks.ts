@@ -11,24 +11,27 @@ export type Async<T> =
  * tell the host the page has loaded (the PageProvider did).
  */
 export function useAsync<T>(key: string | null, load: () => Promise<T>): [Async<T>, () => void] {
-  const [state, setState] = React.useState<Async<T>>(key === null ? { state: "idle" } : { state: "loading" });
+  // Each answer remembers its key: right after the key changes, the previous key's answer is not shown.
+  const [state, setState] = React.useState<{ key: string | null; value: Async<T> }>({ key: null, value: { state: "idle" } });
   const [tick, setTick] = React.useState(0);
   React.useEffect(() => {
     if (key === null) {
-      setState({ state: "idle" });
+      setState({ key, value: { state: "idle" } });
       return;
     }
     let live = true;
-    setState((s) => (s.state === "ready" && tick > 0 ? s : { state: "loading" }));
+    // A reload (same key) keeps showing the current data until the new answer arrives.
+    setState((s) => (s.key === key && s.value.state === "ready" ? s : { key, value: { state: "loading" } }));
     load().then(
-      (value) => live && setState({ state: "ready", value }),
-      (error: Error) => live && setState({ state: "error", error }),
+      (value) => live && setState({ key, value: { state: "ready", value } }),
+      (error: Error) => live && setState({ key, value: { state: "error", error } }),
     );
     return () => {
       live = false;
     };
   }, [key, tick]);
-  return [state, () => setTick((t) => t + 1)];
+  const current: Async<T> = key === null ? { state: "idle" } : state.key === key ? state.value : { state: "loading" };
+  return [current, () => setTick((t) => t + 1)];
 }
 
 export const isForbidden = (e: unknown) => e instanceof ApiClientError && e.status === 403;
