@@ -79,7 +79,7 @@ export function BoardsLinks() {
       {access && !access.canEdit ? (
         <MessageCard severity={access.noConnection ? MessageCardSeverity.Warning : MessageCardSeverity.Info}>
           {access.noConnection
-            ? `${access.reason} Boards links need the organization's TestOps connection (Organization settings → TestOps).`
+            ? access.reason
             : `Read-only: ${access.reason}. Ask a project administrator to create or change Boards links.`}
         </MessageCard>
       ) : null}
