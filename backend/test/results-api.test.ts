@@ -60,7 +60,7 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
       body: o.body,
     });
     const text = await res.text();
-     
+
     let body: any;
     try {
       body = text ? JSON.parse(text) : undefined;

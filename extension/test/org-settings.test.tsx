@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- the backend and PGlite must load after the Node globals below exist */
 /**
  * Org settings hub against the REAL backend (in-process, PGlite) and the Azure DevOps simulator:
  * the hub's typed client calls go to backend.app.request, so these tests exercise the real API.
