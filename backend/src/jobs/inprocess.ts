@@ -1,27 +1,25 @@
 import type { Logger } from "../log";
 import { runJob } from "./run";
 import type { JobStore } from "./store";
-import type { EnqueueOptions, JobHandler, JobQueue, JobRecord } from "./types";
+import { StoreBackedQueue } from "./base";
+import type { EnqueueOptions, JobQueue, JobRecord } from "./types";
 
 /**
  * The embedded (PGlite) runner: same contract as pg-boss, executed in this process. The jobs table
  * is the durable queue, so jobs left queued or running by a killed process are resumed at start.
  */
-export class InProcessJobQueue implements JobQueue {
-  private handlers = new Map<string, JobHandler>();
+export class InProcessJobQueue extends StoreBackedQueue implements JobQueue {
   private queue: string[] = [];
   private active = new Set<Promise<void>>();
   private stopper = new AbortController();
   private started = false;
 
   constructor(
-    private readonly store: JobStore,
+    store: JobStore,
     private readonly log: Logger,
     private readonly concurrency = 2,
-  ) {}
-
-  register<P>(kind: string, handler: JobHandler<P>): void {
-    this.handlers.set(kind, handler as JobHandler);
+  ) {
+    super(store);
   }
 
   async enqueue(orgId: string, kind: string, payload: Record<string, unknown>, o?: EnqueueOptions): Promise<JobRecord> {
@@ -31,22 +29,6 @@ export class InProcessJobQueue implements JobQueue {
       this.pump();
     }
     return record;
-  }
-
-  get(orgId: string, id: string) {
-    return this.store.get(orgId, id);
-  }
-  list(orgId: string, f?: { resourceKey?: string; limit?: number }) {
-    return this.store.list(orgId, f);
-  }
-
-  async cancel(orgId: string, id: string) {
-    await this.store.requestCancel(orgId, { id });
-    return this.store.get(orgId, id);
-  }
-
-  async cancelResource(orgId: string, resourceKey: string) {
-    return (await this.store.requestCancel(orgId, { resourceKey })).length;
   }
 
   async start(): Promise<void> {

@@ -2,23 +2,24 @@ import PgBoss from "pg-boss";
 import type { Logger } from "../log";
 import { runJob } from "./run";
 import type { JobStore } from "./store";
-import type { EnqueueOptions, JobHandler, JobQueue, JobRecord } from "./types";
+import { StoreBackedQueue } from "./base";
+import type { EnqueueOptions, JobQueue, JobRecord } from "./types";
 
 /**
  * Postgres runner: pg-boss distributes jobs across replicas (SKIP LOCKED), retries jobs whose
  * replica died (expiry), while our jobs table keeps progress and cancellation for the UI.
  */
-export class PgBossJobQueue implements JobQueue {
-  private handlers = new Map<string, JobHandler>();
+export class PgBossJobQueue extends StoreBackedQueue implements JobQueue {
   private boss: PgBoss;
   private stopper = new AbortController();
   private started = false;
 
   constructor(
-    private readonly store: JobStore,
+    store: JobStore,
     private readonly log: Logger,
     opts: { connectionString: string; schema?: string; concurrency?: number; expireInSeconds?: number },
   ) {
+    super(store);
     this.boss = new PgBoss({ connectionString: opts.connectionString, schema: opts.schema ?? "pgboss", supervise: true, schedule: false });
     this.boss.on("error", (e) => this.log.error("pg-boss error", { err: e }));
     this.concurrency = opts.concurrency ?? 2;
@@ -26,10 +27,6 @@ export class PgBossJobQueue implements JobQueue {
   }
   private readonly concurrency: number;
   private readonly expireInSeconds: number;
-
-  register<P>(kind: string, handler: JobHandler<P>): void {
-    this.handlers.set(kind, handler as JobHandler);
-  }
 
   async enqueue(orgId: string, kind: string, payload: Record<string, unknown>, o?: EnqueueOptions): Promise<JobRecord> {
     const { record, created } = await this.store.insert(orgId, kind, payload, o);
@@ -44,21 +41,6 @@ export class PgBossJobQueue implements JobQueue {
       { jobId },
       { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: this.expireInSeconds },
     );
-  }
-
-  get(orgId: string, id: string) {
-    return this.store.get(orgId, id);
-  }
-  list(orgId: string, f?: { resourceKey?: string; limit?: number }) {
-    return this.store.list(orgId, f);
-  }
-  async cancel(orgId: string, id: string) {
-    // Our row is the authority: a pg-boss job whose row is cancelled is a no-op when it runs.
-    await this.store.requestCancel(orgId, { id });
-    return this.store.get(orgId, id);
-  }
-  async cancelResource(orgId: string, resourceKey: string) {
-    return (await this.store.requestCancel(orgId, { resourceKey })).length;
   }
 
   async start(): Promise<void> {
