@@ -31,7 +31,6 @@ describe.each(DB_KINDS)("Repos links API (%s)", (kind) => {
   let lead: Record<string, string>;
 
   // Responses are checked field by field below; `any` keeps those checks short.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function call<T = any>(method: string, path: string, o: { body?: unknown; headers?: Record<string, string> } = {}) {
     const res = await backend.app.request(path, {
       method,

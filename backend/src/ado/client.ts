@@ -67,7 +67,7 @@ export class ThrottleState {
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 /** POST endpoints that read and change nothing, so a retry cannot duplicate anything. */
 const READ_ONLY_POST =
-  /_apis\/(wit\/wiql|wit\/workitemsbatch|security\/permissionevaluationbatch|hooks\/subscriptionsquery|git\/repositories\/[^/]+\/blobs)/i;
+  /_apis\/(wit\/wiql|wit\/reporting\/workitemrevisions|wit\/workitemsbatch|security\/permissionevaluationbatch|hooks\/subscriptionsquery|git\/repositories\/[^/]+\/blobs)/i;
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function messageOf(body: unknown): string | undefined {
