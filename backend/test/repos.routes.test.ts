@@ -163,8 +163,9 @@ describe.each(DB_KINDS)("Repos links API (%s)", (kind) => {
     expect(job).toMatchObject({
       kind: REPOS_SYNC_JOB,
       status: "succeeded",
-      progressDone: 3,
-      progressTotal: 5,
+      progressDone: 4,
+      progressTotal: 4,
+      message: "3 test cases, 3 suites",
       result: { mode: "full", requests: 3 },
     });
     const link = (await call<ReposLink>("GET", `/api/repos/links/${linkId}`)).body;

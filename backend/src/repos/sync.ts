@@ -57,6 +57,8 @@ export interface SyncSummary {
 }
 
 export const REPORT_CAP = 500;
+/** Progress steps: resolve, list, read, save, done. */
+const STEPS = 4;
 
 export class SyncError extends Error {
   constructor(message: string) {
@@ -118,8 +120,10 @@ export async function syncLink(ctx: SyncContext, link: ReposLink): Promise<SyncS
   const startRequests = client.requests;
   const step = async (done: number, message: string) => {
     ctx.signal?.throwIfAborted();
-    await ctx.progress?.(done, 5, message);
+    await ctx.progress?.(done, STEPS, message);
   };
+  // Once saved, a late cancel request must not turn a finished sync into a "cancelled" one.
+  const finished = (message: string) => Promise.resolve(ctx.progress?.(STEPS, STEPS, message)).catch(() => undefined);
   const ref: RepoRef = { project: link.repoProjectId, repositoryId: link.repositoryId };
 
   await step(0, `Resolving ${link.versionType} ${link.version}`);
@@ -132,6 +136,7 @@ export async function syncLink(ctx: SyncContext, link: ReposLink): Promise<SyncS
     .where(eq(reposFiles.linkId, link.id));
   if (!ctx.full && link.lastCommit === commit && stored.length > 0) {
     const summary = await persist(ctx, link, commit, "unchanged", stored as FileRecord[], new Map(), startRequests, 0);
+    await finished("Up to date");
     return summary;
   }
 
@@ -186,7 +191,9 @@ export async function syncLink(ctx: SyncContext, link: ReposLink): Promise<SyncS
   }
 
   await step(3, "Saving test cases and suites");
-  return persist(ctx, link, commit, mode, records, new Map(stored.map((s) => [s.path, s])), startRequests, blobsFetched);
+  const summary = await persist(ctx, link, commit, mode, records, new Map(stored.map((s) => [s.path, s])), startRequests, blobsFetched);
+  await finished(`${summary.testCases.total} test cases, ${summary.suites.total} suites`);
+  return summary;
 }
 
 type StoredFile = { path: string; objectId: string; parsed: unknown };

@@ -111,9 +111,13 @@ export function LinkCard({ link, busy, onSync, onEdit, onArchive, onUnarchive }:
           </ButtonGroup>
         </div>
         <div className="body-m">
-          <a href={link.url} target="_blank" rel="noopener noreferrer" className="testops-repos-path">
-            {targetText(link)}
-          </a>
+          {/^https:\/\//i.test(link.url) ? (
+            <a href={link.url} target="_blank" rel="noopener noreferrer" className="testops-repos-path">
+              {targetText(link)}
+            </a>
+          ) : (
+            <span className="testops-repos-path">{targetText(link)}</span>
+          )}
         </div>
         {link.description && <div className="body-m testops-muted">{link.description}</div>}
         {running && link.job && <JobProgress job={link.job} />}
