@@ -4,29 +4,12 @@
 import { DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import type { FrameLocator, Locator } from "playwright-core";
 import { startStack, type Stack } from "../src/stack";
-import { mintAppToken } from "../src/tokens";
-import { HostPage, launchBrowser, type Browser } from "./harness";
+import { adminApi, bothThemes, HostPage, launchBrowser, type Browser } from "./harness";
 
 let stack: Stack;
 let browser: Browser;
 
-/** An org admin's call straight to the API (the organization connection is issue 5's journey, not this one's). */
-async function api(path: string, init: { method?: string; body?: unknown } = {}) {
-  const admin = DEMO_USERS.admin.id;
-  const res = await stack.backend.app.request(path, {
-    method: init.method ?? "GET",
-    headers: {
-      Authorization: `Bearer ${await mintAppToken({ userId: admin, secret: stack.extensionSecret, audience: `${stack.extension.id}.app` })}`,
-      "X-Ado-Collection-Url": "https://dev.azure.com/fabrikam/",
-      "X-Ado-Access-Token": stack.sim.issueAccessToken("fabrikam", admin),
-      "Content-Type": "application/json",
-    },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${path} → ${res.status} ${text}`);
-  return JSON.parse(text);
-}
+const api = (path: string, init?: { method?: string; body?: unknown }) => adminApi(stack, path, init);
 
 beforeAll(async () => {
   stack = await startStack({ allowBackendPortFallback: true });
@@ -49,15 +32,7 @@ async function pick(hub: FrameLocator, label: string, option: string) {
   await hub.getByRole("option", { name: option }).first().click();
 }
 
-async function both(host: HostPage, name: string) {
-  await host.screenshot(`${name}-light`);
-  await host.choose("theme", "dark");
-  await host.page.waitForFunction(() => window.__host.log.some((l) => l.method === "→ themeChanged"));
-  await host.page.waitForTimeout(300);
-  await host.screenshot(`${name}-dark`);
-  await host.choose("theme", "light");
-  await host.page.waitForTimeout(300);
-}
+const both = bothThemes;
 
 test("wizard → preview → Proceed → Active, then Plans shows the synced releases, sprints and requirements", async () => {
   const host = await HostPage.open(browser.context, stack, { contribution: "project-settings", user: DEMO_USERS.admin.id });

@@ -5,9 +5,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Frame, type FrameLocator, type Page } from "playwright-core";
+import { DEMO_USERS } from "@testops/ado-sim";
 import type { FrameSnapshot, LogEntry } from "../src/host/host";
 import { ROOT } from "../src/manifest";
 import type { Stack } from "../src/stack";
+import { mintAppToken } from "../src/tokens";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
@@ -258,3 +260,32 @@ export const fixtureContributions = () => [
     surface: "panel" as const,
   },
 ];
+
+/** An org admin's call straight to the backend API (setup and checks that are not the journey under test). */
+export async function adminApi(stack: Stack, path: string, init: { method?: string; body?: unknown } = {}) {
+  const admin = DEMO_USERS.admin.id;
+  const res = await stack.backend.app.request(path, {
+    method: init.method ?? "GET",
+    headers: {
+      Authorization: `Bearer ${await mintAppToken({ userId: admin, secret: stack.extensionSecret, audience: `${stack.extension.id}.app` })}`,
+      "X-Ado-Collection-Url": "https://dev.azure.com/fabrikam/",
+      "X-Ado-Access-Token": stack.sim.issueAccessToken("fabrikam", admin),
+      "Content-Type": "application/json",
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${path} → ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** Screenshots of the host page in the light theme, then the dark one (switched through the host toolbar). */
+export async function bothThemes(host: HostPage, name: string): Promise<void> {
+  await host.screenshot(`${name}-light`);
+  await host.choose("theme", "dark");
+  await host.page.waitForFunction(() => window.__host.log.some((l) => l.method === "→ themeChanged"));
+  await host.page.waitForTimeout(300);
+  await host.screenshot(`${name}-dark`);
+  await host.choose("theme", "light");
+  await host.page.waitForTimeout(300);
+}

@@ -101,12 +101,12 @@ export function LinkCard({ link, busy, onSync, onEdit, onArchive, onUnarchive }:
           <ReposStatusPill link={link} />
           <span className="flex-grow" />
           <ButtonGroup>
-            {!link.archived && <Button text="Sync now" iconProps={{ iconName: "Sync" }} onClick={onSync} disabled={busy || running} />}
+            {!link.archived && <Button text="Sync now" iconProps={{ iconName: "Refresh" }} onClick={onSync} disabled={busy || running} />}
             {!link.archived && <Button text="Edit" iconProps={{ iconName: "Edit" }} onClick={onEdit} disabled={busy} />}
             {link.archived ? (
               <Button text="Unarchive" iconProps={{ iconName: "Undo" }} onClick={onUnarchive} disabled={busy} />
             ) : (
-              <Button text="Archive" iconProps={{ iconName: "Archive" }} onClick={onArchive} disabled={busy} />
+              <Button text="Archive" iconProps={{ iconName: "Inbox" }} onClick={onArchive} disabled={busy} />
             )}
           </ButtonGroup>
         </div>
