@@ -1,4 +1,4 @@
-import "./boardsNodeGlobals";
+import "./nodeGlobals";
 import * as React from "react";
 import { screen, waitFor, within } from "@testing-library/react";
 import { BoardsLinks } from "../src/project-settings/boards/BoardsLinks";

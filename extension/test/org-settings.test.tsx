@@ -2,26 +2,11 @@
  * Org settings hub against the REAL backend (in-process, PGlite) and the Azure DevOps simulator:
  * the hub's typed client calls go to backend.app.request, so these tests exercise the real API.
  */
-import { pathToFileURL } from "node:url";
-import vm from "node:vm";
+import "./nodeGlobals";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type * as SimModule from "@testops/ado-sim";
 import type * as Helpers from "../../backend/test/helpers";
 import { sdkMock } from "./sdkMock";
-
-// jsdom lacks some Node globals the backend needs (fetch classes, TextEncoder, structuredClone...): borrow them.
-const main = vm.runInThisContext("globalThis") as Record<string, unknown>;
-for (const k of Object.getOwnPropertyNames(main))
-  if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: main[k], configurable: true, writable: true });
-for (const k of ["crypto", "URL", "URLSearchParams"])
-  Object.defineProperty(globalThis, k, { value: main[k], configurable: true, writable: true });
-// PGlite finds its wasm next to its script; under jsdom it would look at http://localhost/.
-Object.defineProperty(document, "currentScript", {
-  value: { tagName: "SCRIPT", src: pathToFileURL(require.resolve("@electric-sql/pglite")).href },
-  configurable: true,
-});
-require("@electric-sql/pglite");
-delete (document as { currentScript?: unknown }).currentScript;
 
 // Required after the globals exist.
 const { createSimulator, DEMO_PATS, DEMO_USERS } = require("@testops/ado-sim") as typeof SimModule;

@@ -1,4 +1,4 @@
-import "./repos.harness";
+import "./nodeGlobals";
 import * as React from "react";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";

@@ -2,6 +2,7 @@ import "azure-devops-ui/Core/override.css";
 import "./common.css";
 import * as React from "react";
 import * as ReactDOM from "react-dom";
+import { FormItem } from "azure-devops-ui/FormItem";
 import { MessageCard, MessageCardSeverity } from "azure-devops-ui/MessageCard";
 import { Spinner, SpinnerSize } from "azure-devops-ui/Spinner";
 import { notifyFailed, notifyLoaded } from "./sdk";
@@ -70,5 +71,24 @@ export function ErrorCard({ error, onRetry }: { error: Error; onRetry?: () => vo
     >
       {error.message}
     </MessageCard>
+  );
+}
+
+/** A labelled form field: its error when it has one, else its help text, under it (inside a `.testops-form`). */
+export function FormField({
+  label,
+  error,
+  help,
+  children,
+}: {
+  label: string;
+  error?: string;
+  help?: React.ReactNode;
+  children: React.ReactElement;
+}) {
+  return (
+    <FormItem label={label} error={!!error} message={error ?? help} className="testops-field">
+      {children}
+    </FormItem>
   );
 }

@@ -1,11 +1,11 @@
 import * as React from "react";
-import { FormItem } from "azure-devops-ui/FormItem";
 import { MessageCard, MessageCardSeverity } from "azure-devops-ui/MessageCard";
 import { Panel } from "azure-devops-ui/Panel";
 import { Spinner, SpinnerSize } from "azure-devops-ui/Spinner";
 import { TextField, TextFieldWidth } from "azure-devops-ui/TextField";
 import { CONNECTION_LIMITS, type Connection, type TestResult } from "@testops/backend/schemas/connections";
 import { ApiClientError, unwrap, type Api } from "../common/api";
+import { FormField } from "../common/ui";
 import { createBody, draftOf, editBody, emptyDraft, validateDraft, type Draft, type FieldErrors, type FieldName } from "./format";
 import { TestResultView } from "./TestResultView";
 
@@ -95,14 +95,11 @@ export function ConnectionPanel({ api, connection, onSaved, onDismiss }: Connect
     }
   };
 
-  const field = (f: FieldName, label: string, el: React.ReactElement, help?: string) => {
-    const error = shown(f);
-    return (
-      <FormItem label={label} error={!!error} message={error ?? help} className="testops-field">
-        {el}
-      </FormItem>
-    );
-  };
+  const field = (f: FieldName, label: string, el: React.ReactElement, help?: React.ReactNode) => (
+    <FormField label={label} error={shown(f)} help={help}>
+      {el}
+    </FormField>
+  );
   const unchanged = connection !== undefined && Object.keys(editBody(connection, draft)).length === 0;
 
   return (

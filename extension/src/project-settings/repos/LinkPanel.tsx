@@ -1,11 +1,11 @@
 import * as React from "react";
 import { Checkbox } from "azure-devops-ui/Checkbox";
-import { FormItem } from "azure-devops-ui/FormItem";
 import { MessageCard, MessageCardSeverity } from "azure-devops-ui/MessageCard";
 import { Panel } from "azure-devops-ui/Panel";
 import { TextField, TextFieldWidth } from "azure-devops-ui/TextField";
 import { REPOS_LIMITS, REPOS_URL_EXAMPLE, type ReposLink, type RepoTarget } from "@testops/backend/schemas/repos";
 import { ApiClientError, unwrap, type Api } from "../../common/api";
+import { FormField } from "../../common/ui";
 import { draftOf, editBody, emptyDraft, shortSha, targetText, validateDraft, type Draft, type FieldErrors, type FieldName } from "./format";
 
 export interface LinkPanelProps {
@@ -90,23 +90,19 @@ export function LinkPanel({ api, projectId, link, onSaved, onDismiss }: LinkPane
               },
             }),
           );
-      onSaved(saved, sync);
+      onSaved(saved, sync); // the panel closes: no state updates after this
     } catch (e) {
       failed(e);
-    } finally {
       setBusy(undefined);
     }
   };
 
   const unchanged = link !== undefined && Object.keys(editBody(link, draft)).length === 0;
-  const field = (f: FieldName, label: string, el: React.ReactElement, help?: React.ReactNode) => {
-    const error = shown(f);
-    return (
-      <FormItem label={label} error={!!error} message={error ?? help} className="testops-field">
-        {el}
-      </FormItem>
-    );
-  };
+  const field = (f: FieldName, label: string, el: React.ReactElement, help?: React.ReactNode) => (
+    <FormField label={label} error={shown(f)} help={help}>
+      {el}
+    </FormField>
+  );
   const urlHelp = target?.checking
     ? "Checking with Azure DevOps…"
     : target?.value

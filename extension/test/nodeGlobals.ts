@@ -12,7 +12,7 @@ const skip = new Set(["MessageChannel", "MessagePort", "BroadcastChannel", "Work
 for (const k of Object.getOwnPropertyNames(node))
   if (!(k in globalThis) && !skip.has(k)) Object.defineProperty(globalThis, k, { value: node[k], configurable: true, writable: true });
 // jsdom's versions of these do not interoperate with Node's fetch/crypto.
-for (const k of ["crypto", "URL", "URLSearchParams", "Headers", "AbortController", "AbortSignal"])
+for (const k of ["crypto", "URL", "URLSearchParams", "Headers", "AbortController", "AbortSignal", "TextEncoder", "TextDecoder", "Blob"])
   Object.defineProperty(globalThis, k, { value: node[k], configurable: true, writable: true });
 
 // PGlite locates its wasm next to its script via document.currentScript under a DOM; point it at the package.
