@@ -8,7 +8,6 @@
  * Env: BENCH_SIZES (comma list), BENCH_LATENCY_MS (default 50), BENCH_NAIVE_SAMPLE (default 300),
  * BENCH_DB=pglite|postgres (DATABASE_URL or postgresql://postgres@127.0.0.1:5432/test).
  */
-import { randomBytes } from "node:crypto";
 import { createSimulator, DEMO_PATS } from "@testops/ado-sim";
 import { AdoClient } from "../backend/src/ado/client";
 import { syncLink, writeRevisions } from "../backend/src/boards/engine";
@@ -16,51 +15,17 @@ import { createLink, loadLink } from "../backend/src/boards/links";
 import { fieldsNeeded } from "../backend/src/boards/mapping";
 import { workItemTypes } from "../backend/src/boards/pickers";
 import type { AppDeps } from "../backend/src/context";
-import { migrate, openDatabase, type Database } from "../backend/src/db/client";
+import { migrate } from "../backend/src/db/client";
+import { DB_KIND, mb, measure, openDb } from "./measure";
 import { organizations } from "../backend/src/db/schema";
 import { BoardsLinkConfigSchema, TESTOPS_SEVERITIES } from "../backend/src/schemas/boards";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 300);
-const DB_KIND = process.env.BENCH_DB === "postgres" ? "postgres" : "pglite";
 const PROJECT = "Bench";
 
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-/** Samples RSS and heap while `run` executes. */
-async function measure<T>(run: () => Promise<T>) {
-  let rss = process.memoryUsage().rss;
-  let heap = process.memoryUsage().heapUsed;
-  const timer = setInterval(() => {
-    const m = process.memoryUsage();
-    rss = Math.max(rss, m.rss);
-    heap = Math.max(heap, m.heapUsed);
-  }, 25);
-  const t0 = performance.now();
-  try {
-    const value = await run();
-    return { value, ms: performance.now() - t0, peakRss: rss, peakHeap: heap };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-async function openDb(): Promise<Database & { drop(): Promise<void> }> {
-  if (DB_KIND === "pglite") {
-    const db = await openDatabase({});
-    return Object.assign(db, { drop: () => db.close() });
-  }
-  const schemaName = `bench_${randomBytes(4).toString("hex")}`;
-  const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test", schemaName });
-  return Object.assign(db, {
-    drop: async () => {
-      await db.exec(`DROP SCHEMA "${schemaName}" CASCADE`);
-      await db.close();
-    },
-  });
-}
 
 const seedFor = (workItems: number) =>
   createSimulator({

@@ -10,10 +10,11 @@
  * Env: BENCH_SIZES (comma list, default 1000), BENCH_LATENCY_MS (default 50), BENCH_NAIVE_SAMPLE
  * (default 200), BENCH_DB=pglite|postgres (DATABASE_URL or postgresql://postgres@127.0.0.1:5432/test).
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createSimulator, DEMO_PATS } from "@testops/ado-sim";
 import { AdoClient } from "../backend/src/ado/client";
-import { migrate, openDatabase, type Database } from "../backend/src/db/client";
+import { migrate } from "../backend/src/db/client";
+import { DB_KIND, mb, measure, openDb } from "./measure";
 import { organizations, reposLinks } from "../backend/src/db/schema";
 import { fileKind } from "../backend/src/repos/discover";
 import { getRepository, listTree } from "../backend/src/repos/git";
@@ -23,38 +24,10 @@ import { eq } from "drizzle-orm";
 const SIZES = (process.env.BENCH_SIZES ?? "1000").split(",").map(Number);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 200);
-const DB_KIND = process.env.BENCH_DB === "postgres" ? "postgres" : "pglite";
 const PROJECT = "Bench";
 const REPO = "katalon-generated";
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
-
-async function openDb(): Promise<Database & { drop(): Promise<void> }> {
-  if (DB_KIND === "pglite") {
-    const db = await openDatabase({});
-    return Object.assign(db, { drop: () => db.close() });
-  }
-  const schemaName = `bench_${randomBytes(4).toString("hex")}`;
-  const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test", schemaName });
-  return Object.assign(db, {
-    drop: async () => {
-      await db.exec(`DROP SCHEMA "${schemaName}" CASCADE`);
-      await db.close();
-    },
-  });
-}
-
-async function timed<T>(run: () => Promise<T>) {
-  let heap = process.memoryUsage().heapUsed;
-  const timer = setInterval(() => (heap = Math.max(heap, process.memoryUsage().heapUsed)), 25);
-  const t0 = performance.now();
-  try {
-    return { value: await run(), ms: performance.now() - t0, peakHeap: heap };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 async function bench(n: number) {
   const sim = createSimulator({
@@ -102,7 +75,7 @@ async function bench(n: number) {
     const c = client();
     sim.requestLog.clear();
     const current = await reload();
-    const r = await timed(() => syncLink({ db: database.db, client: c }, current));
+    const r = await measure(() => syncLink({ db: database.db, client: c }, current));
     const sum = r.value;
     console.log(
       `  ${label.padEnd(34)} ${String(sim.requestLog.count()).padStart(3)} ADO requests  ${s(r.ms).padStart(8)}  ` +
@@ -146,7 +119,7 @@ async function bench(n: number) {
   // Naive: list, then one GET per Katalon file (.prj, .tc, .ts), on a sample, extrapolated.
   const c = client();
   sim.requestLog.clear();
-  const naive = await timed(async () => {
+  const naive = await measure(async () => {
     const items = (await listTree(c, { project: repo.project.id, repositoryId: repo.id }, "/", head))!;
     const files = items.filter((i) => !i.isFolder && fileKind(i.path) && fileKind(i.path) !== "script");
     for (const f of files.slice(0, SAMPLE))
