@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import { z } from "zod";
 
 /**
  * The Boards link contract shared by the backend (routes, sync engine) and the hub (wizard, preview,
@@ -48,8 +48,8 @@ const stateMap = <T extends z.ZodType>(status: T) =>
 export const BoardsLinkConfigSchema = z
   .object({
     // Step 1: project (+ optional team) and description.
-    project: ref.openapi({ description: "ADO project (id + name as listed by GET /api/boards/ado/projects)" }),
-    team: ref.nullable().default(null).openapi({ description: "Optional team; enables the team-board iteration source" }),
+    project: ref.meta({ description: "ADO project (id + name as listed by GET /api/boards/ado/projects)" }),
+    team: ref.nullable().default(null).meta({ description: "Optional team; enables the team-board iteration source" }),
     description: z.string().max(255, "must be at most 255 characters").default(""),
     // Step 2: what to pull.
     pullRequirements: z.boolean().default(true),
@@ -107,7 +107,7 @@ export const BoardsLinkConfigSchema = z
     if (c.bugMapping && c.bugs.workItemTypes.length === 0)
       ctx.addIssue({ code: "custom", path: ["bugs", "workItemTypes"], message: "pick at least one bug work item type" });
   })
-  .openapi("BoardsLinkConfig");
+  .meta({ id: "BoardsLinkConfig" });
 export type BoardsLinkConfig = z.infer<typeof BoardsLinkConfigSchema>;
 export type BoardsLinkConfigInput = z.input<typeof BoardsLinkConfigSchema>;
 
@@ -126,11 +126,11 @@ export const UnmappedSchema = z
   .object({
     kind: z.enum(["state", "priority", "severity", "releaseDate", "iteration"]),
     workItemType: z.string().nullable(),
-    value: z.string().nullable().openapi({ description: "The ADO value (null = the field was empty or missing)" }),
+    value: z.string().nullable().meta({ description: "The ADO value (null = the field was empty or missing)" }),
     count: z.number().int(),
-    example: z.number().int().nullable().openapi({ description: "One ADO work item id with this value" }),
+    example: z.number().int().nullable().meta({ description: "One ADO work item id with this value" }),
   })
-  .openapi("BoardsUnmapped");
+  .meta({ id: "BoardsUnmapped" });
 export type Unmapped = z.infer<typeof UnmappedSchema>;
 
 export const SyncSummarySchema = z
@@ -146,7 +146,7 @@ export const SyncSummarySchema = z
     startedAt: z.string(),
     finishedAt: z.string(),
   })
-  .openapi("BoardsSyncSummary");
+  .meta({ id: "BoardsSyncSummary" });
 export type SyncSummary = z.infer<typeof SyncSummarySchema>;
 
 // ---------- links ----------
@@ -161,9 +161,9 @@ export const BoardsLinkSchema = z
     description: z.string(),
     config: BoardsLinkConfigSchema,
     status: LinkStatus,
-    statusReason: z.string().nullable().openapi({ description: "Why the link is in Error (or Inactive)" }),
+    statusReason: z.string().nullable().meta({ description: "Why the link is in Error (or Inactive)" }),
     archived: z.boolean(),
-    lastSyncAt: z.string().nullable().openapi({ description: "End of the last successful sync" }),
+    lastSyncAt: z.string().nullable().meta({ description: "End of the last successful sync" }),
     lastSync: SyncSummarySchema.nullable(),
     lastError: z.string().nullable(),
     lastErrorAt: z.string().nullable(),
@@ -173,7 +173,7 @@ export const BoardsLinkSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .openapi("BoardsLink");
+  .meta({ id: "BoardsLink" });
 export type BoardsLink = z.infer<typeof BoardsLinkSchema>;
 
 export const SaveLinkBodySchema = z
@@ -182,7 +182,7 @@ export const SaveLinkBodySchema = z
     /** false = Save (status Inactive, nothing synced); true = Proceed (save + enqueue a sync). */
     proceed: z.boolean().default(false),
   })
-  .openapi("BoardsSaveLink");
+  .meta({ id: "BoardsSaveLink" });
 export type SaveLinkBody = z.input<typeof SaveLinkBodySchema>;
 
 export const LinkIdParamSchema = z.object({ id: z.uuid("must be a link id (UUID)") });
@@ -259,12 +259,12 @@ export const PreviewResultSchema = z
       withoutDates: z.number().int(),
       items: z.array(PreviewSprintSchema),
     }),
-    requirements: PreviewWorkItemsSchema.nullable().openapi({ description: "null when Pull Requirements is off" }),
-    bugs: PreviewWorkItemsSchema.nullable().openapi({ description: "null when Bug Mapping is off" }),
+    requirements: PreviewWorkItemsSchema.nullable().meta({ description: "null when Pull Requirements is off" }),
+    bugs: PreviewWorkItemsSchema.nullable().meta({ description: "null when Bug Mapping is off" }),
     unmapped: z.array(UnmappedSchema),
     warnings: z.array(z.string()),
   })
-  .openapi("BoardsPreview");
+  .meta({ id: "BoardsPreview" });
 export type PreviewResult = z.infer<typeof PreviewResultSchema>;
 
 export const PreviewBodySchema = z
@@ -273,7 +273,7 @@ export const PreviewBodySchema = z
     /** When editing: compare against what this link already stored (create/update/skip). */
     linkId: z.uuid("must be a link id (UUID)").optional(),
   })
-  .openapi("BoardsPreviewRequest");
+  .meta({ id: "BoardsPreviewRequest" });
 
 // ---------- ADO pickers ----------
 
@@ -302,7 +302,7 @@ export const AdoIterationNodeSchema: z.ZodType<AdoIterationNode> = z
       return z.array(AdoIterationNodeSchema);
     },
   })
-  .openapi("BoardsIterationNode");
+  .meta({ id: "BoardsIterationNode" });
 
 export const AdoTeamIterationSchema = z.object({
   id: z.string(),
@@ -337,7 +337,7 @@ export const AdoWorkItemTypesSchema = z
     defaultRequirementType: z.string().nullable(),
     defaultBugType: z.string().nullable(),
   })
-  .openapi("BoardsAdoWorkItemTypes");
+  .meta({ id: "BoardsAdoWorkItemTypes" });
 
 export const AdoFieldsSchema = z
   .object({
@@ -348,7 +348,7 @@ export const AdoFieldsSchema = z
     /** Allowed values of Microsoft.VSTS.Common.Severity (e.g. "1 - Critical"); empty when the types have no severity. */
     severities: z.array(z.string()),
   })
-  .openapi("BoardsAdoFields");
+  .meta({ id: "BoardsAdoFields" });
 
 export const AdoFieldsQuerySchema = z.object({
   /** Comma-separated work item type names (the selected requirement and bug types). */
@@ -422,5 +422,5 @@ export const PlansSchema = z
     unplannedRequirements: z.number().int(),
     links: z.array(z.object({ id: z.string(), projectName: z.string(), status: LinkStatus, lastSyncAt: z.string().nullable() })),
   })
-  .openapi("BoardsPlans");
+  .meta({ id: "BoardsPlans" });
 export type Plans = z.infer<typeof PlansSchema>;
