@@ -123,8 +123,17 @@ describe.each(DB_KINDS)("Repos links API (%s)", (kind) => {
     ).toBe(403);
     const ok = await create({ name: "By lead", url: REPO_URL }, lead);
     expect(ok.status).toBe(201);
-    // Members may read.
+    // Members may read; the list tells each caller whether they may change links, per project.
     expect((await call("GET", `/api/repos/links/${ok.body.id}`, { headers: member })).status).toBe(200);
+    const listed = async (headers: Record<string, string>, projectId = project.id) =>
+      (await call<{ links: ReposLink[]; canEdit: boolean }>("GET", `/api/repos/links?projectId=${projectId}`, { headers })).body;
+    expect(await listed(member)).toMatchObject({
+      canEdit: false,
+      links: expect.arrayContaining([expect.objectContaining({ id: ok.body.id })]),
+    });
+    expect((await listed(lead)).canEdit).toBe(true);
+    expect((await listed(lead, otherProject.id)).canEdit).toBe(false);
+    expect((await listed(admin, otherProject.id)).canEdit).toBe(true);
     expect((await call("POST", `/api/repos/links/${ok.body.id}/archive`, { headers: member })).status).toBe(403);
     expect((await call("POST", `/api/repos/links/${ok.body.id}/archive`, { headers: lead })).status).toBe(200);
   });

@@ -46,15 +46,8 @@ describe("Repos tab of the project settings hub", () => {
     sdkMock.accessToken = sim.issueAccessToken("fabrikam", DEMO_USERS.admin.id);
   });
 
-  const renderHub = () =>
-    render(
-      <ReposHub
-        api={createApi("https://dev.azure.com/fabrikam/", BASE)}
-        projectId={project.id}
-        projectName={PROJECT}
-        pollMs={{ running: 50, idle: 200 }}
-      />,
-    );
+  const renderHub = (api = createApi("https://dev.azure.com/fabrikam/", BASE)) =>
+    render(<ReposHub api={api} projectId={project.id} projectName={PROJECT} pollMs={{ running: 50, idle: 200 }} />);
   const type = (label: string, value: string) => {
     const input = screen.getByLabelText(label);
     fireEvent.change(input, { target: { value } });
@@ -198,5 +191,38 @@ describe("Repos tab of the project settings hub", () => {
     await screen.findByRole("region", { name: "Katalon CI" });
     expect(within(card("Katalon CI")).getByLabelText("Status: Active")).toBeTruthy();
     view.unmount();
+  });
+
+  it("members who are not project administrators get a read-only page: links and tests, no actions", async () => {
+    // A fresh client (and SDK mock) per user: the app token is cached per frame, and a frame never changes user.
+    const as = async (user: keyof typeof DEMO_USERS) => {
+      const appToken = await signAppToken(DEMO_USERS[user].id);
+      const accessToken = sim.issueAccessToken("fabrikam", DEMO_USERS[user].id);
+      let fresh!: typeof createApi;
+      jest.isolateModules(() => {
+        Object.assign((require("./sdkMock") as typeof import("./sdkMock")).sdkMock, { appToken, accessToken });
+        fresh = (require("../src/common/api") as typeof import("../src/common/api")).createApi;
+      });
+      return fresh("https://dev.azure.com/fabrikam/", BASE);
+    };
+    const view = renderHub(await as("member"));
+    const ci = await screen.findByRole("region", { name: "Katalon CI" });
+    expect(screen.getByText(/Read-only: only project administrators/)).toBeTruthy();
+    // Only the sync report can be opened; nothing that changes the link.
+    expect(
+      within(ci)
+        .getAllByRole("button")
+        .map((b) => b.textContent),
+    ).toEqual(["Show sync report (0 skipped, 3 warnings)"]);
+    expect(screen.getByRole("button", { name: "New Repos link" }).getAttribute("aria-disabled")).toBe("true");
+    expect(screen.getByText("Tests")).toBeTruthy();
+    view.unmount();
+
+    // An administrator of the project sees the actions and no read-only notice.
+    const lead = renderHub(await as("projectAdmin"));
+    const card2 = await screen.findByRole("region", { name: "Katalon CI" });
+    expect(within(card2).getByRole("button", { name: "Edit" })).toBeTruthy();
+    expect(screen.queryByText(/Read-only/)).toBeNull();
+    lead.unmount();
   });
 });

@@ -54,13 +54,25 @@ export function reposRouter(deps: AppDeps) {
         tags: ["repos"],
         request: { query: ProjectQuery },
         responses: {
-          200: json(z.object({ links: z.array(ReposLinkSchema) }), "The project's Repos links, archived last"),
+          200: json(
+            z.object({
+              links: z.array(ReposLinkSchema),
+              canEdit: z.boolean().meta({ description: "Whether the caller may change these links (a project administrator)" }),
+            }),
+            "The project's Repos links, archived last",
+          ),
           ...errorResponses,
         },
       }),
       async (c) => {
-        const rows = await listLinks(deps, c.get("org").id, c.req.valid("query").projectId);
-        return c.json({ links: await linkDtos(deps, rows) }, 200);
+        const { projectId } = c.req.valid("query");
+        const [rows, canEdit] = await Promise.all([
+          listLinks(deps, c.get("org").id, projectId),
+          // Lets the hub show members a read-only page. When ADO cannot tell right now, offer the actions:
+          // each is checked again on its own and answers with the real reason.
+          deps.identity.isProjectAdmin(c.get("org").parsed, c.get("accessToken"), projectId).catch(() => true),
+        ]);
+        return c.json({ links: await linkDtos(deps, rows), canEdit }, 200);
       },
     )
     .openapi(

@@ -81,6 +81,8 @@ function SyncReport({ entries, total }: { entries: ReportEntry[]; total: number 
 export interface LinkCardProps {
   link: ReposLink;
   busy: boolean;
+  /** False for members who are not project administrators: no actions (the backend would refuse them). */
+  canEdit: boolean;
   onSync(): void;
   onEdit(): void;
   onArchive(): void;
@@ -88,7 +90,7 @@ export interface LinkCardProps {
 }
 
 /** One Repos link: where it points, status, live sync progress, counts, the skipped-file report, actions. */
-export function LinkCard({ link, busy, onSync, onEdit, onArchive, onUnarchive }: LinkCardProps) {
+export function LinkCard({ link, busy, canEdit, onSync, onEdit, onArchive, onUnarchive }: LinkCardProps) {
   const [showReport, setShowReport] = React.useState(false);
   const running = isRunning(link);
   const s = link.lastSync;
@@ -100,15 +102,17 @@ export function LinkCard({ link, busy, onSync, onEdit, onArchive, onUnarchive }:
           <span className="title-s">{link.name}</span>
           <ReposStatusPill link={link} />
           <span className="flex-grow" />
-          <ButtonGroup>
-            {!link.archived && <Button text="Sync now" iconProps={{ iconName: "Refresh" }} onClick={onSync} disabled={busy || running} />}
-            {!link.archived && <Button text="Edit" iconProps={{ iconName: "Edit" }} onClick={onEdit} disabled={busy} />}
-            {link.archived ? (
-              <Button text="Unarchive" iconProps={{ iconName: "Undo" }} onClick={onUnarchive} disabled={busy} />
-            ) : (
-              <Button text="Archive" iconProps={{ iconName: "Inbox" }} onClick={onArchive} disabled={busy} />
-            )}
-          </ButtonGroup>
+          {canEdit && (
+            <ButtonGroup>
+              {!link.archived && <Button text="Sync now" iconProps={{ iconName: "Refresh" }} onClick={onSync} disabled={busy || running} />}
+              {!link.archived && <Button text="Edit" iconProps={{ iconName: "Edit" }} onClick={onEdit} disabled={busy} />}
+              {link.archived ? (
+                <Button text="Unarchive" iconProps={{ iconName: "Undo" }} onClick={onUnarchive} disabled={busy} />
+              ) : (
+                <Button text="Archive" iconProps={{ iconName: "Inbox" }} onClick={onArchive} disabled={busy} />
+              )}
+            </ButtonGroup>
+          )}
         </div>
         <div className="body-m">
           {/^https:\/\//i.test(link.url) ? (

@@ -39,6 +39,7 @@ const message = (e: unknown) =>
 
 export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500, idle: 15_000 } }: ReposHubProps) {
   const [links, setLinks] = React.useState<ReposLink[]>();
+  const [canEdit, setCanEdit] = React.useState(false);
   const [tests, setTests] = React.useState<TestsView>();
   const [loadError, setLoadError] = React.useState<Error>();
   const [actionError, setActionError] = React.useState<string>();
@@ -61,6 +62,7 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
         setTests(v);
       }
       setLinks(r.links);
+      setCanEdit(r.canEdit);
       setLoadError(undefined);
     } catch (e) {
       if (live.current) setLoadError(e as Error);
@@ -133,8 +135,19 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
     <div className="flex-column rhythm-vertical-16 testops-repos">
       <div className="flex-row flex-center">
         <span className="title-m flex-grow">Repos links</span>
-        <Button text="New Repos link" primary iconProps={{ iconName: "Add" }} onClick={() => setOverlay({ kind: "create" })} />
+        <Button
+          text="New Repos link"
+          primary
+          iconProps={{ iconName: "Add" }}
+          disabled={!canEdit}
+          onClick={() => setOverlay({ kind: "create" })}
+        />
       </div>
+      {!canEdit && (
+        <MessageCard severity={MessageCardSeverity.Info} className="flex-self-stretch">
+          Read-only: only project administrators can create or change this project&apos;s Repos links.
+        </MessageCard>
+      )}
       {loadError && (
         <MessageCard severity={MessageCardSeverity.Warning} className="flex-self-stretch">
           Could not refresh: {loadError.message}
@@ -158,6 +171,7 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
             key={l.id}
             link={l}
             busy={busy === l.id}
+            canEdit={canEdit}
             onSync={() => void act(l, "sync")}
             onEdit={() => setOverlay({ kind: "edit", link: l })}
             onArchive={() => setOverlay({ kind: "archive", link: l })}
