@@ -1,6 +1,7 @@
 import { lookup } from "node:dns/promises";
 import type { Logger } from "../log";
 import { AdoError, scopeForPath } from "./errors";
+import { publicOnlyFetch } from "./pinned";
 import { isPrivateAddress, transportBase, type OrgUrl } from "./urls";
 
 export type AdoAuth = { type: "pat"; pat: string } | { type: "bearer"; token: string };
@@ -92,7 +93,7 @@ export class AdoClient {
 
   constructor(private readonly opts: AdoClientOptions) {
     this.base = transportBase(opts.org, opts.simulatorUrl);
-    this.fetchImpl = opts.fetch ?? fetch;
+    this.fetchImpl = opts.fetch ?? (this.guarded() ? publicOnlyFetch() : fetch);
     this.sleep = opts.sleep ?? realSleep;
     this.throttle = opts.throttle ?? new ThrottleState();
   }
@@ -108,11 +109,16 @@ export class AdoClient {
     return u.toString();
   }
 
-  /** SSRF guard for Azure DevOps Server hosts: never call a private address unless an operator allowed it. */
+  /** Azure DevOps Server hosts an operator has not allowed may only resolve to public addresses (SSRF guard). */
+  private guarded(): boolean {
+    return !this.opts.simulatorUrl && this.opts.org.kind === "server" && !(this.opts.allowedHosts ?? []).includes(this.opts.org.host);
+  }
+
+  /** Fails early with a clear reason; publicOnlyFetch enforces the same rule on every connection. */
   private async checkHost(): Promise<void> {
     if (this.hostChecked || this.opts.simulatorUrl || this.opts.org.kind !== "server") return;
     const host = this.opts.org.host;
-    if (!(this.opts.allowedHosts ?? []).includes(host)) {
+    if (this.guarded()) {
       let addrs: { address: string }[];
       try {
         addrs = await lookup(host, { all: true });
@@ -213,7 +219,8 @@ export class AdoClient {
           await this.sleep(backoff(attempt));
           continue;
         }
-        const why = timeout.aborted ? "timed out" : (e as Error).message;
+        // fetch says "fetch failed"; the reason (refused, private address, TLS) is its cause.
+        const why = timeout.aborted ? "timed out" : (((e as Error).cause as Error | undefined)?.message ?? (e as Error).message);
         throw new AdoError("unreachable", `Could not reach Azure DevOps at ${this.opts.org.url}: ${why}`, { path });
       }
       this.throttle.observe(res.headers, Date.now());
