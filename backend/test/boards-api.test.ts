@@ -267,6 +267,46 @@ describe.each(DB_KINDS)("Boards API (%s)", (kind) => {
     expect(plans.body.links.map((l) => l.id)).toEqual([fiberLink.id]);
   });
 
+  it("Plans test coverage: requirements with linked results, judged by the latest result of each linked test", async () => {
+    const before = await call<Plans>("GET", `/api/boards/plans?projectId=${fiber.id}`);
+    const sprint = before.body.releases.flatMap((r) => r.sprints).find((s) => s.requirements.length >= 3)!;
+    const [x, y, z] = sprint.requirements;
+    expect(sprint.coverage).toMatchObject({ tested: 0, passed: 0, failed: 0, testedPercent: 0 });
+    expect(x).toMatchObject({ testOutcome: null, tests: 0 });
+
+    const tc = (name: string, wi: number, result = "") =>
+      `<testcase classname="Checkout" name="${name}"><properties><property name="workitem" value="${wi}"/></properties>${result}</testcase>`;
+    const upload = async (timestamp: string, cases: string) => {
+      const xml = `<testsuite name="Checkout" timestamp="${timestamp}">${cases}</testsuite>`;
+      const res = await backend.app.request(`/api/results/junit?project=${encodeURIComponent(fiber.name)}`, {
+        method: "POST",
+        headers: { ...admin, "Content-Type": "application/xml" },
+        body: xml,
+      });
+      expect(res.status).toBe(201);
+    };
+    const fail = `<failure message="boom"/>`;
+    // The newer run is uploaded first: "latest" is by when a run ran, not when it was uploaded.
+    await upload("2026-05-02T10:00:00", tc("pays", x.adoId) + tc("refunds", z.adoId, fail));
+    await upload("2026-05-01T10:00:00", tc("pays", x.adoId, fail) + tc("lists", y.adoId) + tc("totals", x.adoId));
+    await upload("2026-05-03T10:00:00", tc("skips", y.adoId, "<skipped/>"));
+
+    const after = await call<Plans>("GET", `/api/boards/plans?projectId=${fiber.id}`);
+    const s = after.body.releases.flatMap((r) => r.sprints).find((v) => v.id === sprint.id)!;
+    const row = (id: number) => s.requirements.find((q) => q.adoId === id)!;
+    expect(row(x.adoId)).toMatchObject({ testOutcome: "passed", tests: 2 }); // "pays" failed on May 1 but passed on May 2
+    expect(row(y.adoId)).toMatchObject({ testOutcome: "passed", tests: 2 }); // a skip does not undo a pass
+    expect(row(z.adoId)).toMatchObject({ testOutcome: "failed", tests: 1 });
+    expect(s.coverage).toMatchObject({
+      tested: 3,
+      passed: 2,
+      failed: 1,
+      testedPercent: Math.round((3 / s.coverage.total) * 1000) / 10,
+    });
+    const release = after.body.releases.find((r) => r.sprints.some((v) => v.id === sprint.id))!;
+    expect(release.coverage).toMatchObject({ tested: 3, passed: 2, failed: 1 });
+  });
+
   it("Archive removes the link's releases from Plans and cancels its scheduled work; Unarchive brings them back", async () => {
     const all = await call<Plans>("GET", "/api/boards/plans");
     expect(all.body.releases.some((r) => r.linkId === scrumLink.id)).toBe(true);

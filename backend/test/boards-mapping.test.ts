@@ -1,7 +1,7 @@
 import { decide, latestPerItem, type StoredWorkItem } from "../src/boards/diff";
 import { planIterations, placeWorkItem, toIterationPath, toIterationTree } from "../src/boards/iterations";
 import { fieldsNeeded, mapRevision, pickReleaseDate, typesNeeded, UnmappedTally, type MappedRequirement } from "../src/boards/mapping";
-import { coverage, timing } from "../src/boards/plans";
+import { coverage, requirementOutcome, timing } from "../src/boards/plans";
 import { BoardsLinkConfigSchema, type BoardsLinkConfigInput } from "../src/schemas/boards";
 
 const cfg = (over: Partial<BoardsLinkConfigInput> = {}) =>
@@ -357,7 +357,23 @@ describe("boards plans helpers", () => {
       done: 3,
       percent: 75,
       byStatus: { Done: 2, Resolved: 1, Open: 1 },
+      tested: 0,
+      passed: 0,
+      failed: 0,
+      testedPercent: 0,
     });
     expect(coverage({})).toMatchObject({ total: 0, percent: 0 });
+    expect(coverage({ Open: 3 }, { tested: 2, passed: 1, failed: 1 })).toMatchObject({ tested: 2, testedPercent: 66.7 });
+  });
+  it.each([
+    [[], null],
+    [["passed"], "passed"],
+    [["passed", "skipped"], "passed"],
+    [["skipped"], "skipped"],
+    [["passed", "failed"], "failed"],
+    [["error", "passed"], "failed"],
+    [["skipped", "error"], "failed"],
+  ])("a requirement whose linked tests last ended %j is %s", (latest, expected) => {
+    expect(requirementOutcome(latest)).toBe(expected);
   });
 });

@@ -2,6 +2,8 @@ import "./nodeGlobals";
 import * as React from "react";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { PlansView } from "../src/plans/PlansView";
+import { DEMO_USERS } from "@testops/ado-sim";
+import { authHeaders } from "../../backend/test/helpers";
 import { renderPage, startStack, type Stack } from "./boardsHarness";
 
 jest.setTimeout(90_000);
@@ -62,6 +64,36 @@ test("synced releases and sprints with their dates, status, requirements and pro
   expect(link.id).toBeTruthy();
 });
 
+test("each requirement shows its linked tests' latest outcome; each sprint how many requirements are tested", async () => {
+  const s4 = (await plansApi()).releases[0].sprints[0];
+  const [a, b] = s4.requirements as { adoId: number; title: string }[];
+  const xml = `<testsuite name="Checkout" timestamp="2026-05-02T10:00:00">
+    <testcase classname="Checkout" name="pays"><properties><property name="workitem" value="${a.adoId}"/></properties></testcase>
+    <testcase classname="Checkout" name="totals"><properties><property name="workitem" value="${a.adoId}"/></properties></testcase>
+    <testcase classname="Checkout" name="refunds"><properties><property name="workitem" value="${b.adoId}"/></properties><failure message="boom"/></testcase>
+  </testsuite>`;
+  const res = await stack.backend.app.request("/api/results/junit?project=Fabrikam%20Fiber", {
+    method: "POST",
+    headers: { ...(await authHeaders(stack.sim, "fabrikam", DEMO_USERS.admin.id)), "content-type": "application/xml" },
+    body: xml,
+  });
+  expect(res.status).toBe(201);
+
+  renderPage(<PlansView />);
+  const r2 = await screen.findByRole("region", { name: "Release Release 2" });
+  const sprint4 = within(r2).getByRole("region", { name: "Sprint Sprint 4" });
+  const row = (title: string) => within(sprint4).getByText(title).closest("tr")!;
+  within(row(a.title)).getByLabelText("Tests: Passed, 2 tests");
+  within(row(b.title)).getByLabelText("Tests: Failed, 1 test");
+  const total = s4.coverage.total as number;
+  within(sprint4).getByText(`Tests: 2 of ${total} tested (${Math.round((2 / total) * 1000) / 10}%) · 1 passing · 1 failing`);
+  if (s4.requirements.length > 2) within(row(s4.requirements[2].title)).getByText("No tests");
+  // The release adds up its sprints.
+  const rel = (await plansApi()).releases[0].coverage;
+  expect(rel).toMatchObject({ tested: 2, passed: 1, failed: 1 });
+  within(r2).getByText(`Tests: 2 of ${rel.total} tested (${rel.testedPercent}%) · 1 passing · 1 failing`);
+});
+
 test("Sync shows the job's progress and brings in what changed in Azure DevOps", async () => {
   renderPage(<PlansView />);
   await screen.findByRole("region", { name: "Release Release 2" });
@@ -70,7 +102,8 @@ test("Sync shows the job's progress and brings in what changed in Azure DevOps",
     "System.IterationPath": "Fabrikam Fiber\\Release 2\\Sprint 5",
     "Microsoft.VSTS.Common.Priority": 1,
   });
-  stack.sim.faults.set({ latencyMs: 300, match: "workitemrevisions" });
+  // Slow enough that the progress is still showing when looked for, even on a busy machine.
+  stack.sim.faults.set({ latencyMs: 1000, match: "workitemrevisions" });
   fireEvent.click(screen.getByRole("button", { name: "Sync" }));
   await screen.findByLabelText(/^Sync of Fabrikam Fiber/);
   await screen.findByRole("progressbar", { name: /^Sync of Fabrikam Fiber/ });

@@ -13,15 +13,26 @@ export function timing(start: Date | null, finish: Date | null, now = new Date()
   return "planned";
 }
 
+export type TestOutcome = "passed" | "failed" | "skipped";
+export type TestCounts = { tested: number; passed: number; failed: number };
+
+/** A requirement's test state from the latest outcome of each test linked to it: one failure fails it. */
+export function requirementOutcome(latest: readonly string[]): TestOutcome | null {
+  if (!latest.length) return null;
+  if (latest.some((o) => o === "failed" || o === "error")) return "failed";
+  return latest.includes("passed") ? "passed" : "skipped";
+}
+
+const pct = (n: number, of: number) => (of ? Math.round((n / of) * 1000) / 10 : 0);
 const DONE = new Set(["Done", "Resolved"]);
-export function coverage(byStatus: Record<string, number>) {
+export function coverage(byStatus: Record<string, number>, tests: TestCounts = { tested: 0, passed: 0, failed: 0 }) {
   let total = 0;
   let done = 0;
   for (const [s, n] of Object.entries(byStatus)) {
     total += n;
     if (DONE.has(s)) done += n;
   }
-  return { total, done, percent: total ? Math.round((done / total) * 1000) / 10 : 0, byStatus };
+  return { total, done, percent: pct(done, total), byStatus, ...tests, testedPercent: pct(tests.tested, total) };
 }
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
@@ -48,7 +59,7 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
     params,
   );
   if (!links.length) return { releases: [], unplannedRequirements: 0, links: [] };
-  const [releases, sprints, counts, items, bugs] = await Promise.all([
+  const [releases, sprints, counts, items, bugs, tested] = await Promise.all([
     q<IterRow>(
       `SELECT r.* FROM boards_releases r JOIN boards_links l ON l.id = r.link_id WHERE ${linkWhere} AND r.removed = false
        ORDER BY r.start_date NULLS LAST, r.path`,
@@ -91,6 +102,20 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
        WHERE ${linkWhere} AND b.removed = false GROUP BY 1, 2`,
       params,
     ),
+    // The latest result of each distinct test (path + name) linked to each requirement.
+    q<{ link_id: string; ipath: string | null; ado_id: number; outcomes: string[] }>(
+      `SELECT q.link_id, lower(q.iteration_path) AS ipath, q.ado_id, array_agg(t.outcome) AS outcomes
+       FROM boards_requirements q JOIN boards_links l ON l.id = q.link_id
+       JOIN LATERAL (
+         SELECT DISTINCT ON (r.path, r.name) r.outcome
+         FROM test_result_links k JOIN test_results r ON r.id = k.result_id JOIN test_runs u ON u.id = r.run_id
+         WHERE k.org_id = l.org_id AND k.work_item_id = q.ado_id
+         ORDER BY r.path, r.name, coalesce(u.started_at, u.created_at) DESC, r.id DESC
+       ) t ON true
+       WHERE ${linkWhere} AND q.removed = false
+       GROUP BY 1, 2, 3`,
+      params,
+    ),
   ]);
   const key = (link: string, path: string | null) => `${link}\u0000${(path ?? "").toLowerCase()}`;
   const orgUrl = (await q<{ url: string }>(`SELECT url FROM organizations WHERE id = $1`, [orgId]))[0]?.url ?? null;
@@ -115,6 +140,22 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
     itemsBy.set(k, list);
   }
   const bugsBy = new Map(bugs.map((b) => [key(b.link_id, b.ipath), Number(b.n)]));
+  const testsOf = new Map<string, { outcome: TestOutcome | null; count: number }>();
+  const testsBy = new Map<string, TestCounts>();
+  for (const t of tested) {
+    const outcome = requirementOutcome(t.outcomes);
+    testsOf.set(`${t.link_id}\u0000${t.ado_id}`, { outcome, count: t.outcomes.length });
+    const k = key(t.link_id, t.ipath);
+    const c = testsBy.get(k) ?? { tested: 0, passed: 0, failed: 0 };
+    c.tested++;
+    if (outcome === "passed") c.passed++;
+    if (outcome === "failed") c.failed++;
+    testsBy.set(k, c);
+  }
+  const addTests = (a: TestCounts, b: TestCounts | undefined) => {
+    if (b) for (const f of ["tested", "passed", "failed"] as const) a[f] += b[f];
+    return a;
+  };
   const reqs = (k: string) =>
     (itemsBy.get(k) ?? []).map((r) => ({
       id: r.id,
@@ -127,6 +168,8 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
       releaseDate: iso(r.release_date),
       iterationPath: r.iteration_path,
       url: orgUrl ? `${orgUrl}/_workitems/edit/${r.ado_id}` : null,
+      testOutcome: testsOf.get(`${r.link_id}\u0000${r.ado_id}`)?.outcome ?? null,
+      tests: testsOf.get(`${r.link_id}\u0000${r.ado_id}`)?.count ?? 0,
     }));
   const merge = (a: Record<string, number>, b: Record<string, number>) => {
     for (const [s, n] of Object.entries(b)) a[s] = (a[s] ?? 0) + n;
@@ -138,6 +181,7 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
     const rk = key(r.link_id, r.path);
     const own = statusBy.get(rk) ?? {};
     const relStatus = { ...own };
+    const relTests = addTests({ tested: 0, passed: 0, failed: 0 }, testsBy.get(rk));
     let relBugs = bugsBy.get(rk) ?? 0;
     let relDate = maxRelease.get(rk) ?? null;
     const sp = sprints
@@ -146,6 +190,7 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
         const sk = key(s.link_id, s.path);
         const st = statusBy.get(sk) ?? {};
         merge(relStatus, st);
+        addTests(relTests, testsBy.get(sk));
         const b = bugsBy.get(sk) ?? 0;
         relBugs += b;
         const d = maxRelease.get(sk);
@@ -159,12 +204,12 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
           finishDate: iso(s.finish_date),
           missingDates: !s.start_date || !s.finish_date,
           status: timing(s.start_date && new Date(s.start_date), s.finish_date && new Date(s.finish_date)),
-          coverage: coverage(st),
+          coverage: coverage(st, addTests({ tested: 0, passed: 0, failed: 0 }, testsBy.get(sk))),
           requirements: reqs(sk),
           bugs: b,
         };
       });
-    const cov = coverage(relStatus);
+    const cov = coverage(relStatus, relTests);
     plannedCount += cov.total;
     return {
       id: r.id,

@@ -368,6 +368,10 @@ export const PlanRequirementSchema = z.object({
   releaseDate: z.string().nullable(),
   iterationPath: z.string().nullable(),
   url: z.string().nullable(),
+  /** From the latest result of each test linked to it: failed if any failed, else passed if any passed; null = no linked test. */
+  testOutcome: z.enum(["passed", "failed", "skipped"]).nullable(),
+  /** Distinct tests (path + name) with results linked to it. */
+  tests: z.number().int(),
 });
 
 const CoverageSchema = z.object({
@@ -376,6 +380,12 @@ const CoverageSchema = z.object({
   /** Share of the requirements in Done or Resolved status, 0–100. */
   percent: z.number(),
   byStatus: z.record(z.string(), z.number().int()),
+  /** Test coverage: requirements with linked test results, and of those, whose latest results passed / failed. */
+  tested: z.number().int(),
+  passed: z.number().int(),
+  failed: z.number().int(),
+  /** Share of the requirements with linked test results, 0–100. */
+  testedPercent: z.number(),
 });
 
 export const PlanSprintSchema = z.object({

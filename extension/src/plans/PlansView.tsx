@@ -8,6 +8,7 @@ import { MessageCard, MessageCardSeverity } from "azure-devops-ui/MessageCard";
 import { Page } from "azure-devops-ui/Page";
 import { Pill, PillSize, PillVariant } from "azure-devops-ui/Pill";
 import { ProgressBar } from "azure-devops-ui/ProgressBar";
+import { Status, Statuses, StatusSize } from "azure-devops-ui/Status";
 import { ZeroData } from "azure-devops-ui/ZeroData";
 import type { Job } from "@testops/backend/routes/jobs";
 import type { BoardsLink, Plans } from "@testops/backend/schemas/boards";
@@ -176,6 +177,13 @@ function CoverageBar({ c, label }: { c: Coverage; label: string }) {
         {c.total ? `${c.done} of ${plural(c.total, "requirement")} done or resolved (${c.percent}%)` : "No requirements"}
         {parts.length ? ` · ${parts.join(" · ")}` : ""}
       </div>
+      {c.total ? (
+        <div className="body-s testops-muted">
+          {c.tested
+            ? `Tests: ${c.tested} of ${c.total} tested (${c.testedPercent}%) · ${c.passed} passing · ${c.failed} failing`
+            : "Tests: no test results linked to these requirements yet"}
+        </div>
+      ) : null}
     </div>
   );
 }
@@ -251,6 +259,7 @@ function RequirementsTable({ items, label }: { items: Requirement[]; label: stri
           <th scope="col">Status</th>
           <th scope="col">Priority</th>
           <th scope="col">Release date</th>
+          <th scope="col">Tests</th>
         </tr>
       </thead>
       <tbody>
@@ -271,9 +280,32 @@ function RequirementsTable({ items, label }: { items: Requirement[]; label: stri
             <td>{q.status ?? <span className="testops-muted">unmapped</span>}</td>
             <td>{q.priority ?? "—"}</td>
             <td>{q.releaseDate ? fmtDay(q.releaseDate) : "—"}</td>
+            <td>
+              <TestOutcome outcome={q.testOutcome} tests={q.tests} />
+            </td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+const OUTCOME = {
+  passed: { status: Statuses.Success, text: "Passed" },
+  failed: { status: Statuses.Failed, text: "Failed" },
+  skipped: { status: Statuses.Skipped, text: "Skipped" },
+} as const;
+
+/** A requirement's linked tests, judged by their latest results (failed if any failed). */
+function TestOutcome({ outcome, tests }: { outcome: Requirement["testOutcome"]; tests: number }) {
+  if (!outcome) return <span className="testops-muted">No tests</span>;
+  const o = OUTCOME[outcome];
+  return (
+    <span className="flex-row flex-center rhythm-horizontal-4" aria-label={`Tests: ${o.text}, ${plural(tests, "test")}`}>
+      <Status {...o.status} size={StatusSize.s} />
+      <span>
+        {o.text} <span className="testops-muted">({plural(tests, "test")})</span>
+      </span>
+    </span>
   );
 }
