@@ -2,6 +2,7 @@
 // the fake Azure DevOps host showing the production-built extension pages. Ctrl-C stops everything.
 import path from "node:path";
 import { DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
+import { seedDemoResults } from "./demo";
 import { ROOT } from "./manifest";
 import { startStack } from "./stack";
 
@@ -18,6 +19,11 @@ async function main() {
     say: (l) => console.log(l),
   });
   const org = "https://dev.azure.com/fabrikam";
+  // First start only (the data folder keeps them): a few nightly runs linked to demo user stories.
+  const seeded = await seedDemoResults(stack).catch((e: Error) => {
+    console.warn(`Demo test results were not added: ${e.message}`);
+    return [];
+  });
   console.log(
     [
       "",
@@ -38,6 +44,11 @@ async function main() {
       `    revoked                 ${DEMO_PATS.revoked}`,
       `    another user (member)   ${DEMO_PATS.member}`,
       "",
+      ...(seeded.length
+        ? [
+            `  Demo test results (3 nightly runs) are linked to user stories ${seeded.join(", ")} (pick the Work item form contribution in the toolbar, then one of them).`,
+          ]
+        : []),
       `  Switch user (${DEMO_USERS.admin.displayName} is an organization admin, ${DEMO_USERS.member.displayName} is not), project, work item and theme in the host's toolbar.`,
       "  Ctrl-C stops everything.",
       "",

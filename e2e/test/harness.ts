@@ -9,7 +9,7 @@ import { DEMO_USERS } from "@testops/ado-sim";
 import type { FrameSnapshot, LogEntry } from "../src/host/host";
 import { ROOT } from "../src/manifest";
 import type { Stack } from "../src/stack";
-import { mintAppToken } from "../src/tokens";
+import { pageHeaders } from "../src/demo";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
@@ -263,15 +263,9 @@ export const fixtureContributions = () => [
 
 /** An org admin's call straight to the backend API (setup and checks that are not the journey under test). */
 export async function adminApi(stack: Stack, path: string, init: { method?: string; body?: unknown } = {}) {
-  const admin = DEMO_USERS.admin.id;
   const res = await stack.backend.app.request(path, {
     method: init.method ?? "GET",
-    headers: {
-      Authorization: `Bearer ${await mintAppToken({ userId: admin, secret: stack.extensionSecret, audience: `${stack.extension.id}.app` })}`,
-      "X-Ado-Collection-Url": "https://dev.azure.com/fabrikam/",
-      "X-Ado-Access-Token": stack.sim.issueAccessToken("fabrikam", admin),
-      "Content-Type": "application/json",
-    },
+    headers: { ...(await pageHeaders(stack, DEMO_USERS.admin.id)), "Content-Type": "application/json" },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await res.text();
