@@ -1,10 +1,10 @@
 // Issue 6 in the browser: a project admin creates a Boards link through the six-step wizard, looks at the
 // preview (dry run), proceeds and watches the status turn Active; then TestOps Plans shows the synced
 // releases, sprints and requirements. Screenshots of each stage in both themes land in e2e/artifacts/.
-import { DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
-import type { FrameLocator, Locator } from "playwright-core";
-import { startStack, type Stack } from "../src/stack";
-import { adminApi, bothThemes, HostPage, launchBrowser, type Browser } from "./harness";
+import { DEMO_USERS } from "@testops/ado-sim";
+import type { FrameLocator } from "playwright-core";
+import type { Stack } from "../src/stack";
+import { adminApi, bothThemes, button, HostPage, startConnected, type Browser } from "./harness";
 
 let stack: Stack;
 let browser: Browser;
@@ -12,19 +12,12 @@ let browser: Browser;
 const api = (path: string, init?: { method?: string; body?: unknown }) => adminApi(stack, path, init);
 
 beforeAll(async () => {
-  stack = await startStack({ allowBackendPortFallback: true });
-  browser = await launchBrowser(stack);
-  await api("/api/connections", {
-    method: "POST",
-    body: { name: "Fabrikam", organizationUrl: "https://dev.azure.com/fabrikam", pat: DEMO_PATS.admin },
-  });
+  ({ stack, browser } = await startConnected());
 });
 afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });
-
-const button = (within: { getByRole: Locator["getByRole"] }, name: string) => within.getByRole("button", { name, exact: true });
 
 /** azure-devops-ui Dropdown: open it by its accessible name and pick an option. */
 async function pick(hub: FrameLocator, label: string, option: string) {

@@ -4,11 +4,11 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext, type Frame, type FrameLocator, type Page } from "playwright-core";
-import { DEMO_USERS } from "@testops/ado-sim";
+import { chromium, type BrowserContext, type Frame, type FrameLocator, type Locator, type Page } from "playwright-core";
+import { DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import type { FrameSnapshot, LogEntry } from "../src/host/host";
 import { ROOT } from "../src/manifest";
-import type { Stack } from "../src/stack";
+import { startStack, type Stack } from "../src/stack";
 import { pageHeaders } from "../src/demo";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -272,6 +272,23 @@ export async function adminApi(stack: Stack, path: string, init: { method?: stri
   if (!res.ok) throw new Error(`${path} → ${res.status} ${text}`);
   return JSON.parse(text);
 }
+
+/**
+ * A stack and a browser with the demo organization already connected (through the API: connecting it
+ * in the hub is the org settings journey).
+ */
+export async function startConnected(): Promise<{ stack: Stack; browser: Browser }> {
+  const stack = await startStack({ allowBackendPortFallback: true });
+  const browser = await launchBrowser(stack);
+  await adminApi(stack, "/api/connections", {
+    method: "POST",
+    body: { name: "Fabrikam", organizationUrl: "https://dev.azure.com/fabrikam", pat: DEMO_PATS.admin },
+  });
+  return { stack, browser };
+}
+
+/** A button by its exact accessible name. */
+export const button = (within: { getByRole: Locator["getByRole"] }, name: string) => within.getByRole("button", { name, exact: true });
 
 /** Screenshots of the host page in the light theme, then the dark one (switched through the host toolbar). */
 export async function bothThemes(host: HostPage, name: string): Promise<void> {

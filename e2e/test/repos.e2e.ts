@@ -5,10 +5,10 @@
 // stage in both themes land in e2e/artifacts/.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { DEMO_PATS, DEMO_USERS, KATALON_FIXTURE_DIR } from "@testops/ado-sim";
+import { DEMO_USERS, KATALON_FIXTURE_DIR } from "@testops/ado-sim";
 import type { Locator } from "playwright-core";
-import { startStack, type Stack } from "../src/stack";
-import { adminApi, bothThemes, HostPage, launchBrowser, type Browser } from "./harness";
+import type { Stack } from "../src/stack";
+import { adminApi, bothThemes, button, HostPage, startConnected, type Browser } from "./harness";
 
 const PROJECT = "Fabrikam Fiber";
 const CI_URL = `https://dev.azure.com/fabrikam/${encodeURIComponent(PROJECT)}/_git/katalon-ci-samples?path=%2F&version=GBmain`;
@@ -17,20 +17,13 @@ let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  stack = await startStack({ allowBackendPortFallback: true });
-  browser = await launchBrowser(stack);
-  // The organization connection is issue 4's journey; here it is set up through the API.
-  await adminApi(stack, "/api/connections", {
-    method: "POST",
-    body: { name: "Fabrikam", organizationUrl: "https://dev.azure.com/fabrikam", pat: DEMO_PATS.admin },
-  });
+  ({ stack, browser } = await startConnected());
 });
 afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });
 
-const button = (within: { getByRole: Locator["getByRole"] }, name: string) => within.getByRole("button", { name, exact: true });
 const treeNames = (tree: Locator, level: number) =>
   tree.locator(`[role=treeitem][aria-level="${level}"]`).evaluateAll((els) => els.map((e) => e.getAttribute("aria-label")));
 
