@@ -8,9 +8,11 @@
  * Env: BENCH_SIZES (comma list), BENCH_LATENCY_MS (default 50), BENCH_NAIVE_SAMPLE (default 300),
  * BENCH_DB=pglite|postgres (DATABASE_URL or postgresql://postgres@127.0.0.1:5432/test).
  */
+import { randomUUID } from "node:crypto";
 import { createSimulator, DEMO_PATS } from "@testops/ado-sim";
 import { AdoClient } from "../backend/src/ado/client";
 import { syncLink, writeRevisions } from "../backend/src/boards/engine";
+import { getPlans } from "../backend/src/boards/plans";
 import { createLink, loadLink } from "../backend/src/boards/links";
 import { fieldsNeeded } from "../backend/src/boards/mapping";
 import { workItemTypes } from "../backend/src/boards/pickers";
@@ -113,6 +115,15 @@ async function bench(n: number, ratio: number) {
     `  peak RSS: ${mb(run.peakRss)} (+${mb(run.peakRss - rssBefore)} over the ${mb(rssBefore)} before the sync; simulator and database share the process), peak heap: ${mb(run.peakHeap)}`,
   );
 
+  // --- Plans on what was synced: without test results, then with results linked to every other requirement ---
+  const plansBare = await measure(() => getPlans(deps, org.id, { linkId: link.id }));
+  const linked = await linkBenchResults(database, org.id, project.id, link.id);
+  const plansTested = await measure(() => getPlans(deps, org.id, { linkId: link.id }));
+  const tested = plansTested.value.releases.reduce((n, r) => n + r.coverage.tested, 0);
+  console.log(
+    `  Plans: ${plansBare.ms.toFixed(0)} ms without test results; ${plansTested.ms.toFixed(0)} ms with ${linked} results linked (${tested} requirements tested in releases; ${(plansTested.ms / plansBare.ms).toFixed(2)}x)`,
+  );
+
   // --- the same work done naively: list ids, then one GET per work item, one upsert per item ---
   const c2 = client();
   const link2 = await createLink(deps, org.id, "bench", { ...cfg, team: { id: "naive", name: "naive" } });
@@ -155,6 +166,30 @@ async function bench(n: number, ratio: number) {
     naiveRequests,
     naiveMs: perItem * m,
   };
+}
+
+/** One run with a result linked to every other synced requirement (one in five failed), straight in SQL. */
+async function linkBenchResults(database: Awaited<ReturnType<typeof openDb>>, orgId: string, projectId: string, linkId: string) {
+  const runId = randomUUID();
+  await database.query(
+    `INSERT INTO test_runs (id, org_id, project_id, project_name, name, source, total, passed, failed, errors, skipped, created_by, started_at)
+     VALUES ($1, $2, $3, $4, 'bench', 'JUnit', 0, 0, 0, 0, 0, 'bench', now())`,
+    [runId, orgId, projectId, PROJECT],
+  );
+  await database.query(
+    `INSERT INTO test_results (org_id, run_id, project_id, seq, suite, path, name, full_name, outcome)
+     SELECT $1, $2, $3, row_number() OVER (ORDER BY q.ado_id), 'bench', 'Bench', 't' || q.ado_id, 'Bench.t' || q.ado_id,
+            CASE WHEN q.ado_id % 5 = 0 THEN 'failed' ELSE 'passed' END
+     FROM boards_requirements q WHERE q.link_id = $4 AND q.ado_id % 2 = 0`,
+    [orgId, runId, projectId, linkId],
+  );
+  const rows = await database.query<{ n: string }>(
+    `WITH l AS (INSERT INTO test_result_links (result_id, org_id, work_item_id, source)
+       SELECT r.id, $1, substring(r.name from 2)::int, 'upload' FROM test_results r WHERE r.run_id = $2 RETURNING 1)
+     SELECT count(*) AS n FROM l`,
+    [orgId, runId],
+  );
+  return Number(rows[0].n);
 }
 
 async function main() {
