@@ -127,6 +127,8 @@ test("Edit reopens the wizard with the stored config and stores the change", asy
   await nextUntil("Bugs");
   click("Save");
   await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  // The page reloads its list after a save: wait for the card to show the change before asking the API.
+  await screen.findByText("Fiber releases, edited");
   const [l] = await links();
   expect(l.description).toBe("Fiber releases, edited");
   expect(l.config.bugs.severityMapping["1 - Critical"]).toBe("Blocker");
