@@ -116,9 +116,9 @@ export class AdoClient {
 
   /** Fails early with a clear reason; publicOnlyFetch enforces the same rule on every connection. */
   private async checkHost(): Promise<void> {
-    if (this.hostChecked || this.opts.simulatorUrl || this.opts.org.kind !== "server") return;
-    const host = this.opts.org.host;
+    if (this.hostChecked) return;
     if (this.guarded()) {
+      const host = this.opts.org.host;
       let addrs: { address: string }[];
       try {
         addrs = await lookup(host, { all: true });
