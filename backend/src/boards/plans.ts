@@ -1,4 +1,5 @@
 import type { AppDeps } from "../context";
+import { latestOutcomesSql } from "../results";
 import type { Plans } from "../schemas/boards";
 
 /** Requirements listed per release/sprint (the coverage numbers always count all of them). */
@@ -15,6 +16,7 @@ export function timing(start: Date | null, finish: Date | null, now = new Date()
 
 export type TestOutcome = "passed" | "failed" | "skipped";
 export type TestCounts = { tested: number; passed: number; failed: number };
+const NO_TESTS: Readonly<TestCounts> = { tested: 0, passed: 0, failed: 0 };
 
 /** A requirement's test state from the latest outcome of each test linked to it: one failure fails it. */
 export function requirementOutcome(latest: readonly string[]): TestOutcome | null {
@@ -25,7 +27,7 @@ export function requirementOutcome(latest: readonly string[]): TestOutcome | nul
 
 const pct = (n: number, of: number) => (of ? Math.round((n / of) * 1000) / 10 : 0);
 const DONE = new Set(["Done", "Resolved"]);
-export function coverage(byStatus: Record<string, number>, tests: TestCounts = { tested: 0, passed: 0, failed: 0 }) {
+export function coverage(byStatus: Record<string, number>, tests: Readonly<TestCounts> = NO_TESTS) {
   let total = 0;
   let done = 0;
   for (const [s, n] of Object.entries(byStatus)) {
@@ -106,12 +108,7 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
     q<{ link_id: string; ipath: string | null; ado_id: number; outcomes: string[] }>(
       `SELECT q.link_id, lower(q.iteration_path) AS ipath, q.ado_id, array_agg(t.outcome) AS outcomes
        FROM boards_requirements q JOIN boards_links l ON l.id = q.link_id
-       JOIN LATERAL (
-         SELECT DISTINCT ON (r.path, r.name) r.outcome
-         FROM test_result_links k JOIN test_results r ON r.id = k.result_id JOIN test_runs u ON u.id = r.run_id
-         WHERE k.org_id = l.org_id AND k.work_item_id = q.ado_id
-         ORDER BY r.path, r.name, coalesce(u.started_at, u.created_at) DESC, r.id DESC
-       ) t ON true
+       JOIN LATERAL (${latestOutcomesSql("l.org_id", "q.ado_id")}) t ON true
        WHERE ${linkWhere} AND q.removed = false
        GROUP BY 1, 2, 3`,
       params,
@@ -146,31 +143,30 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
     const outcome = requirementOutcome(t.outcomes);
     testsOf.set(`${t.link_id}\u0000${t.ado_id}`, { outcome, count: t.outcomes.length });
     const k = key(t.link_id, t.ipath);
-    const c = testsBy.get(k) ?? { tested: 0, passed: 0, failed: 0 };
+    const c = testsBy.get(k) ?? { ...NO_TESTS };
     c.tested++;
     if (outcome === "passed") c.passed++;
     if (outcome === "failed") c.failed++;
     testsBy.set(k, c);
   }
-  const addTests = (a: TestCounts, b: TestCounts | undefined) => {
-    if (b) for (const f of ["tested", "passed", "failed"] as const) a[f] += b[f];
-    return a;
-  };
   const reqs = (k: string) =>
-    (itemsBy.get(k) ?? []).map((r) => ({
-      id: r.id,
-      adoId: r.ado_id,
-      title: r.title,
-      workItemType: r.work_item_type,
-      adoState: r.ado_state,
-      status: r.status as never,
-      priority: r.priority as never,
-      releaseDate: iso(r.release_date),
-      iterationPath: r.iteration_path,
-      url: orgUrl ? `${orgUrl}/_workitems/edit/${r.ado_id}` : null,
-      testOutcome: testsOf.get(`${r.link_id}\u0000${r.ado_id}`)?.outcome ?? null,
-      tests: testsOf.get(`${r.link_id}\u0000${r.ado_id}`)?.count ?? 0,
-    }));
+    (itemsBy.get(k) ?? []).map((r) => {
+      const t = testsOf.get(`${r.link_id}\u0000${r.ado_id}`);
+      return {
+        id: r.id,
+        adoId: r.ado_id,
+        title: r.title,
+        workItemType: r.work_item_type,
+        adoState: r.ado_state,
+        status: r.status as never,
+        priority: r.priority as never,
+        releaseDate: iso(r.release_date),
+        iterationPath: r.iteration_path,
+        url: orgUrl ? `${orgUrl}/_workitems/edit/${r.ado_id}` : null,
+        testOutcome: t?.outcome ?? null,
+        tests: t?.count ?? 0,
+      };
+    });
   const merge = (a: Record<string, number>, b: Record<string, number>) => {
     for (const [s, n] of Object.entries(b)) a[s] = (a[s] ?? 0) + n;
     return a;
@@ -181,7 +177,7 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
     const rk = key(r.link_id, r.path);
     const own = statusBy.get(rk) ?? {};
     const relStatus = { ...own };
-    const relTests = addTests({ tested: 0, passed: 0, failed: 0 }, testsBy.get(rk));
+    const relTests = { ...(testsBy.get(rk) ?? NO_TESTS) };
     let relBugs = bugsBy.get(rk) ?? 0;
     let relDate = maxRelease.get(rk) ?? null;
     const sp = sprints
@@ -190,7 +186,8 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
         const sk = key(s.link_id, s.path);
         const st = statusBy.get(sk) ?? {};
         merge(relStatus, st);
-        addTests(relTests, testsBy.get(sk));
+        const spTests = testsBy.get(sk) ?? NO_TESTS;
+        for (const f of ["tested", "passed", "failed"] as const) relTests[f] += spTests[f];
         const b = bugsBy.get(sk) ?? 0;
         relBugs += b;
         const d = maxRelease.get(sk);
@@ -204,7 +201,7 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
           finishDate: iso(s.finish_date),
           missingDates: !s.start_date || !s.finish_date,
           status: timing(s.start_date && new Date(s.start_date), s.finish_date && new Date(s.finish_date)),
-          coverage: coverage(st, addTests({ tested: 0, passed: 0, failed: 0 }, testsBy.get(sk))),
+          coverage: coverage(st, spTests),
           requirements: reqs(sk),
           bugs: b,
         };

@@ -1,2 +1,3 @@
-// What other features use from test results (Repos: link synced Katalon test cases to stored results).
-export { findResultsByPathAndName, linkResultsToWorkItem, splitKatalonId, type StoredResultRef } from "./store";
+// What other features use from test results (Repos: link synced Katalon test cases to stored results;
+// Plans: the latest outcome of each test linked to a requirement).
+export { findResultsByPathAndName, latestOutcomesSql, linkResultsToWorkItem, splitKatalonId, type StoredResultRef } from "./store";

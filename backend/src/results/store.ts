@@ -252,11 +252,21 @@ type WorkItemRow = {
 };
 
 // "When" of a result is its run's: the run start from the report, else the upload time.
-const LINKED = `FROM test_result_links l
-  JOIN test_results r ON r.id = l.result_id AND r.org_id = l.org_id
+/** The results (`r`, with its run `run`) linked to a work item; org and work item are SQL expressions. */
+const linkedTo = (orgId: string, workItemId: string) => `FROM test_result_links k
+  JOIN test_results r ON r.id = k.result_id AND r.org_id = k.org_id
   JOIN test_runs run ON run.id = r.run_id AND run.org_id = r.org_id
-  WHERE l.org_id = $1 AND l.work_item_id = $2`;
+  WHERE k.org_id = ${orgId} AND k.work_item_id = ${workItemId}`;
+const LINKED = linkedTo("$1", "$2");
+/** When a result ran: its run's start, else its upload. "Latest" always means this. */
 const AT = "COALESCE(run.started_at, run.created_at)";
+
+/**
+ * One row (`outcome`) per distinct test (path + name) linked to a work item: its latest outcome. The work
+ * item form's summary and Plans' per-requirement coverage both use it, so "latest" means the same there.
+ */
+export const latestOutcomesSql = (orgId: string, workItemId: string) =>
+  `SELECT DISTINCT ON (r.path, r.name) r.outcome ${linkedTo(orgId, workItemId)} ORDER BY r.path, r.name, ${AT} DESC, r.id DESC`;
 
 /** The results linked to one work item, latest first, with a summary of each distinct test's latest outcome. */
 export async function resultsForWorkItem(
@@ -275,9 +285,7 @@ export async function resultsForWorkItem(
     ),
     q<{ n: string | number }>(`SELECT count(*) AS n ${LINKED}`, [orgId, workItemId]),
     q<{ outcome: Outcome; n: string | number }>(
-      `SELECT outcome, count(*) AS n FROM (
-         SELECT DISTINCT ON (r.path, r.name) r.outcome ${LINKED} ORDER BY r.path, r.name, ${AT} DESC, r.id DESC
-       ) latest GROUP BY outcome`,
+      `SELECT outcome, count(*) AS n FROM (${latestOutcomesSql("$1", "$2")}) latest GROUP BY outcome`,
       [orgId, workItemId],
     ),
     q<{ id: string; name: string; at: Date | string }>(
