@@ -1,3 +1,4 @@
+import { scrubSecrets } from "../lib/scrub";
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
@@ -137,9 +138,10 @@ export class JobStore {
       .set({
         status,
         finishedAt: new Date(),
-        error: fields.error ?? null,
+        // Error text often quotes Azure DevOps, which may echo credentials: never store them.
+        error: fields.error === undefined ? null : scrubSecrets(fields.error),
         result: fields.result ?? null,
-        ...(fields.message ? { message: fields.message } : {}),
+        ...(fields.message ? { message: scrubSecrets(fields.message) } : {}),
       })
       .where(and(eq(jobs.id, id), inArray(jobs.status, ["queued", "running"])));
   }

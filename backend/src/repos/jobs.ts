@@ -1,3 +1,4 @@
+import { scrubSecrets } from "../lib/scrub";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { isAdoError } from "../ado/errors";
 import { adoClientFor, getActiveConnection } from "../connections/service";
@@ -39,7 +40,10 @@ export function registerReposJobs(deps: AppDeps): void {
     const link = await loadLink(deps, orgId, payload.linkId);
     if (link.archivedAt) throw new JobCancelled();
     const fail = async (reason: string, cause?: unknown): Promise<never> => {
-      await deps.database.db.update(reposLinks).set({ status: "Error", statusReason: reason }).where(eq(reposLinks.id, link.id));
+      await deps.database.db
+        .update(reposLinks)
+        .set({ status: "Error", statusReason: scrubSecrets(reason) })
+        .where(eq(reposLinks.id, link.id));
       throw new Error(reason, { cause });
     };
     // Links of a disconnected organization stop syncing until it is reconnected.
