@@ -2,7 +2,8 @@ import { generateKatalonProject, readKatalonFixture } from "@testops/ado-sim";
 import { deriveProject, fileKind, findProjectRoots, listingRoot, needsContent, parseFile, type FileRecord } from "../src/repos/discover";
 import { matchesFilter, parseFilter, parseSuiteXml, parseTestCaseXml, splitTags } from "../src/repos/katalon";
 import { applyChanges } from "../src/repos/sync";
-import { formatRepoUrl, parseRepoUrl, sameOrganization } from "../src/repos/url";
+import { sameOrganization } from "../src/ado/urls";
+import { formatRepoUrl, parseRepoUrl } from "../src/repos/url";
 
 const text = (b: Uint8Array | string) => (typeof b === "string" ? b : Buffer.from(b).toString("utf8"));
 

@@ -168,3 +168,11 @@ export function parseOrganizationUrl(input: string, serverHosts: string[] = []):
 export function transportBase(org: OrgUrl, simulatorUrl?: string): string {
   return simulatorUrl ? `${simulatorUrl}/${encodeURIComponent(org.name)}` : org.url;
 }
+
+/** dev.azure.com/x and x.visualstudio.com are the same organization; servers compare host + collection. */
+export function sameOrganization(a: OrgUrl, b: OrgUrl): boolean {
+  const cloud = (o: OrgUrl) => o.kind === "cloud" || o.kind === "legacy";
+  if (cloud(a) && cloud(b)) return a.name.toLowerCase() === b.name.toLowerCase();
+  if (cloud(a) !== cloud(b)) return false;
+  return a.url.toLowerCase() === b.url.toLowerCase();
+}

@@ -68,7 +68,7 @@ export function connectionsRouter(deps: AppDeps) {
   const actor = async (c: Context<AppEnv>): Promise<Actor> => {
     await requireOrgAdmin(c, deps);
     const org = c.get("org");
-    return { orgId: org.id, orgName: org.name, userId: c.get("user").id, userName: await nameOf(c), isOrgAdmin: true };
+    return { orgId: org.id, orgName: org.name, orgUrl: org.url, userId: c.get("user").id, userName: await nameOf(c), isOrgAdmin: true };
   };
 
   return new OpenAPIHono<AppEnv>()

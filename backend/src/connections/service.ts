@@ -3,7 +3,7 @@ import { and, count, eq, ne, sql } from "drizzle-orm";
 import { AdoClient, type RequestOptions } from "../ado/client";
 import { connectionData } from "../ado/endpoints";
 import { AdoError, isAdoError } from "../ado/errors";
-import { parseOrganizationUrl, type OrgUrl } from "../ado/urls";
+import { parseOrganizationUrl, sameOrganization, type OrgUrl } from "../ado/urls";
 import type { AppDeps } from "../context";
 import { connectionHooks, connections } from "../db/schema";
 import { recordAudit } from "../lib/audit";
@@ -28,6 +28,8 @@ export interface ActiveConnection {
 export interface Actor {
   orgId: string;
   orgName: string;
+  /** The organization's canonical URL as bound when first seen (never a request header). */
+  orgUrl: string;
   userId: string;
   userName: string | null;
   isOrgAdmin: boolean;
@@ -198,6 +200,18 @@ function parseUrlField(deps: AppDeps, input: string): OrgUrl {
   return parsed.value;
 }
 
+/**
+ * A saved connection points at the caller's own organization, as bound when first seen: checked before
+ * its PAT is sent anywhere (Azure DevOps then confirms the instance id as well).
+ */
+function ownOrgUrlField(deps: AppDeps, actor: Actor, input: string): OrgUrl {
+  const org = parseUrlField(deps, input);
+  const own = parseOrganizationUrl(actor.orgUrl, [new URL(actor.orgUrl).host.toLowerCase()]);
+  if (!own.ok || !sameOrganization(org, own.value))
+    throw fieldError("organizationUrl", `is a different Azure DevOps organization than the one you are in (${actor.orgName})`);
+  return org;
+}
+
 async function assertNameFree(deps: AppDeps, orgId: string, name: string, exceptId?: string) {
   const [clash] = await deps.database.db
     .select({ id: connections.id })
@@ -297,7 +311,7 @@ async function audit(deps: AppDeps, actor: Actor, action: string, id: string, de
 
 export async function createConnection(deps: AppDeps, actor: Actor, input: CreateConnectionInput): Promise<Connection> {
   requireAdmin(actor);
-  const org = parseUrlField(deps, input.organizationUrl);
+  const org = ownOrgUrlField(deps, actor, input.organizationUrl);
   await assertNameFree(deps, actor.orgId, input.name);
   await assertNoLiveConnection(deps, actor.orgId);
   const owner = await verifyPat(deps, actor, org, input.pat);
@@ -364,7 +378,7 @@ export async function updateConnection(deps: AppDeps, actor: Actor, id: string, 
   }
   let org = orgUrlOf(row);
   if (input.organizationUrl !== undefined) {
-    const next = parseUrlField(deps, input.organizationUrl);
+    const next = ownOrgUrlField(deps, actor, input.organizationUrl);
     if (next.url !== row.organizationUrl) {
       org = next;
       changes.organizationUrl = next.url;

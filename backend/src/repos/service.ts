@@ -22,7 +22,8 @@ import type {
 } from "../schemas/repos";
 import { getRepository, itemKind, resolveCommit } from "./git";
 import type { ReposLink as LinkRow } from "./sync";
-import { parseRepoUrl, sameOrganization } from "./url";
+import { sameOrganization } from "../ado/urls";
+import { parseRepoUrl } from "./url";
 
 export const REPOS_SYNC_JOB = "repos.sync";
 export const resourceKeyOf = (linkId: string) => `repos-link:${linkId}`;

@@ -123,14 +123,6 @@ export function parseRepoUrl(input: string, serverHosts: string[] = []): RepoUrl
   return { ok: true, value: { org: org.value, project, repo, path, ...(version ? { version } : {}) } };
 }
 
-/** dev.azure.com/x and x.visualstudio.com are the same organization; servers compare host + collection. */
-export function sameOrganization(a: OrgUrl, b: OrgUrl): boolean {
-  const cloud = (o: OrgUrl) => o.kind === "cloud" || o.kind === "legacy";
-  if (cloud(a) && cloud(b)) return a.name.toLowerCase() === b.name.toLowerCase();
-  if (cloud(a) !== cloud(b)) return false;
-  return a.url.toLowerCase() === b.url.toLowerCase();
-}
-
 /** The canonical web URL of a target (stored and shown), e.g. …/_git/repo?path=%2Ftests&version=GBmain. */
 export function formatRepoUrl(t: { org: OrgUrl; project: string; repo: string; path: string; version?: RepoTarget["version"] }): string {
   const base = `${t.org.url}/${encodeURIComponent(t.project)}/_git/${encodeURIComponent(t.repo)}`;
