@@ -41,6 +41,7 @@ export async function buildBackend(
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl || o.memory ? undefined : config.dataDir,
     schemaName: o.schemaName,
+    onConnectionError: (e) => log.warn("database connection lost; the pool reconnects on the next query", { err: e }),
   });
   await migrate(database);
   const jobs = createJobQueue(database, log);
@@ -83,6 +84,10 @@ export async function main(env = process.env): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
+  // One bad promise or callback must not take every request and job of this replica down with it:
+  // log it (the job runner and the heartbeat sweep recover the work) and keep serving.
+  process.on("unhandledRejection", (reason) => log.error("unhandled promise rejection; still serving", { err: reason }));
+  process.on("uncaughtException", (err) => log.error("uncaught exception; still serving", { err }));
   if (config.generatedSecrets.length)
     log.warn("using generated secrets stored in DATA_DIR (embedded mode)", {
       generated: config.generatedSecrets,
