@@ -19,6 +19,10 @@ export interface Config {
   /** Hosts (on-prem Azure DevOps Server) allowed even though they resolve to private addresses. */
   adoAllowedHosts: string[];
   logLevel: "debug" | "info" | "warn" | "error";
+  /** Safety net: an incremental sync of every live link this often (0 = off); hooks only make it faster. */
+  syncIntervalMinutes: number;
+  /** How often the state of the service-hook subscriptions is read from Azure DevOps and repaired (0 = off). */
+  hookCheckMinutes: number;
   /** True when secrets were generated because none were configured (embedded/dev mode). */
   generatedSecrets: string[];
 }
@@ -46,6 +50,8 @@ const envSchema = z.object({
   ADO_SIMULATOR_URL: z.url("must be an absolute URL").optional(),
   ADO_ALLOWED_HOSTS: z.string().optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  SYNC_INTERVAL_MINUTES: z.coerce.number().min(0).max(1440).default(15),
+  HOOK_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(15),
 });
 
 export class ConfigError extends Error {
@@ -120,6 +126,8 @@ export function loadConfig(
     adoSimulatorUrl: e.ADO_SIMULATOR_URL?.replace(/\/+$/, ""),
     adoAllowedHosts: list(e.ADO_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     logLevel: e.LOG_LEVEL,
+    syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES,
+    hookCheckMinutes: e.HOOK_CHECK_MINUTES,
     generatedSecrets,
   };
 }

@@ -11,6 +11,7 @@ import { migrate, openDatabase } from "./db/client";
 import { createJobQueue } from "./jobs";
 import { registerJobHandlers } from "./jobs/handlers";
 import { createLogger, registerSecret, type Logger } from "./log";
+import { startSafetyNet } from "./sync/safetynet";
 
 /** Embedded mode keeps generated secrets in DATA_DIR so restarts can still decrypt stored PATs. */
 function persistedSecret(dataDir: string, file: string, make: () => string): () => string {
@@ -56,12 +57,17 @@ export async function buildBackend(
     ado,
   };
   registerJobHandlers(deps);
-  if (o.startJobs !== false) await jobs.start();
+  let stopSafetyNet = () => undefined as void;
+  if (o.startJobs !== false) {
+    await jobs.start();
+    stopSafetyNet = startSafetyNet(deps);
+  }
   const app = createApp(deps);
   return {
     deps,
     app,
     close: async () => {
+      stopSafetyNet();
       await jobs.stop();
       await database.close();
     },

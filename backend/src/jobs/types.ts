@@ -63,6 +63,8 @@ export interface JobQueue {
   /** Cancels every queued or running job of a resource (archive). Returns how many. */
   cancelResource(orgId: string, resourceKey: string): Promise<number>;
   start(): Promise<void>;
+  /** Takes back jobs whose worker stopped heartbeating and dispatches due retries (runs every 10 s by itself). */
+  sweep(): Promise<void>;
   stop(): Promise<void>;
   /** Tests: resolves when no job is queued or running. */
   idle(): Promise<void>;
