@@ -116,7 +116,9 @@ describe.each(DB_KINDS)("job queue on %s", (kind) => {
       expect(same).toMatchObject({ id: first.id, followUpQueued: true });
     }
     // A periodic safety-net request is satisfied by the running job and adds nothing.
-    expect((await queue.enqueue("org-a", "gated", { gate: "x" }, { resourceKey: "link:f", singleton: true, followUp: false })).id).toBe(first.id);
+    expect((await queue.enqueue("org-a", "gated", { gate: "x" }, { resourceKey: "link:f", singleton: true, followUp: false })).id).toBe(
+      first.id,
+    );
     gates.get("f1")!();
     await until(async () => (await queue.list("org-a", { resourceKey: "link:f" })).length === 2, "follow-up");
     const followUp = (await queue.list("org-a", { resourceKey: "link:f" })).find((j) => j.id !== first.id)!;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { and, desc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { jobs } from "../db/schema";
@@ -10,6 +11,9 @@ export const HEARTBEAT_MS = 10_000;
 export const STALE_MS = 30_000;
 
 type Row = typeof jobs.$inferSelect;
+
+/** Who runs a claimed job: shown to operators, and lets tests kill the right replica. */
+const WORKER = `${hostname()}:${process.pid}`;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export function toRecord(r: Row): JobRecord {
@@ -157,7 +161,7 @@ export class JobStore {
     const now = new Date();
     const rows = await this.db
       .update(jobs)
-      .set({ status: "running", startedAt: now, heartbeatAt: now, attempts: sql`${jobs.attempts} + 1`, runAfter: null })
+      .set({ status: "running", startedAt: now, heartbeatAt: now, attempts: sql`${jobs.attempts} + 1`, runAfter: null, worker: WORKER })
       .where(
         and(
           eq(jobs.id, id),

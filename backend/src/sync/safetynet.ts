@@ -17,7 +17,9 @@ import { boardsResourceKey } from "../schemas/boards";
  */
 export async function syncLiveLinks(deps: AppDeps, reason: string, skipRecentMs = 0): Promise<number> {
   const db = deps.database.db;
-  const orgs = (await db.select({ orgId: connections.orgId }).from(connections).where(eq(connections.status, "Active"))).map((r) => r.orgId);
+  const orgs = (await db.select({ orgId: connections.orgId }).from(connections).where(eq(connections.status, "Active"))).map(
+    (r) => r.orgId,
+  );
   if (orgs.length === 0) return 0;
   const boards = await db
     .select()

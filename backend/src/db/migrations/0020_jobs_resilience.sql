@@ -2,7 +2,9 @@
 --   singleton      at most one queued-or-running job per (org, kind, resource), enforced by the index below
 --   rerun_payload  set when an event arrives while the job runs: one follow-up job starts after it
 --   run_after      a job retried after a transient failure waits until then
+--   worker         host:pid of the process running it (operators and tests see who holds a job)
 ALTER TABLE jobs ADD COLUMN singleton boolean NOT NULL DEFAULT false;
+ALTER TABLE jobs ADD COLUMN worker text;
 ALTER TABLE jobs ADD COLUMN rerun_payload jsonb;
 ALTER TABLE jobs ADD COLUMN run_after timestamptz;
 

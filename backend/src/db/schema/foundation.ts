@@ -50,4 +50,5 @@ export const jobs = pgTable("jobs", {
   singleton: boolean("singleton").notNull().default(false),
   rerunPayload: jsonb("rerun_payload").$type<Record<string, unknown>>(),
   runAfter: timestamp("run_after", { withTimezone: true }),
+  worker: text("worker"),
 });
