@@ -12,6 +12,7 @@ import { createJobQueue } from "./jobs";
 import { registerJobHandlers } from "./jobs/handlers";
 import { createLogger, registerSecret, type Logger } from "./log";
 import { startSafetyNet } from "./sync/safetynet";
+import { startHookChecks } from "./connections/hookHealth";
 
 /** Embedded mode keeps generated secrets in DATA_DIR so restarts can still decrypt stored PATs. */
 function persistedSecret(dataDir: string, file: string, make: () => string): () => string {
@@ -60,7 +61,12 @@ export async function buildBackend(
   let stopSafetyNet = () => undefined as void;
   if (o.startJobs !== false) {
     await jobs.start();
-    stopSafetyNet = startSafetyNet(deps);
+    const stopNet = startSafetyNet(deps);
+    const stopChecks = startHookChecks(deps);
+    stopSafetyNet = () => {
+      stopNet();
+      stopChecks();
+    };
   }
   const app = createApp(deps);
   return {

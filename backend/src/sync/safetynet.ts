@@ -15,11 +15,14 @@ import { boardsResourceKey } from "../schemas/boards";
  * `skipRecentMs`: a link that had a job created that recently is left alone, so replicas ticking at
  * different times do not multiply the syncs. A running job is good enough (no follow-up is asked for).
  */
-export async function syncLiveLinks(deps: AppDeps, reason: string, skipRecentMs = 0): Promise<number> {
+export async function syncLiveLinks(deps: AppDeps, reason: string, skipRecentMs = 0, onlyOrgId?: string): Promise<number> {
   const db = deps.database.db;
-  const orgs = (await db.select({ orgId: connections.orgId }).from(connections).where(eq(connections.status, "Active"))).map(
-    (r) => r.orgId,
-  );
+  const orgs = (
+    await db
+      .select({ orgId: connections.orgId })
+      .from(connections)
+      .where(and(eq(connections.status, "Active"), onlyOrgId ? eq(connections.orgId, onlyOrgId) : undefined))
+  ).map((r) => r.orgId);
   if (orgs.length === 0) return 0;
   const boards = await db
     .select()
