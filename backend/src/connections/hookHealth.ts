@@ -6,6 +6,7 @@ import { connectionHooks, connections } from "../db/schema";
 import { syncLiveLinks } from "../sync/safetynet";
 import { ensureHooks, HOOK_EVENTS } from "./hooks";
 import { clientOptions, openPat, orgUrlOf, type ConnectionRow } from "./store";
+import { unref } from "../lib/timers";
 
 /** One subscription as the org hub shows it. */
 export interface HookHealth {
@@ -131,6 +132,6 @@ export function startHookChecks(deps: AppDeps): () => void {
     () => void checkAllHooks(deps).catch((e) => deps.log.warn("service hook check could not run", { err: e })),
     minutes * 60_000,
   );
-  timer.unref();
+  unref(timer);
   return () => clearInterval(timer);
 }

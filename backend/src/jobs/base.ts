@@ -1,6 +1,7 @@
 import type { Logger } from "../log";
 import type { JobStore } from "./store";
 import type { EnqueueOptions, JobHandler, JobRecord } from "./types";
+import { unref } from "../lib/timers";
 
 /** How often each runner looks for jobs whose worker died and for retries that became due. */
 export const SWEEP_MS = 10_000;
@@ -69,7 +70,7 @@ export abstract class StoreBackedQueue {
     this.sweeper = setInterval(() => {
       this.sweep().catch((e) => this.log.warn("job sweep failed (database unavailable?)", { err: e }));
     }, everyMs);
-    this.sweeper.unref();
+    unref(this.sweeper);
   }
   protected stopSweeping(): void {
     if (this.sweeper) clearInterval(this.sweeper);

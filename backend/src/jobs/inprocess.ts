@@ -3,6 +3,7 @@ import { runJob, type RunOutcome } from "./run";
 import type { JobStore } from "./store";
 import { StoreBackedQueue } from "./base";
 import type { JobQueue } from "./types";
+import { unref } from "../lib/timers";
 
 /**
  * The embedded (PGlite) runner: same contract as pg-boss, executed in this process. The jobs table
@@ -35,7 +36,7 @@ export class InProcessJobQueue extends StoreBackedQueue implements JobQueue {
         this.timers.delete(t);
         void this.dispatch(_kind, id);
       }, delayMs);
-      t.unref();
+      unref(t);
       this.timers.add(t);
       return;
     }

@@ -2,6 +2,7 @@ import type { Logger } from "../log";
 import { HEARTBEAT_MS, type JobStore } from "./store";
 import { isTransient, MAX_ATTEMPTS, retryDelayMs, userFacingError } from "./transient";
 import { JobCancelled, type JobHandler } from "./types";
+import { unref } from "../lib/timers";
 
 /**
  * What became of a run, for the runner: "retry" = queued again after `delayMs`; `followUp` = a job
@@ -49,7 +50,7 @@ export async function runJob(
       (e) => log.warn("job heartbeat failed", { jobId: id, err: e }),
     );
   }, HEARTBEAT_MS);
-  beat.unref();
+  unref(beat);
   const willRetry = (e: unknown) => !stopSignal.aborted && !ac.signal.aborted && attempt < MAX_ATTEMPTS && isTransient(e);
   try {
     const result = await handler({

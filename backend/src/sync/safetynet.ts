@@ -4,6 +4,7 @@ import type { AppDeps } from "../context";
 import { boardsLinks, connections, jobs, reposLinks } from "../db/schema";
 import { enqueueSync as enqueueRepos, resourceKeyOf as reposKey } from "../repos/service";
 import { boardsResourceKey } from "../schemas/boards";
+import { unref } from "../lib/timers";
 
 /**
  * Service hooks make syncs fast, never correct: deliveries get lost while the backend is down and
@@ -68,6 +69,6 @@ export function startSafetyNet(deps: AppDeps): () => void {
   const everyMs = minutes * 60_000;
   // Half the interval: a replica that synced a link recently spares the others a duplicate.
   const timer = setInterval(() => void run("periodic", everyMs / 2), everyMs);
-  timer.unref();
+  unref(timer);
   return () => clearInterval(timer);
 }
