@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { AdoClient } from "../ado/client";
 import { AdoError, isAdoError } from "../ado/errors";
 import type { AppDeps } from "../context";
@@ -82,6 +82,20 @@ export async function checkHooks(deps: AppDeps, row: ConnectionRow): Promise<Hoo
   const missingKinds = HOOK_EVENTS.filter((t) => !tracked.some((h) => h.eventType === t));
   if (broken.length === 0 && missingKinds.length === 0) return { connectionId: row.id, hooks: await hookHealth(deps, row.id), error: null };
 
+  // Replicas check on their own timers: the first to mark the rows repairs, the others leave it for 2 minutes.
+  if (tracked.length) {
+    const claimed = await db
+      .update(connectionHooks)
+      .set({ lastActionAt: now })
+      .where(
+        and(
+          eq(connectionHooks.connectionId, row.id),
+          or(isNull(connectionHooks.lastActionAt), lt(connectionHooks.lastActionAt, new Date(now.getTime() - 120_000))),
+        ),
+      )
+      .returning({ id: connectionHooks.subscriptionId });
+    if (claimed.length === 0) return { connectionId: row.id, hooks: await hookHealth(deps, row.id), error: null };
+  }
   const why = [...broken, ...missingKinds.map((t) => `${t} not set up`)].join(", ");
   deps.log.warn("repairing service hooks", { connectionId: row.id, why });
   const lastDelivery = new Map(tracked.map((h) => [h.eventType, h.lastDeliveryAt]));
