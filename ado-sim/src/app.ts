@@ -1,7 +1,7 @@
 // The Hono app: request log → faults → ADO routing (auth, throttling, api-version, scopes) or /_sim control.
 import { Hono } from "hono";
 import type { HttpBindings } from "@hono/node-server";
-import { authenticate, requireScope } from "./auth";
+import { authenticate, canSeeProject, requireScope } from "./auth";
 import { coreRoutes, projectNotFound } from "./core";
 import { gitRoutes } from "./git";
 import { hookRoutes } from "./hooks";
@@ -175,7 +175,8 @@ async function handle(sim: SimulatorImpl, req: Request, url: URL, setUser: (id: 
     let team;
     if (level !== "org") {
       project = findProject(org, segs[1]);
-      if (!project) throw projectNotFound(segs[1]);
+      // A project the caller is not a member of does not exist for them (as in Azure DevOps).
+      if (!project || !canSeeProject(identity, project.id)) throw projectNotFound(segs[1]);
       if (level === "team") {
         team = findTeam(project, segs[2]);
         if (!team) throw new AdoError(404, `The team with id '${segs[2]}' does not exist.`, "TeamNotFoundException");

@@ -149,6 +149,18 @@ export function requireScope(identity: Identity, anyOf: string[]): void {
 export const isCollectionAdmin = (i: Identity) => i.membership.collectionAdmin;
 export const isProjectAdmin = (i: Identity, projectId: string) => i.membership.collectionAdmin || i.membership.projectAdmins.has(projectId);
 
+/** Whether the project exists for this identity (members and collection admins see it). */
+export function canSeeProject(i: Identity, projectId: string): boolean {
+  const m = i.membership;
+  return m.collectionAdmin || m.projectAdmins.has(projectId) || !m.projects || m.projects.has(projectId);
+}
+
+/**
+ * Project namespace bits (docs: "Security namespace and permission reference", Project): GENERIC_READ 1,
+ * GENERIC_WRITE 2, DELETE 4, PUBLISH_TEST_RESULTS 8 ("Create test runs"), ..., VIEW_TEST_RESULTS 512.
+ */
+export const PROJECT_BITS = { genericRead: 1, publishTestResults: 8, viewTestResults: 512 } as const;
+
 export function permissionDenied(identity: Identity, permission: string): AdoError {
   return new AdoError(
     403,
@@ -169,8 +181,12 @@ export function evaluatePermission(org: Org, identity: Identity, namespaceId: st
     const m = /^\$PROJECT:vstfs:\/\/\/Classification\/TeamProject\/([0-9a-f-]{36})/i.exec(token);
     if (!m) return identity.membership.collectionAdmin;
     const projectId = m[1].toLowerCase();
-    if (!org.projects.some((p) => p.id === projectId)) return false;
-    return writeBits === 0 || isProjectAdmin(identity, projectId);
+    if (!org.projects.some((p) => p.id === projectId) || !canSeeProject(identity, projectId)) return false;
+    if (isProjectAdmin(identity, projectId)) return true;
+    // Contributors create test runs; Readers only read. Every other bit is an administrator's.
+    const contributor = !identity.membership.readerOf?.has(projectId);
+    const memberBits = PROJECT_BITS.genericRead | PROJECT_BITS.viewTestResults | (contributor ? PROJECT_BITS.publishTestResults : 0);
+    return (permissions & ~memberBits) === 0;
   }
   // Unknown namespaces: only collection admins are granted anything beyond read.
   return writeBits === 0 || identity.membership.collectionAdmin;

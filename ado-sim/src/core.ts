@@ -1,5 +1,5 @@
 // core + location + security: connectionData, projects, teams, permissionevaluationbatch.
-import { evaluatePermission } from "./auth";
+import { canSeeProject, evaluatePermission } from "./auth";
 import { badRequest, intParam, json, list, notFound, orgUrl, AdoError, type Ctx } from "./http";
 import { getProcess } from "./processes";
 import type { RouteDef } from "./router";
@@ -71,7 +71,9 @@ function listProjects(ctx: Ctx): Response {
   // ADO's continuation token for projects is the number already returned.
   const skip = intParam(ctx, "continuationToken") ?? intParam(ctx, "$skip", 0)!;
   const stateFilter = (ctx.q("stateFilter") ?? "wellFormed").toLowerCase();
-  const all = ctx.org.projects.filter((p) => stateFilter === "all" || p.state.toLowerCase() === stateFilter);
+  const all = ctx.org.projects.filter(
+    (p) => (stateFilter === "all" || p.state.toLowerCase() === stateFilter) && canSeeProject(ctx.identity, p.id),
+  );
   all.sort((a, b) => a.name.localeCompare(b.name));
   const page = all.slice(skip, skip + top);
   const headers: Record<string, string> = {};
@@ -84,7 +86,7 @@ function listProjects(ctx: Ctx): Response {
 
 function getProject(ctx: Ctx): Response {
   const p = findProject(ctx.org, ctx.params.projectId);
-  if (!p) throw projectNotFound(ctx.params.projectId);
+  if (!p || !canSeeProject(ctx.identity, p.id)) throw projectNotFound(ctx.params.projectId);
   const process = getProcess(p.processName);
   const team = p.teams[0];
   return json({

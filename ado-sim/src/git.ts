@@ -1,5 +1,6 @@
 // git area: repositories, refs, items (incl. zip), trees, blobs (incl. zip batch), commits, diffs, pushes.
 import { zipSync } from "fflate";
+import { canSeeProject } from "./auth";
 import type { SimCore } from "./core-types";
 import { AdoError, badRequest, boolParam, intParam, json, list, notFound, orgUrl, type Ctx } from "./http";
 import { GitError, GitRepo, normPath, ZERO_ID, type ChangeType, type FileChange, type GitPushRecord } from "./gitstore";
@@ -77,7 +78,7 @@ function gitErr(e: unknown): never {
 
 function findRepoCtx(ctx: Ctx): { repo: GitRepo; project: Project } {
   const k = ctx.params.repo.toLowerCase();
-  const projects = ctx.project ? [ctx.project] : ctx.org.projects;
+  const projects = (ctx.project ? [ctx.project] : ctx.org.projects).filter((p) => canSeeProject(ctx.identity, p.id));
   for (const p of projects) {
     const repo = p.repos.find((r) => r.id === k || r.name.toLowerCase() === k);
     if (repo) return { repo, project: p };
@@ -417,7 +418,12 @@ export const gitRoutes: RouteDef[] = [
     levels: ["org", "project"],
     path: "git/repositories",
     scopes: READ,
-    handler: (ctx) => list((ctx.project ? [ctx.project] : ctx.org.projects).flatMap((p) => p.repos.map((r) => repoJson(ctx, p, r)))),
+    handler: (ctx) =>
+      list(
+        (ctx.project ? [ctx.project] : ctx.org.projects)
+          .filter((p) => canSeeProject(ctx.identity, p.id))
+          .flatMap((p) => p.repos.map((r) => repoJson(ctx, p, r))),
+      ),
   },
   {
     method: "GET",

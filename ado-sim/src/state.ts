@@ -18,6 +18,14 @@ export interface Membership {
   collectionAdmin: boolean;
   /** Project ids where the user is a Project Administrator. */
   projectAdmins: Set<string>;
+  /**
+   * Project ids the user is a member of. Absent: every project (what the demo seed gives its users).
+   * Like Azure DevOps, a project the user is not a member of does not exist for them (404 TF200016),
+   * unless they are a Project Collection Administrator.
+   */
+  projects?: Set<string>;
+  /** Project ids where the user is only in Readers: no "Create test runs" and no other write. */
+  readerOf?: Set<string>;
 }
 
 export interface Pat {

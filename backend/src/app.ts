@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hook } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { ACCESS_TOKEN_HEADER, ORG_HEADER, requireAuth } from "./auth/middleware";
@@ -9,6 +10,7 @@ import { boardsRouter } from "./boards/routes";
 import { hooksRouter } from "./connections/hooksRoutes";
 import { connectionsRouter } from "./connections/routes";
 import { ApiError, zodFields } from "./lib/errors";
+import { scrubSecrets } from "./lib/scrub";
 import { auditRouter } from "./routes/audit";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
@@ -24,6 +26,14 @@ export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c
     return c.json({ error: "validation_failed", message: fields.map((f) => `${f.field}: ${f.message}`).join("; "), fields }, 400);
   }
 };
+
+export const JSON_BODY_LIMIT = 1024 * 1024;
+export const HOOK_BODY_LIMIT = 4 * 1024 * 1024;
+const tooLargeBody = (limit: number) => ({
+  error: "too_large",
+  message: `body: the request body exceeds ${limit / 1024 / 1024} MB`,
+  fields: [{ field: "body", message: `exceeds ${limit / 1024 / 1024} MB` }],
+});
 
 /** Origins allowed to call the API: exact origins, or a leading "*." wildcard for the gallery CDN. */
 export function originMatcher(allowed: string[]) {
@@ -52,6 +62,19 @@ export function createApp(deps: AppDeps) {
       ms: Math.round(performance.now() - started),
     });
   });
+  const https = deps.config.publicUrl.startsWith("https://");
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "no-referrer");
+    if (https || c.req.header("x-forwarded-proto") === "https") c.header("Strict-Transport-Security", "max-age=31536000");
+    // API answers are per user and may hold an organization's data: no shared or browser cache keeps them.
+    if (c.req.path.startsWith("/api/")) c.header("Cache-Control", "no-store");
+  });
+  // 1 MB for every JSON route (the JUnit upload has its own, larger limit), counted while reading.
+  const jsonLimit = bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: (c) => c.json(tooLargeBody(JSON_BODY_LIMIT), 413) });
+  app.use("/api/*", async (c, next) => (c.req.path === "/api/results/junit" ? next() : jsonLimit(c, next)));
+  app.use("/hooks/*", bodyLimit({ maxSize: HOOK_BODY_LIMIT, onError: (c) => c.json(tooLargeBody(HOOK_BODY_LIMIT), 413) }));
   app.use(
     "/api/*",
     cors({
@@ -62,7 +85,10 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(err.body(), err.status);
+    if (err instanceof ApiError) {
+      const body = err.body();
+      return c.json({ ...body, message: scrubSecrets(body.message) }, err.status);
+    }
     if (err instanceof HTTPException) {
       const status = err.status;
       return c.json({ error: status === 401 ? "unauthorized" : "bad_request", message: err.message || "Bad request" }, status);

@@ -16,13 +16,19 @@ export interface Config {
   corsOrigins: string[];
   /** Dev/demo/tests only: route all Azure DevOps traffic to this simulator. */
   adoSimulatorUrl?: string;
-  /** Hosts (on-prem Azure DevOps Server) allowed even though they resolve to private addresses. */
-  adoAllowedHosts: string[];
+  /**
+   * Azure DevOps Server hosts (`host` or `host:port`, lower case) the operator trusts: besides Microsoft's
+   * own hosts, the only places an organization's identity is accepted from and a PAT is sent to.
+   */
+  adoServerHosts: string[];
   logLevel: "debug" | "info" | "warn" | "error";
   /** Safety net: an incremental sync of every live link this often (0 = off); hooks only make it faster. */
   syncIntervalMinutes: number;
   /** How often the state of the service-hook subscriptions is read from Azure DevOps and repaired (0 = off). */
   hookCheckMinutes: number;
+  /** How long a client may take to send its request headers / its whole request. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   /** True when secrets were generated because none were configured (embedded/dev mode). */
   generatedSecrets: string[];
 }
@@ -48,11 +54,25 @@ const envSchema = z.object({
   PUBLIC_URL: z.url("must be an absolute URL").optional(),
   CORS_ORIGINS: z.string().optional(),
   ADO_SIMULATOR_URL: z.url("must be an absolute URL").optional(),
+  ADO_SERVER_HOSTS: z.string().optional(),
+  /** Deprecated name of ADO_SERVER_HOSTS (same meaning; both lists are merged). */
   ADO_ALLOWED_HOSTS: z.string().optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   SYNC_INTERVAL_MINUTES: z.coerce.number().min(0).max(1440).default(15),
   HOOK_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(15),
+  HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(20),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(300),
 });
+
+/** "https://Ado.Example.com:8443/tfs" or "ado.example.com:8443" → "ado.example.com:8443" (what URL.host gives). */
+function serverHost(entry: string): string {
+  const s = entry.trim().toLowerCase();
+  try {
+    return new URL(/^[a-z]+:\/\//.test(s) ? s : `https://${s}`).host;
+  } catch {
+    return s;
+  }
+}
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -124,10 +144,12 @@ export function loadConfig(
     publicUrl,
     corsOrigins: list(e.CORS_ORIGINS),
     adoSimulatorUrl: e.ADO_SIMULATOR_URL?.replace(/\/+$/, ""),
-    adoAllowedHosts: list(e.ADO_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+    adoServerHosts: [...new Set([...list(e.ADO_SERVER_HOSTS), ...list(e.ADO_ALLOWED_HOSTS)].map(serverHost))],
     logLevel: e.LOG_LEVEL,
     syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES,
     hookCheckMinutes: e.HOOK_CHECK_MINUTES,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_SECONDS * 1000,
+    requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_SECONDS, e.HEADERS_TIMEOUT_SECONDS) * 1000,
     generatedSecrets,
   };
 }

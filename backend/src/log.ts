@@ -1,3 +1,5 @@
+import { registerSecret, scrubSecrets } from "./lib/scrub";
+
 /**
  * Structured JSON logs, one line per event. Anything that looks like a secret is redacted here, at
  * the single exit point, so a careless call site cannot leak a PAT or a token.
@@ -15,18 +17,13 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-/** Values registered here are replaced by "[redacted]" wherever they appear in a log line. */
-const knownSecrets = new Set<string>();
-export function registerSecret(value: string | undefined | null): void {
-  if (value && value.length >= 8) knownSecrets.add(value);
-}
+/** Values registered here are replaced by "[redacted]" wherever they appear in a log line (and in stored error text). */
+export { registerSecret };
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return "[deep]";
   if (typeof value === "string") {
-    let out = value.replace(/(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/g, "$1 [redacted]");
-    for (const s of knownSecrets) if (out.includes(s)) out = out.split(s).join("[redacted]");
-    return out;
+    return scrubSecrets(value);
   }
   if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));

@@ -3,6 +3,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app";
+import { resealSecrets } from "./connections/store";
 import { IdentityVerifier } from "./auth/identity";
 import { ConfigError, loadConfig, type Config } from "./config";
 import type { AppDeps } from "./context";
@@ -47,7 +48,7 @@ export async function buildBackend(
   });
   await migrate(database);
   const jobs = createJobQueue(database, log);
-  const ado = { fetch: o.fetch, simulatorUrl: config.adoSimulatorUrl, allowedHosts: config.adoAllowedHosts };
+  const ado = { fetch: o.fetch, simulatorUrl: config.adoSimulatorUrl, allowedHosts: config.adoServerHosts };
   const deps: AppDeps = {
     config,
     database,
@@ -57,6 +58,9 @@ export async function buildBackend(
     identity: new IdentityVerifier(ado),
     ado,
   };
+  // Key rotation: secrets sealed under an older key are re-sealed under the current one.
+  const sealed = await resealSecrets(deps);
+  if (sealed.resealed || sealed.broken) log.warn("stored secrets re-sealed under the current encryption key", sealed);
   registerJobHandlers(deps);
   let stopSafetyNet = () => undefined as void;
   if (o.startJobs !== false) {
@@ -107,8 +111,19 @@ export async function main(env = process.env): Promise<void> {
     });
   if (config.adoSimulatorUrl) log.warn("all Azure DevOps traffic goes to the simulator", { simulator: config.adoSimulatorUrl });
   const backend = await buildBackend(config, { log });
-  const server = serve({ fetch: backend.app.fetch, port: config.port, hostname: config.host }, (info) =>
-    log.info("backend listening", { url: `http://${config.host}:${info.port}`, database: backend.deps.database.kind }),
+  const server = serve(
+    {
+      fetch: backend.app.fetch,
+      port: config.port,
+      hostname: config.host,
+      // A client that trickles its headers or body must not hold a connection (and memory) forever.
+      serverOptions: {
+        headersTimeout: config.headersTimeoutMs,
+        requestTimeout: config.requestTimeoutMs,
+        connectionsCheckingInterval: Math.min(config.headersTimeoutMs, 5_000),
+      },
+    },
+    (info) => log.info("backend listening", { url: `http://${config.host}:${info.port}`, database: backend.deps.database.kind }),
   );
   const shutdown = async () => {
     log.info("shutting down");

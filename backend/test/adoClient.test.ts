@@ -247,7 +247,7 @@ describe("AdoClient against the simulator", () => {
     const blocked = client({ org: local, simulatorUrl: undefined, fetch: answer });
     const e = await caught(blocked.c.get("_apis/projects"));
     expect(e.kind).toBe("unreachable");
-    expect(e.message).toContain("ADO_ALLOWED_HOSTS");
+    expect(e.message).toContain("ADO_SERVER_HOSTS");
     expect(blocked.sent).toEqual([]);
     const allowed = client({ org: local, simulatorUrl: undefined, fetch: answer, allowedHosts: ["localhost"] });
     await allowed.c.get("_apis/projects");

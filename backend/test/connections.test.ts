@@ -181,7 +181,7 @@ describe.each(DB_KINDS)("connections API against the simulator (%s)", (kind) => 
       [{ name: "", organizationUrl: FABRIKAM, pat }, "name", "is required"],
       [{ name: "x".repeat(51), organizationUrl: FABRIKAM, pat }, "name", "must be at most 50 characters"],
       [{ name: "n", organizationUrl: "http://dev.azure.com/fabrikam", pat }, "organizationUrl", "must use https://"],
-      [{ name: "n", organizationUrl: "https://example.com", pat }, "organizationUrl", "collection"],
+      [{ name: "n", organizationUrl: "https://example.com", pat }, "organizationUrl", "ADO_SERVER_HOSTS"],
       [{ name: "n", organizationUrl: "https://10.0.0.5/tfs/Default", pat }, "organizationUrl", "private"],
       [{ name: "n", organizationUrl: "https://portal.azure.com/x", pat }, "organizationUrl", "not an Azure DevOps organization URL"],
       [{ name: "n", organizationUrl: FABRIKAM }, "pat", "is required"],

@@ -10,7 +10,44 @@ describe("parseOrganizationUrl", () => {
     ["https://ado.example.com/tfs/DefaultCollection", "https://ado.example.com/tfs/DefaultCollection", "DefaultCollection", "server"],
     ["https://ado.example.com:8443/Collection1/", "https://ado.example.com:8443/Collection1", "Collection1", "server"],
   ])("accepts %s", (input, url, name, kind) => {
-    expect(parseOrganizationUrl(input)).toEqual({ ok: true, value: expect.objectContaining({ url, name, kind }) });
+    const servers = ["ado.example.com", "ado.example.com:8443"];
+    expect(parseOrganizationUrl(input, servers)).toEqual({ ok: true, value: expect.objectContaining({ url, name, kind }) });
+  });
+
+  it.each([
+    ["https://evil.example/tfs/fabrikam", []],
+    ["https://ado.example.com/tfs/DefaultCollection", []],
+    ["https://ado.example.com:8443/tfs/DefaultCollection", ["ado.example.com:443"]],
+    ["https://ado.example.com.evil.example/tfs/DefaultCollection", ["ado.example.com"]],
+    ["https://dev.azure.com.evil.example/fabrikam", ["ado.example.com"]],
+    ["https://dev.azure.com./fabrikam", []],
+  ])("trusts no Azure DevOps Server host the operator did not list: %s (listed %p)", (input, listed) => {
+    const r = parseOrganizationUrl(input, listed);
+    expect(r).toMatchObject({ ok: false, reason: expect.stringContaining("ADO_SERVER_HOSTS") });
+  });
+
+  it("matches a listed host with or without its port", () => {
+    expect(parseOrganizationUrl("https://ado.example.com:8443/tfs/C", ["ado.example.com"]).ok).toBe(true);
+    expect(parseOrganizationUrl("https://ado.example.com:8443/tfs/C", ["ado.example.com:8443"]).ok).toBe(true);
+    expect(parseOrganizationUrl("https://ado.example.com/tfs/C", ["ado.example.com:8443"]).ok).toBe(false);
+  });
+
+  it.each([
+    "https://[::ffff:127.0.0.1]/tfs/C",
+    "https://[::ffff:7f00:1]/tfs/C",
+    "https://[::ffff:10.0.0.1]/tfs/C",
+    "https://[64:ff9b::a00:1]/tfs/C",
+    "https://[64:ff9b::8.8.8.8]/tfs/C",
+    "https://[::127.0.0.1]/tfs/C",
+    "https://[2002:7f00:1::]/tfs/C",
+  ])("refuses IPv6 literals that carry an IPv4 address, even when listed: %s", (input) => {
+    const host = new URL(input).hostname;
+    const r = parseOrganizationUrl(input, [host]);
+    expect(r).toMatchObject({ ok: false, reason: expect.stringContaining("IPv4") });
+  });
+
+  it("refuses malformed percent-encodings without throwing", () => {
+    expect(parseOrganizationUrl("https://dev.azure.com/%E0%A4%A")).toMatchObject({ ok: false });
   });
 
   it.each([
@@ -29,7 +66,7 @@ describe("parseOrganizationUrl", () => {
     ["https://169.254.169.254/latest", /private or local/],
     ["https://ado.example.com/", /collection/],
   ])("rejects %p with a reason", (input, reason) => {
-    const r = parseOrganizationUrl(input);
+    const r = parseOrganizationUrl(input, ["ado.example.com"]);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(reason);
   });
@@ -52,7 +89,19 @@ describe("parseOrganizationUrl", () => {
     ["192.168.1.1", true],
     ["8.8.8.8", false],
     ["::ffff:127.0.0.1", true],
+    ["::ffff:7f00:1", true],
+    ["::ffff:a00:1", true],
+    ["::ffff:808:808", false],
+    ["64:ff9b::a9fe:a9fe", true],
+    ["64:ff9b::808:808", false],
+    ["::127.0.0.1", true],
+    ["2002:c0a8:101::1", true],
+    ["[::1]", true],
+    ["::", true],
+    ["fe80::1%eth0", true],
+    ["ff02::1", true],
     ["fd00::1", true],
     ["2001:db8::1", false],
+    ["2606:4700::1111", false],
   ])("isPrivateAddress(%s) = %s", (ip, expected) => expect(isPrivateAddress(ip)).toBe(expected));
 });

@@ -1,8 +1,9 @@
 import { lookup } from "node:dns/promises";
 import type { Logger } from "../log";
+import { scrubSecrets } from "../lib/scrub";
 import { AdoError, scopeForPath } from "./errors";
 import { publicOnlyFetch } from "./pinned";
-import { isPrivateAddress, transportBase, type OrgUrl } from "./urls";
+import { hostListed, isPrivateAddress, transportBase, type OrgUrl } from "./urls";
 
 export type AdoAuth = { type: "pat"; pat: string } | { type: "bearer"; token: string };
 
@@ -12,7 +13,7 @@ export interface AdoClientOptions {
   fetch?: typeof fetch;
   /** Dev/tests: send everything to the simulator (see docs/architecture.md). */
   simulatorUrl?: string;
-  /** On-prem hosts allowed to resolve to private addresses. */
+  /** Azure DevOps Server hosts the operator listed (ADO_SERVER_HOSTS): dialled even at private addresses. */
   allowedHosts?: string[];
   timeoutMs?: number;
   /** Cap on attempts after the first (interactive calls use 0-1; syncs rely on the time budget). */
@@ -114,7 +115,8 @@ export class AdoClient {
 
   /** Azure DevOps Server hosts an operator has not allowed may only resolve to public addresses (SSRF guard). */
   private guarded(): boolean {
-    return !this.opts.simulatorUrl && this.opts.org.kind === "server" && !(this.opts.allowedHosts ?? []).includes(this.opts.org.host);
+    const o = this.opts;
+    return !o.simulatorUrl && o.org.kind === "server" && !hostListed(o.allowedHosts ?? [], new URL(o.org.url).host, o.org.host);
   }
 
   /** Fails early with a clear reason; publicOnlyFetch enforces the same rule on every connection. */
@@ -129,7 +131,7 @@ export class AdoClient {
         throw new AdoError("unreachable", `Could not resolve ${host}`);
       }
       if (addrs.some((a) => isPrivateAddress(a.address))) {
-        throw new AdoError("unreachable", `${host} resolves to a private address; an operator must allow it (ADO_ALLOWED_HOSTS)`);
+        throw new AdoError("unreachable", `${host} resolves to a private address; an operator must list it in ADO_SERVER_HOSTS`);
       }
     }
     this.hostChecked = true;
@@ -186,6 +188,11 @@ export class AdoClient {
       yield page.body.value ?? [];
       token = page.next;
     } while (token);
+  }
+
+  /** Error text without this client's credential in any spelling, nor any other known secret. */
+  private scrub(text: string): string {
+    return scrubSecrets(text, [this.opts.auth.type === "pat" ? this.opts.auth.pat : this.opts.auth.token]);
   }
 
   private headers(o: RequestOptions): Record<string, string> {
@@ -249,7 +256,9 @@ export class AdoClient {
         if (o.signal?.aborted) throw e;
         if (retrySafe && (await retryAfter(attempt, backoff(attempt)))) continue;
         // fetch says "fetch failed"; the reason (refused, private address, TLS) is its cause.
-        const why = timeout.aborted ? "timed out" : (((e as Error).cause as Error | undefined)?.message ?? (e as Error).message);
+        const why = this.scrub(
+          timeout.aborted ? "timed out" : (((e as Error).cause as Error | undefined)?.message ?? (e as Error).message),
+        );
         throw new AdoError("unreachable", `Could not reach Azure DevOps at ${this.opts.org.url}: ${why}`, { path });
       }
       this.throttle.observe(res.headers, Date.now());
@@ -289,7 +298,9 @@ export class AdoClient {
     } catch {
       body = undefined;
     }
-    const adoMessage = messageOf(body);
+    // Azure DevOps (or a proxy in front of it) may echo the request's credentials in its error text.
+    const raw = messageOf(body);
+    const adoMessage = raw === undefined ? undefined : this.scrub(raw);
     const details = { status: res.status, path, adoMessage };
     if (
       res.status === 203 ||

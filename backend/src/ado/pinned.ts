@@ -1,5 +1,5 @@
 import dns, { type LookupAddress, type LookupAllOptions, type LookupOptions } from "node:dns";
-import type { LookupFunction } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
 import { Agent, fetch as undiciFetch } from "undici";
 import { isPrivateAddress } from "./urls";
 
@@ -17,9 +17,7 @@ export function guardedLookup(resolve: Resolve = dns.lookup): LookupFunction {
       const bad = addrs.find((a) => isPrivateAddress(a.address));
       if (bad || addrs.length === 0) {
         const e = Object.assign(
-          new Error(
-            `${host} resolves to a private address${bad ? ` (${bad.address})` : ""}; an operator must allow it (ADO_ALLOWED_HOSTS)`,
-          ),
+          new Error(`${host} resolves to a private address${bad ? ` (${bad.address})` : ""}; an operator must list it in ADO_SERVER_HOSTS`),
           { code: "EPRIVATEADDRESS" },
         );
         return cb(e);
@@ -36,11 +34,22 @@ let shared: typeof fetch | undefined;
 export function publicOnlyFetch(): typeof fetch {
   if (!shared) {
     const dispatcher = new Agent({ connect: { lookup: guardedLookup() } });
-    shared = ((input: RequestInfo | URL, init?: RequestInit) =>
-      undiciFetch(
+    shared = ((input: RequestInfo | URL, init?: RequestInit) => {
+      // An IP literal is dialled without a lookup, so the lookup's check never sees it: check it here.
+      const host = new URL(input instanceof Request ? input.url : String(input)).hostname.replace(/^\[|\]$/g, "");
+      if (isIP(host) && isPrivateAddress(host))
+        return Promise.reject(
+          new TypeError("fetch failed", {
+            cause: Object.assign(new Error(`${host} is a private address; an operator must list it in ADO_SERVER_HOSTS`), {
+              code: "EPRIVATEADDRESS",
+            }),
+          }),
+        );
+      return undiciFetch(
         input as Parameters<typeof undiciFetch>[0],
         { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1],
-      )) as unknown as typeof fetch;
+      );
+    }) as unknown as typeof fetch;
   }
   return shared;
 }

@@ -19,7 +19,8 @@ export interface AdoTransport {
 /** Security namespaces and bits used by Azure DevOps for the checks we need. */
 export const SECURITY = {
   collection: { namespace: "3e65f728-f8bc-4ecd-8764-7e378b19bfa7", token: "NAMESPACE:", genericWrite: 2 },
-  project: { namespace: "52d39943-cb85-4d7f-8fa8-c6baac873819", genericWrite: 2 },
+  // "Create test runs" is PUBLISH_TEST_RESULTS (8) of the Project namespace: Contributors have it, Readers do not.
+  project: { namespace: "52d39943-cb85-4d7f-8fa8-c6baac873819", genericWrite: 2, publishTestResults: 8 },
 } as const;
 
 const TTL_MS = 5 * 60_000;
@@ -56,6 +57,10 @@ export class IdentityVerifier {
       } catch (e) {
         if (isAdoError(e, "bad_credentials") || isAdoError(e, "missing_scope"))
           throw new ApiError(401, "invalid_access_token", "Azure DevOps did not accept the user's access token for this organization");
+        if (isAdoError(e, "not_found"))
+          throw new ApiError(401, "unknown_organization", `Azure DevOps has no organization or collection at ${org.url}`);
+        if (isAdoError(e, "throttled"))
+          throw new ApiError(429, "ado_throttled", "Azure DevOps is throttling requests for this organization; try again in a minute");
         if (isAdoError(e)) throw new ApiError(502, "ado_unavailable", `Could not verify the organization with Azure DevOps: ${e.message}`);
         throw e;
       }
@@ -95,5 +100,42 @@ export class IdentityVerifier {
   isProjectAdmin(org: OrgUrl, accessToken: string, projectId: string): Promise<boolean> {
     const p = SECURITY.project;
     return this.evaluate(org, accessToken, p.namespace, `$PROJECT:vstfs:///Classification/TeamProject/${projectId}`, p.genericWrite);
+  }
+
+  /** Whether the user may create test runs in the project (upload or push results). */
+  canPublishTestResults(org: OrgUrl, accessToken: string, projectId: string): Promise<boolean> {
+    const p = SECURITY.project;
+    return this.evaluate(org, accessToken, p.namespace, `$PROJECT:vstfs:///Classification/TeamProject/${projectId}`, p.publishTestResults);
+  }
+
+  /** Ids of the projects the user can see (with their own token, not the connection's PAT). */
+  visibleProjectIds(org: OrgUrl, accessToken: string): Promise<Set<string>> {
+    return this.cached(`v:${hash(accessToken)}:${org.url}`, async () => {
+      const ids = new Set<string>();
+      try {
+        for await (const page of this.client(org, accessToken).pages<{ id: string }>("_apis/projects", { query: { $top: 500 } }))
+          for (const p of page) ids.add(p.id.toLowerCase());
+      } catch (e) {
+        if (isAdoError(e)) throw new ApiError(502, "ado_unavailable", `Could not list your projects with Azure DevOps: ${e.message}`);
+        throw e;
+      }
+      return ids;
+    });
+  }
+
+  /** Whether the user can read a repository with their own token. */
+  canReadRepository(org: OrgUrl, accessToken: string, projectId: string, repositoryId: string): Promise<boolean> {
+    return this.cached(`r:${hash(accessToken)}:${org.url}:${projectId}:${repositoryId}`, async () => {
+      try {
+        await this.client(org, accessToken).get(
+          `${encodeURIComponent(projectId)}/_apis/git/repositories/${encodeURIComponent(repositoryId)}`,
+        );
+        return true;
+      } catch (e) {
+        if (isAdoError(e, "not_found") || isAdoError(e, "forbidden") || isAdoError(e, "missing_scope")) return false;
+        if (isAdoError(e)) throw new ApiError(502, "ado_unavailable", `Could not check your access with Azure DevOps: ${e.message}`);
+        throw e;
+      }
+    });
   }
 }

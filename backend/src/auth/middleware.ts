@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { parseOrganizationUrl } from "../ado/urls";
 import type { AppDeps, AppEnv } from "../context";
-import { organizations } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { AppTokenError, verifyAppToken } from "./appToken";
+import { OrgBinder } from "./orgs";
 
 export const ORG_HEADER = "X-Ado-Collection-Url";
 export const ACCESS_TOKEN_HEADER = "X-Ado-Access-Token";
@@ -13,7 +13,7 @@ export const ACCESS_TOKEN_HEADER = "X-Ado-Access-Token";
  * Azure DevOps access token (where). The org id for tenancy comes from ADO, never from the body.
  */
 export function requireAuth(deps: AppDeps): MiddlewareHandler<AppEnv> {
-  const knownOrgs = new Set<string>();
+  const binder = new OrgBinder(deps.database);
   return async (c, next) => {
     const header = c.req.header("Authorization") ?? "";
     const m = /^Bearer\s+(\S+)$/i.exec(header);
@@ -28,20 +28,16 @@ export function requireAuth(deps: AppDeps): MiddlewareHandler<AppEnv> {
     const orgHeader = c.req.header(ORG_HEADER);
     if (!orgHeader)
       throw new ApiError(400, "validation_failed", `${ORG_HEADER} header is required`, [{ field: ORG_HEADER, message: "is required" }]);
-    const parsed = parseOrganizationUrl(orgHeader, deps.config.adoAllowedHosts);
+    const parsed = parseOrganizationUrl(orgHeader, deps.config.adoServerHosts);
     if (!parsed.ok)
       throw new ApiError(400, "validation_failed", `${ORG_HEADER} ${parsed.reason}`, [{ field: ORG_HEADER, message: parsed.reason }]);
     const accessToken = c.req.header(ACCESS_TOKEN_HEADER);
     if (!accessToken) throw new ApiError(401, "unauthorized", `${ACCESS_TOKEN_HEADER} header is required (SDK.getAccessToken())`);
 
-    const org = await deps.identity.verifyMembership(parsed.value, accessToken, userId);
-    if (!knownOrgs.has(org.id)) {
-      await deps.database.db
-        .insert(organizations)
-        .values({ id: org.id, name: org.name, url: org.url })
-        .onConflictDoUpdate({ target: organizations.id, set: { name: org.name, url: org.url, lastSeenAt: new Date() } });
-      knownOrgs.add(org.id);
-    }
+    // parseOrganizationUrl let through only Microsoft's hosts and operator-listed servers, so the
+    // access token goes nowhere else and the answer comes from a host trusted to say which org it is.
+    const verified = await deps.identity.verifyMembership(parsed.value, accessToken, userId);
+    const org = await binder.bind(verified, parsed.value);
     c.set("user", { id: userId });
     c.set("org", { ...org, parsed: parsed.value });
     c.set("accessToken", accessToken);

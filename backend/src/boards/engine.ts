@@ -1,3 +1,4 @@
+import { scrubSecrets } from "../lib/scrub";
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { AdoClient } from "../ado/client";
@@ -534,7 +535,8 @@ export async function syncLink(deps: AppDeps, client: AdoClient, link: LinkRow, 
 }
 
 /** A failed sync: the stored entities stay as they are (last good sync + committed batches); the link says why. */
-export async function recordSyncFailure(deps: AppDeps, link: LinkRow, reason: string): Promise<void> {
+export async function recordSyncFailure(deps: AppDeps, link: LinkRow, why: string): Promise<void> {
+  const reason = scrubSecrets(why);
   await deps.database.db.transaction(async (tx) => {
     await tx.update(boardsSyncState).set({ lastError: reason, lastErrorAt: new Date() }).where(eq(boardsSyncState.linkId, link.id));
     await tx.update(boardsLinks).set({ status: "Error", statusReason: reason }).where(eq(boardsLinks.id, link.id));

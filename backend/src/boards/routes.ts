@@ -76,7 +76,14 @@ export function boardsRouter(deps: AppDeps) {
           tags: ["boards"],
           responses: { 200: json(z.object({ projects: z.array(AdoProjectSchema) }), "Projects of the organization"), ...errorResponses },
         }),
-        async (c) => c.json({ projects: await withAdo(deps, c, (a) => listProjects(a)) }, 200),
+        async (c) => {
+          // The connection's PAT may see projects the caller cannot: show only the caller's own.
+          const [all, mine] = await Promise.all([
+            withAdo(deps, c, (a) => listProjects(a)),
+            deps.identity.visibleProjectIds(c.get("org").parsed, c.get("accessToken")),
+          ]);
+          return c.json({ projects: all.filter((p) => mine.has(p.id.toLowerCase())) }, 200);
+        },
       )
       .openapi(
         createRoute({

@@ -1,3 +1,4 @@
+import { scrubSecrets } from "../lib/scrub";
 import { and, eq, inArray } from "drizzle-orm";
 import { AdoClient } from "../ado/client";
 import { createWebhookSubscription, deleteWebhookSubscription, listWebhookSubscriptions } from "../ado/endpoints";
@@ -32,7 +33,10 @@ function reasonOf(e: unknown, eventType?: string): string {
 }
 
 async function setHooksError(deps: AppDeps, id: string, error: string | null) {
-  await deps.database.db.update(connections).set({ hooksError: error }).where(eq(connections.id, id));
+  await deps.database.db
+    .update(connections)
+    .set({ hooksError: error === null ? null : scrubSecrets(error) })
+    .where(eq(connections.id, id));
 }
 
 /**

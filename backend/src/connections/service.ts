@@ -11,7 +11,7 @@ import { ApiError, fieldError } from "../lib/errors";
 import { registerSecret } from "../log";
 import type { Connection, CreateConnectionInput, TestConnectionInput, TestResult, UpdateConnectionInput } from "../schemas/connections";
 import { ensureHooks, removeHooks } from "./hooks";
-import { clientOptions, newHookSecret, openPat, orgUrlOf, type ConnectionRow } from "./store";
+import { clientOptions, newHookSecret, openPat, orgUrlOf, SealedSecretError, type ConnectionRow } from "./store";
 
 export type { ConnectionRow };
 import { testConnection } from "./probe";
@@ -61,7 +61,22 @@ export async function adoClientFor(deps: AppDeps, orgId: string): Promise<AdoCli
       "This organization has no active Azure DevOps connection: connect the organization first (Organization settings → TestOps)",
     );
   }
-  return new ReportingClient(deps, row.id, clientOptions(deps, orgUrlOf(row), openPat(deps, row), row.id));
+  return new ReportingClient(deps, row.id, clientOptions(deps, orgUrlOf(row), await openPatOrFail(deps, row), row.id));
+}
+
+/** The stored PAT; one that cannot be decrypted puts the connection in Error and answers 409 with the reason. */
+async function openPatOrFail(deps: AppDeps, row: ConnectionRow): Promise<string> {
+  try {
+    return openPat(deps, row);
+  } catch (e) {
+    if (!(e instanceof SealedSecretError)) throw e;
+    await deps.database.db
+      .update(connections)
+      .set({ status: "Error", statusReason: e.message, statusChangedAt: new Date() })
+      .where(and(eq(connections.id, row.id), eq(connections.status, "Active")));
+    deps.log.error("stored PAT cannot be decrypted; connection in Error", { connectionId: row.id });
+    throw new ApiError(409, "connection_error", e.message);
+  }
 }
 
 /** Marks an Active connection Error when Azure DevOps says its PAT no longer works (expired or revoked). */
@@ -178,7 +193,7 @@ export async function getConnectionDto(deps: AppDeps, orgId: string, id: string)
 }
 
 function parseUrlField(deps: AppDeps, input: string): OrgUrl {
-  const parsed = parseOrganizationUrl(input, deps.config.adoAllowedHosts);
+  const parsed = parseOrganizationUrl(input, deps.config.adoServerHosts);
   if (!parsed.ok) throw fieldError("organizationUrl", parsed.reason);
   return parsed.value;
 }
@@ -257,6 +272,9 @@ async function verifyPat(deps: AppDeps, actor: Actor, org: OrgUrl, pat: string):
     throw fieldError("organizationUrl", `is a different Azure DevOps organization than the one you are in (${actor.orgName})`);
   return { ownerId: who.authenticatedUser.id, ownerName: who.authenticatedUser.providerDisplayName ?? who.authenticatedUser.id };
 }
+
+const patRequiredForNewUrl = () =>
+  fieldError("pat", "must be entered again to use another organization URL: the stored PAT is only ever sent to the URL it was saved for");
 
 function requireAdmin(actor: Actor) {
   if (!actor.isOrgAdmin)
@@ -354,6 +372,8 @@ export async function updateConnection(deps: AppDeps, actor: Actor, id: string, 
       changed.push("organizationUrl");
     }
   }
+  // The stored PAT goes only to the URL it was saved for: another URL needs the PAT typed again.
+  if (changes.organizationUrl && input.pat === undefined) throw patRequiredForNewUrl();
   const patReplaced = input.pat !== undefined;
   let pat: string | undefined;
   let recovered = false;
@@ -418,6 +438,7 @@ export async function disconnectConnection(deps: AppDeps, actor: Actor, id: stri
     })
     .where(and(eq(connections.orgId, actor.orgId), eq(connections.id, id)))
     .returning();
+  // A PAT that cannot be decrypted cannot remove hooks: removeHooks records that, deliveries are refused anyway.
   const removed = await removeHooks(deps, updated, () => openPat(deps, row));
   await audit(deps, actor, "connection.disconnected", id, {
     previousStatus: row.status,
@@ -432,7 +453,13 @@ export async function reconnectConnection(deps: AppDeps, actor: Actor, id: strin
   const row = await findConnection(deps, actor.orgId, id);
   if (row.status !== "Inactive") throw new ApiError(409, "conflict", `"${row.name}" is not disconnected (status ${row.status})`);
   await assertNoLiveConnection(deps, actor.orgId, id);
-  const pat = openPat(deps, row);
+  let pat: string;
+  try {
+    pat = openPat(deps, row);
+  } catch (e) {
+    if (e instanceof SealedSecretError) throw fieldError("pat", e.message);
+    throw e;
+  }
   const owner = await verifyPat(deps, actor, orgUrlOf(row), pat).catch((e: unknown) => {
     if (e instanceof ApiError && e.fields?.[0]?.field === "pat")
       throw fieldError("pat", "stored for this connection no longer works (expired or revoked): edit the connection and enter a new PAT");
@@ -473,7 +500,8 @@ export async function testConnectionFor(deps: AppDeps, actor: Actor, input: Test
   if (input.connectionId) {
     const row = await findConnection(deps, actor.orgId, input.connectionId);
     org = input.organizationUrl !== undefined ? parseUrlField(deps, input.organizationUrl) : orgUrlOf(row);
-    pat = input.pat ?? openPat(deps, row);
+    if (!input.pat && org.url !== row.organizationUrl) throw patRequiredForNewUrl();
+    pat = input.pat ?? (await openPatOrFail(deps, row));
     throttleKey = input.pat ? undefined : row.id;
   } else {
     org = parseUrlField(deps, input.organizationUrl!);

@@ -1,3 +1,4 @@
+import { scrubSecrets } from "../lib/scrub";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { and, desc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
@@ -201,8 +202,8 @@ export class JobStore {
       .set({
         status: "queued",
         runAfter: new Date(Date.now() + delayMs),
-        error: reason,
-        message: `Retrying in ${Math.round(delayMs / 1000)} s (attempt ${attempt} failed): ${reason}`,
+        error: scrubSecrets(reason),
+        message: scrubSecrets(`Retrying in ${Math.round(delayMs / 1000)} s (attempt ${attempt} failed): ${reason}`),
       })
       .where(this.owned(id, attempt))
       .returning({ id: jobs.id });
@@ -273,9 +274,10 @@ export class JobStore {
           status,
           finishedAt: new Date(),
           runAfter: null,
-          error: fields.error ?? null,
+          // Error text often quotes Azure DevOps, which may echo credentials: never store them.
+          error: fields.error === undefined ? null : scrubSecrets(fields.error),
           result: fields.result ?? null,
-          ...(fields.message ? { message: fields.message } : {}),
+          ...(fields.message ? { message: scrubSecrets(fields.message) } : {}),
         })
         .where(attempt === undefined ? and(eq(jobs.id, id), inArray(jobs.status, ["queued", "running"])) : this.owned(id, attempt))
         .returning();

@@ -1,3 +1,4 @@
+import { scrubSecrets } from "../lib/scrub";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { isAdoError } from "../ado/errors";
 import { adoClientFor, getActiveConnection } from "../connections/service";
@@ -42,7 +43,10 @@ export function registerReposJobs(deps: AppDeps): void {
     const fail = async (reason: string, cause?: unknown): Promise<never> => {
       // A transient fault is retried by the queue; the link shows Error only once it gives up.
       if (!willRetry(cause))
-        await deps.database.db.update(reposLinks).set({ status: "Error", statusReason: reason }).where(eq(reposLinks.id, link.id));
+        await deps.database.db
+          .update(reposLinks)
+          .set({ status: "Error", statusReason: scrubSecrets(reason) })
+          .where(eq(reposLinks.id, link.id));
       throw new Error(reason, { cause });
     };
     // Links of a disconnected organization stop syncing until it is reconnected.

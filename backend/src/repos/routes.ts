@@ -14,6 +14,7 @@ import {
 } from "../schemas/repos";
 import {
   archiveLink,
+  assertReadableTarget,
   createLink,
   enqueueSync,
   linkDtos,
@@ -42,7 +43,11 @@ const more = {
 export function reposRouter(deps: AppDeps) {
   const admin = async (c: Context<AppEnv>, projectId: string): Promise<Actor> => {
     await requireProjectAdmin(c, deps, projectId);
-    return { orgId: c.get("org").id, userId: c.get("user").id };
+    return {
+      orgId: c.get("org").id,
+      userId: c.get("user").id,
+      canReadRepository: (p, r) => deps.identity.canReadRepository(c.get("org").parsed, c.get("accessToken"), p, r),
+    };
   };
   const one = async (orgId: string, id: string) => (await linkDtos(deps, [await loadLink(deps, orgId, id)]))[0];
 
@@ -86,7 +91,9 @@ export function reposRouter(deps: AppDeps) {
       async (c) => {
         const input = c.req.valid("json");
         const actor = await admin(c, input.projectId);
-        return c.json(await resolveTarget(deps, actor.orgId, input.url), 200);
+        const target = await resolveTarget(deps, actor.orgId, input.url);
+        await assertReadableTarget(actor, input.projectId, target);
+        return c.json(target, 200);
       },
     )
     .openapi(

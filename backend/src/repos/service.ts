@@ -30,6 +30,22 @@ export const resourceKeyOf = (linkId: string) => `repos-link:${linkId}`;
 export interface Actor {
   orgId: string;
   userId: string;
+  /**
+   * Whether the caller can read a repository with their own Azure DevOps token. The connection's PAT can
+   * usually see every project; a link must not let a project admin read another project's code through it.
+   */
+  canReadRepository?: (projectId: string, repositoryId: string) => Promise<boolean>;
+}
+
+/** A link may point into another project only when the caller can read that repository themselves. */
+export async function assertReadableTarget(actor: Actor, linkProjectId: string, target: RepoTarget): Promise<void> {
+  const repo = target.repository;
+  if (repo.projectId.toLowerCase() === linkProjectId.toLowerCase()) return;
+  if (!actor.canReadRepository || !(await actor.canReadRepository(repo.projectId, repo.id)))
+    throw fieldError(
+      "url",
+      `names the repository "${repo.name}" of project "${repo.projectName}", which you cannot read in Azure DevOps; only repositories you can read may be linked from another project`,
+    );
 }
 
 /** Azure DevOps failures while checking a URL: never a 5xx for the user's input, a reason they can act on. */
@@ -63,7 +79,7 @@ export function adoProblem(e: unknown): never {
  * repository, branch/tag/commit and folder must exist. Problems are field errors on `url`.
  */
 export async function resolveTarget(deps: AppDeps, orgId: string, url: string, client?: AdoClient): Promise<RepoTarget> {
-  const parsed = parseRepoUrl(url, deps.config.adoAllowedHosts);
+  const parsed = parseRepoUrl(url, deps.config.adoServerHosts);
   if (!parsed.ok) throw fieldError("url", parsed.reason);
   const t = parsed.value;
   const conn = await getActiveConnection(deps, orgId);
@@ -164,6 +180,7 @@ export async function enqueueSync(
 export async function createLink(deps: AppDeps, actor: Actor, input: CreateReposLinkInput): Promise<LinkRow> {
   await assertNameFree(deps, actor.orgId, input.projectId, input.name);
   const target = await resolveTarget(deps, actor.orgId, input.url);
+  await assertReadableTarget(actor, input.projectId, target);
   const id = randomUUID();
   let row: LinkRow;
   try {
@@ -214,6 +231,7 @@ export async function updateLink(deps: AppDeps, actor: Actor, link: LinkRow, inp
   let retarget = false;
   if (input.url !== undefined && input.url.trim() !== link.url) {
     const t = await resolveTarget(deps, actor.orgId, input.url);
+    await assertReadableTarget(actor, link.projectId, t);
     set.url = input.url.trim();
     retarget =
       t.repository.id !== link.repositoryId || t.path !== link.path || t.versionType !== link.versionType || t.version !== link.version;

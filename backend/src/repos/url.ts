@@ -66,7 +66,7 @@ function parseSsh(raw: string): RepoUrlResult | undefined {
  * https://host[:port]/[tfs/]{collection}, and SSH remotes. `?path=` is the folder, `?version=`
  * GB/GT/GC the branch, tag or commit. Reasons are phrased to follow the field name.
  */
-export function parseRepoUrl(input: string, allowedHosts: string[] = []): RepoUrlResult {
+export function parseRepoUrl(input: string, serverHosts: string[] = []): RepoUrlResult {
   const raw = input.trim();
   if (!raw) return fail(`is required (${EXAMPLE})`);
   const ssh = parseSsh(raw);
@@ -101,7 +101,7 @@ export function parseRepoUrl(input: string, allowedHosts: string[] = []): RepoUr
   const projectSegs = s.slice(gitAt - (before.length - orgSegs), gitAt);
   if (projectSegs.length > 1) return fail(`has an unexpected path "/${projectSegs.join("/")}" before /_git/`);
   const orgUrl = `https://${u.host}/${before.slice(0, orgSegs).join("/")}`;
-  const org = parseOrganizationUrl(orgUrl, allowedHosts);
+  const org = parseOrganizationUrl(orgUrl, serverHosts);
   if (!org.ok) return fail(org.reason);
   // A repository named like its project may be addressed without the project segment.
   const project = projectSegs[0] ?? repo;

@@ -59,6 +59,15 @@ export function userAccess(deps: AppDeps) {
     requireProject: async (c: Context<AppEnv>, projectId: string, what: string) => {
       if (!(await lookupProject(c, projectId))) throw new ApiError(404, "not_found", `No such ${what} in this organization`);
     },
+    /** Uploading or pushing results creates test runs: Azure DevOps' "Create test runs" permission (Contributors). */
+    requirePublisher: async (c: Context<AppEnv>, projectId: string) => {
+      if (!(await deps.identity.canPublishTestResults(c.get("org").parsed, c.get("accessToken"), projectId)))
+        throw new ApiError(
+          403,
+          "forbidden",
+          'You need Azure DevOps\' "Create test runs" permission in this project (Contributors have it) to upload or push test results',
+        );
+    },
     /** The ids among `ids` that exist and the user can read. */
     readableWorkItems: (c: Context<AppEnv>, ids: number[]): Promise<Set<number>> => {
       if (!ids.length) return Promise.resolve(new Set());

@@ -1,3 +1,4 @@
+import { scrubSecrets } from "../lib/scrub";
 // "Push test result": publishes a stored run to Azure Test Plans through the organization's connection:
 // create a test run, add its results (with their linked work items), complete the run. Resumable:
 // a retried push reuses the ADO run it created and only sends results not sent yet.
@@ -47,6 +48,10 @@ export function toAdoResult(r: ResultRow, workItemIds: number[], run: Pick<RunRo
 
 /** A reason someone can act on, for the run's push status and the failed job. */
 export function pushFailureReason(e: unknown): string {
+  return scrubSecrets(describePushFailure(e));
+}
+
+function describePushFailure(e: unknown): string {
   if (isAdoError(e)) {
     switch (e.kind) {
       case "bad_credentials":

@@ -150,6 +150,7 @@ export function resultsRouter(deps: AppDeps) {
           );
         }
         const project = await access.project(c, meta.project);
+        await access.requirePublisher(c, project.id);
         const explicit = meta.workItemIds ?? [];
         const fromProperties = [...new Set(report.cases.flatMap((x) => x.workItemIds))].filter((id) => !explicit.includes(id));
         const readable = await access.readableWorkItems(c, [...explicit, ...fromProperties]);
@@ -276,7 +277,9 @@ export function resultsRouter(deps: AppDeps) {
       async (c) => {
         const orgId = c.get("org").id;
         const { id } = c.req.valid("param");
-        await access.requireProject(c, (await findRun(deps, orgId, id)).projectId, "test run");
+        const { projectId } = await findRun(deps, orgId, id);
+        await access.requireProject(c, projectId, "test run");
+        await access.requirePublisher(c, projectId);
         const { job, run } = await enqueuePush(deps, orgId, id, c.get("user").id);
         const { orgId: _o, ...dto } = job;
         return c.json({ job: dto, run }, 202);

@@ -1,5 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import type { Context } from "hono";
 import type { AppDeps, AppEnv } from "../context";
+import { boardsLinks, reposLinks, testRuns } from "../db/schema";
 import { ApiError, errorResponses } from "../lib/errors";
 
 export const JobSchema = z
@@ -24,6 +27,38 @@ export const JobSchema = z
   })
   .openapi("Job");
 export type Job = z.infer<typeof JobSchema>;
+
+/** The project a job works on, from its resource key (a link or a run of that project). */
+export async function projectOfJob(deps: AppDeps, orgId: string, resourceKey: string | null): Promise<string | null> {
+  const m = /^(boards|repos-link|results-run):(.+)$/.exec(resourceKey ?? "");
+  if (!m) return null;
+  const table = m[1] === "boards" ? boardsLinks : m[1] === "repos-link" ? reposLinks : testRuns;
+  const [row] = await deps.database.db
+    .select({ projectId: table.projectId })
+    .from(table)
+    .where(and(eq(table.orgId, orgId), eq(table.id, m[2])))
+    .limit(1);
+  return row?.projectId ?? null;
+}
+
+/**
+ * Who may cancel: whoever started the job, an organization administrator, or an administrator of the
+ * job's project — all asked of Azure DevOps, never the page.
+ */
+async function requireMayCancel(deps: AppDeps, c: Context<AppEnv>, job: { createdBy: string | null; resourceKey: string | null }) {
+  const user = c.get("user").id;
+  if (job.createdBy && job.createdBy.toLowerCase() === user.toLowerCase()) return;
+  const org = c.get("org");
+  const token = c.get("accessToken");
+  if (await deps.identity.isOrgAdmin(org.parsed, token)) return;
+  const projectId = await projectOfJob(deps, org.id, job.resourceKey);
+  if (projectId && (await deps.identity.isProjectAdmin(org.parsed, token, projectId))) return;
+  throw new ApiError(
+    403,
+    "forbidden",
+    "Only whoever started this job, an administrator of its project or an organization administrator can cancel it",
+  );
+}
 
 const IdParam = z.object({ id: z.uuid("must be a job id (UUID)") });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -68,7 +103,11 @@ export function jobsRouter(deps: AppDeps) {
         responses: { 200: json(JobSchema, "The job after cancellation"), ...errorResponses },
       }),
       async (c) => {
-        const job = await deps.jobs.cancel(c.get("org").id, c.req.valid("param").id);
+        const orgId = c.get("org").id;
+        const found = await deps.jobs.get(orgId, c.req.valid("param").id);
+        if (!found) throw new ApiError(404, "not_found", "No such job in this organization");
+        await requireMayCancel(deps, c, found);
+        const job = await deps.jobs.cancel(orgId, found.id);
         if (!job) throw new ApiError(404, "not_found", "No such job in this organization");
         return c.json(strip(job), 200);
       },

@@ -76,7 +76,8 @@ export function webhooksRouter(deps: AppDeps) {
       if (!creds || !z.uuid().safeParse(connectionId).success) return unauthorized();
       const [row] = await deps.database.db.select().from(connections).where(eq(connections.id, connectionId)).limit(1);
       // Unknown connection and wrong secret answer alike: the endpoint does not reveal which ids exist.
-      if (!row || creds.user !== HOOK_USER || !sameSecret(creds.password, openHookSecret(deps, row))) return unauthorized();
+      const secret = row ? openHookSecret(deps, row) : null;
+      if (!row || creds.user !== HOOK_USER || secret === null || !sameSecret(creds.password, secret)) return unauthorized();
       if (row.status === "Inactive")
         return c.json({ error: "connection_inactive", message: "This connection is disconnected; its events are not used" }, 410);
       if (row.status === "Error")
