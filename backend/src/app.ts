@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { ACCESS_TOKEN_HEADER, ORG_HEADER, requireAuth } from "./auth/middleware";
 import type { AppDeps, AppEnv } from "./context";
 import { boardsRouter } from "./boards/routes";
+import { hooksRouter } from "./connections/hooksRoutes";
 import { connectionsRouter } from "./connections/routes";
 import { ApiError, zodFields } from "./lib/errors";
 import { scrubSecrets } from "./lib/scrub";
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps) {
   api.use("*", requireAuth(deps));
   const apiRoutes = api
     .route("/connections", connectionsRouter(deps))
+    .route("/hooks", hooksRouter(deps))
     .route("/me", meRouter(deps))
     .route("/jobs", jobsRouter(deps))
     .route("/audit", auditRouter(deps))

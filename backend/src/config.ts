@@ -22,6 +22,10 @@ export interface Config {
    */
   adoServerHosts: string[];
   logLevel: "debug" | "info" | "warn" | "error";
+  /** Safety net: an incremental sync of every live link this often (0 = off); hooks only make it faster. */
+  syncIntervalMinutes: number;
+  /** How often the state of the service-hook subscriptions is read from Azure DevOps and repaired (0 = off). */
+  hookCheckMinutes: number;
   /** How long a client may take to send its request headers / its whole request. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -54,6 +58,8 @@ const envSchema = z.object({
   /** Deprecated name of ADO_SERVER_HOSTS (same meaning; both lists are merged). */
   ADO_ALLOWED_HOSTS: z.string().optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  SYNC_INTERVAL_MINUTES: z.coerce.number().min(0).max(1440).default(15),
+  HOOK_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(15),
   HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(20),
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(300),
 });
@@ -140,6 +146,8 @@ export function loadConfig(
     adoSimulatorUrl: e.ADO_SIMULATOR_URL?.replace(/\/+$/, ""),
     adoServerHosts: [...new Set([...list(e.ADO_SERVER_HOSTS), ...list(e.ADO_ALLOWED_HOSTS)].map(serverHost))],
     logLevel: e.LOG_LEVEL,
+    syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES,
+    hookCheckMinutes: e.HOOK_CHECK_MINUTES,
     headersTimeoutMs: e.HEADERS_TIMEOUT_SECONDS * 1000,
     requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_SECONDS, e.HEADERS_TIMEOUT_SECONDS) * 1000,
     generatedSecrets,

@@ -12,6 +12,8 @@ import { migrate, openDatabase } from "./db/client";
 import { createJobQueue } from "./jobs";
 import { registerJobHandlers } from "./jobs/handlers";
 import { createLogger, registerSecret, type Logger } from "./log";
+import { startSafetyNet } from "./sync/safetynet";
+import { startHookChecks } from "./connections/hookHealth";
 
 /** Embedded mode keeps generated secrets in DATA_DIR so restarts can still decrypt stored PATs. */
 function persistedSecret(dataDir: string, file: string, make: () => string): () => string {
@@ -42,6 +44,7 @@ export async function buildBackend(
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl || o.memory ? undefined : config.dataDir,
     schemaName: o.schemaName,
+    onConnectionError: (e) => log.warn("database connection lost; the pool reconnects on the next query", { err: e }),
   });
   await migrate(database);
   const jobs = createJobQueue(database, log);
@@ -59,12 +62,22 @@ export async function buildBackend(
   const sealed = await resealSecrets(deps);
   if (sealed.resealed || sealed.broken) log.warn("stored secrets re-sealed under the current encryption key", sealed);
   registerJobHandlers(deps);
-  if (o.startJobs !== false) await jobs.start();
+  let stopSafetyNet = () => undefined as void;
+  if (o.startJobs !== false) {
+    await jobs.start();
+    const stopNet = startSafetyNet(deps);
+    const stopChecks = startHookChecks(deps);
+    stopSafetyNet = () => {
+      stopNet();
+      stopChecks();
+    };
+  }
   const app = createApp(deps);
   return {
     deps,
     app,
     close: async () => {
+      stopSafetyNet();
       await jobs.stop();
       await database.close();
     },
@@ -87,6 +100,10 @@ export async function main(env = process.env): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
+  // One bad promise or callback must not take every request and job of this replica down with it:
+  // log it (the job runner and the heartbeat sweep recover the work) and keep serving.
+  process.on("unhandledRejection", (reason) => log.error("unhandled promise rejection; still serving", { err: reason }));
+  process.on("uncaughtException", (err) => log.error("uncaught exception; still serving", { err }));
   if (config.generatedSecrets.length)
     log.warn("using generated secrets stored in DATA_DIR (embedded mode)", {
       generated: config.generatedSecrets,

@@ -119,10 +119,39 @@ describe("AdoClient against the simulator", () => {
     expect((await caught(b.c.get("_apis/projects"))).kind).toBe("unreachable");
   });
 
-  it("a body cut in the middle is a transport failure, not data", async () => {
+  it("a body cut in the middle is fetched again; one that never arrives whole is a transport failure, not data", async () => {
+    sim.faults.set({ truncateRate: 1, count: 2 });
+    const once = client();
+    expect((await once.c.get<{ count: number }>("_apis/projects")).count).toBeGreaterThan(0);
+    expect(once.c.requests).toBe(3);
+    sim.faults.set({ truncateRate: 1 });
+    const always = client({ maxRetries: 2 });
+    expect((await caught(always.c.get("_apis/projects"))).kind).toBe("unreachable");
+    expect(always.c.requests).toBe(3);
+  });
+
+  it("continuation pages and zips cut mid-stream are fetched again too", async () => {
     sim.faults.set({ truncateRate: 1, count: 1 });
     const { c } = client();
-    expect((await caught(c.get("_apis/projects"))).kind).toBe("unreachable");
+    const projects = await listProjects(c, { pageSize: 2 });
+    expect(projects.length).toBe(sim.state.orgs.get("fabrikam")!.projects.length);
+    expect(c.requests).toBe(Math.ceil(projects.length / 2) + 1);
+  });
+
+  it("retries a mix of faults for as long as its time budget allows, not a fixed small count", async () => {
+    // Eight faults in a row (5xx, resets, cut bodies, 429s) exceed the old 4-retry cap but not the budget.
+    // truncateRate 1 is the fallback when no other fault is rolled: each of the 8 requests fails somehow.
+    sim.faults.set({ resetRate: 0.25, errorRate: 0.3, throttle: { rate: 0.3, retryAfterSeconds: 2 }, truncateRate: 1, count: 8, seed: 7 });
+    const ok = client();
+    expect((await ok.c.get<{ count: number }>("_apis/projects")).count).toBeGreaterThan(0);
+    expect(ok.c.requests).toBe(9);
+    // A Retry-After longer than what is left of the budget ends the retries with a typed error.
+    sim.faults.set({ throttle: { rate: 1, retryAfterSeconds: 50 } });
+    const out = client({ retryBudgetMs: 120_000 });
+    const e = await caught(out.c.get("_apis/projects"));
+    expect(e.kind).toBe("throttled");
+    // 2 waits of 50 s fit in 120 s, a third does not: three requests in all.
+    expect(out.c.requests).toBe(3);
   });
 
   it("waits as long as Retry-After says on 429, then succeeds", async () => {

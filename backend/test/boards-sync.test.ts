@@ -370,7 +370,7 @@ describe.each(DB_KINDS)("boards sync engine on %s", (kind) => {
     await archive(faulty);
   });
 
-  it("a failed sync keeps the last good data, marks the link Error with the reason and fails the job", async () => {
+  it("a failed sync is retried by the queue first; once it gives up it keeps the last good data, marks the link Error and fails the job", async () => {
     const cfg = await config("Fabrikam Fiber", { team: { id: "fail-test", name: "fail" } });
     const l = await link(cfg);
     const good = await sync(l);
@@ -385,9 +385,20 @@ describe.each(DB_KINDS)("boards sync engine on %s", (kind) => {
         { linkId: l.id },
         { resourceKey: boardsResourceKey(l.id), singleton: true },
       );
-      await backend.deps.jobs.idle();
+      const waitFor = async (check: () => Promise<boolean>) => {
+        for (let i = 0; i < 800 && !(await check()); i++) await new Promise((r) => setTimeout(r, 25));
+      };
+      // First failure: a transient fault, so the job waits for its retry and the link does not show Error.
+      await waitFor(async () => (await backend.deps.jobs.get(orgId, job.id))?.nextAttemptAt != null);
+      expect(await backend.deps.jobs.get(orgId, job.id)).toMatchObject({ status: "queued", attempts: 1 });
+      expect((await db().select().from(boardsLinks).where(eq(boardsLinks.id, l.id)))[0].status).toBe("Active");
+      // Fast-forward to the last attempt (the whole backoff is minutes long). pg-boss still waits for
+      // the retry message's own start time (about 5 s); the in-process runner's sweep starts it now.
+      await db().update(jobs).set({ attempts: 4, runAfter: new Date() }).where(eq(jobs.id, job.id));
+      await backend.deps.jobs.sweep();
+      await waitFor(async () => (await backend.deps.jobs.get(orgId, job.id))?.status === "failed");
       const done = await backend.deps.jobs.get(orgId, job.id);
-      expect(done).toMatchObject({ status: "failed" });
+      expect(done).toMatchObject({ status: "failed", attempts: 5 });
       expect(done!.error).toMatch(/Azure DevOps answered 50[03]/);
     } finally {
       sim.faults.clear();
@@ -413,7 +424,7 @@ describe.each(DB_KINDS)("boards sync engine on %s", (kind) => {
       )[0].title,
     ).toBe("changed while ADO is down");
     await archive(l);
-  });
+  }, 40_000);
 
   it("preview writes nothing and predicts what the sync then does", async () => {
     const cfg = await config("Scrum Project", { team: { id: "preview-test", name: "preview" } });

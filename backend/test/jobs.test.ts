@@ -1,11 +1,14 @@
-import { organizations } from "../src/db/schema";
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { AdoError } from "../src/ado/errors";
+import { jobs, organizations } from "../src/db/schema";
 import { migrate } from "../src/db/client";
 import { createJobQueue, type JobQueue } from "../src/jobs";
 import { memoryLogger } from "../src/log";
 import { DB_KINDS, openTestDatabase } from "./helpers";
 
-const until = async (check: () => Promise<boolean>, what: string) => {
-  for (let i = 0; i < 400; i++) {
+const until = async (check: () => Promise<boolean>, what: string, ms = 10_000) => {
+  for (let i = 0; i < ms / 25; i++) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -41,6 +44,15 @@ describe.each(DB_KINDS)("job queue on %s", (kind) => {
         await ctx.progress(++i, null, "waiting");
         await new Promise((r) => setTimeout(r, 20));
       }
+    });
+    let flaky = 0;
+    queue.register("flaky", async (ctx) => {
+      // Azure DevOps down for the first run, fine for the next.
+      if (++flaky === 1) throw new AdoError("server", "Azure DevOps answered 503");
+      return { attempt: ctx.attempt };
+    });
+    queue.register("badsql", async () => {
+      await database.query("select secret_column from no_such_table where token = $1", ["s3cr3t"]);
     });
     await queue.start();
   });
@@ -84,6 +96,99 @@ describe.each(DB_KINDS)("job queue on %s", (kind) => {
     await until(async () => (await queue.get("org-a", a.id))?.status === "running", "running");
     expect(await queue.cancelResource("org-a", "link:9")).toBe(1);
     await until(async () => (await queue.get("org-a", a.id))?.status === "cancelled", "cancelled");
+  });
+
+  it("one job per resource is atomic: a burst of concurrent requests creates one job", async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 15 }, () => queue.enqueue("org-a", "count", { n: 1 }, { resourceKey: "link:burst", singleton: true })),
+    );
+    expect(new Set(burst.map((j) => j.id)).size).toBe(1);
+    await until(async () => (await queue.get("org-a", burst[0].id))?.status === "succeeded", "burst job");
+    expect(await queue.list("org-a", { resourceKey: "link:burst" })).toHaveLength(1);
+  });
+
+  it("requests for a running job schedule exactly one follow-up run after it, with the latest payload", async () => {
+    const first = await queue.enqueue("org-a", "gated", { gate: "f1" }, { resourceKey: "link:f", singleton: true });
+    await until(async () => (await queue.get("org-a", first.id))?.status === "running", "running");
+    // Three events while it runs: they cannot be folded into a run that may have read past them.
+    for (const gate of ["f2", "f2", "f2"]) {
+      const same = await queue.enqueue("org-a", "gated", { gate }, { resourceKey: "link:f", singleton: true });
+      expect(same).toMatchObject({ id: first.id, followUpQueued: true });
+    }
+    // A periodic safety-net request is satisfied by the running job and adds nothing.
+    expect((await queue.enqueue("org-a", "gated", { gate: "x" }, { resourceKey: "link:f", singleton: true, followUp: false })).id).toBe(
+      first.id,
+    );
+    gates.get("f1")!();
+    await until(async () => (await queue.list("org-a", { resourceKey: "link:f" })).length === 2, "follow-up");
+    const followUp = (await queue.list("org-a", { resourceKey: "link:f" })).find((j) => j.id !== first.id)!;
+    await until(async () => (await queue.get("org-a", followUp.id))?.status === "running", "follow-up running");
+    gates.get("f2")!();
+    await until(async () => (await queue.get("org-a", followUp.id))?.status === "succeeded", "follow-up done");
+    expect((await queue.get("org-a", first.id))?.status).toBe("succeeded");
+    expect(await queue.list("org-a", { resourceKey: "link:f" })).toHaveLength(2);
+  });
+
+  it("takes over a job whose worker died, and never hands out the dead job as it is", async () => {
+    const insertOrphan = async (resourceKey: string) => {
+      const id = randomUUID();
+      const old = new Date(Date.now() - 120_000);
+      await database.db.insert(jobs).values({
+        id,
+        orgId: "org-a",
+        kind: "count",
+        payload: { n: 2 },
+        resourceKey,
+        singleton: true,
+        status: "running",
+        attempts: 1,
+        startedAt: old,
+        heartbeatAt: old,
+      });
+      return id;
+    };
+    // Found by the periodic sweep (every replica runs it).
+    const swept = await insertOrphan("link:dead1");
+    await queue.sweep();
+    await until(async () => (await queue.get("org-a", swept))?.status === "succeeded", "swept orphan");
+    expect((await queue.get("org-a", swept))?.attempts).toBe(2);
+    // "Sync now" on a resource whose job lost its worker: the same job, taken back and run by a live worker.
+    const orphan = await insertOrphan("link:dead2");
+    const again = await queue.enqueue("org-a", "count", { n: 2 }, { resourceKey: "link:dead2", singleton: true });
+    expect(again).toMatchObject({ id: orphan, status: "queued" });
+    await until(async () => (await queue.get("org-a", orphan))?.status === "succeeded", "taken-back orphan");
+  });
+
+  it("a live worker keeps its job (heartbeat) and a worker whose row was taken over stops touching it", async () => {
+    const job = await queue.enqueue("org-a", "gated", { gate: "h1" });
+    await until(async () => (await queue.get("org-a", job.id))?.status === "running", "running");
+    await queue.sweep();
+    expect((await queue.get("org-a", job.id))?.status).toBe("running");
+    // Another worker claims it (as after a missed heartbeat): the first one's next write fails and it stops.
+    await database.db.update(jobs).set({ attempts: 99 }).where(eq(jobs.id, job.id));
+    gates.get("h1")!();
+    await new Promise((r) => setTimeout(r, 300));
+    const row = await queue.get("org-a", job.id);
+    expect(row?.status).toBe("running");
+    await database.db.update(jobs).set({ status: "cancelled" }).where(eq(jobs.id, job.id));
+  });
+
+  it("retries a transient failure with backoff instead of failing the job", async () => {
+    const job = await queue.enqueue("org-a", "flaky", {});
+    await until(async () => (await queue.get("org-a", job.id))?.nextAttemptAt != null, "retry scheduled");
+    const waiting = await queue.get("org-a", job.id);
+    expect(waiting).toMatchObject({ status: "queued", attempts: 1, error: "Azure DevOps answered 503" });
+    expect(waiting?.message).toMatch(/^Retrying in \d+ s/);
+    await until(async () => (await queue.get("org-a", job.id))?.status === "succeeded", "retried job", 15_000);
+    expect(await queue.get("org-a", job.id)).toMatchObject({ attempts: 2, result: { attempt: 2 } });
+  }, 30_000);
+
+  it("a database error fails the job with a message for people; the SQL stays in the logs", async () => {
+    const job = await queue.enqueue("org-a", "badsql", {});
+    await until(async () => (await queue.get("org-a", job.id))?.status === "failed", "failure");
+    const error = (await queue.get("org-a", job.id))?.error ?? "";
+    expect(error).toContain("internal error");
+    expect(error).not.toMatch(/select|no_such_table|s3cr3t|Failed query/i);
   });
 });
 

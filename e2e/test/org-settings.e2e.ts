@@ -118,3 +118,25 @@ test("the admin disconnects (status Inactive) and reconnects (status Active agai
   await host.assertNoErrorCards();
   await host.close();
 });
+
+test("Azure DevOps disabled a service hook: opening the hub shows it and its repair, and Azure DevOps has it enabled again", async () => {
+  // What Azure DevOps does after failed deliveries (enabled → onProbation → disabledBySystem, ado-sim/src/hooks.ts).
+  const ours = () => stack.sim.state.orgs.get("fabrikam")!.hooks.subscriptions.filter((s) => s.consumerInputs.url?.includes("/hooks/ado/"));
+  ours().find((s) => s.eventType === "workitem.updated")!.status = "disabledBySystem";
+
+  const { host, hub } = await openOrgSettings(DEMO_USERS.admin.id);
+  await card(hub)
+    .getByText(/Recreated the subscriptions \(workitem\.updated disabledBySystem\) and queued a catch-up sync/)
+    .waitFor();
+  await card(hub)
+    .getByText(/^Service hooks: 5 of 5 enabled in Azure DevOps/)
+    .waitFor();
+  expect(ours().map((s) => s.status)).toEqual(["enabled", "enabled", "enabled", "enabled", "enabled"]);
+  await button(card(hub), "Check service hooks").click();
+  await card(hub)
+    .getByText(/^Service hooks: 5 of 5 enabled in Azure DevOps/)
+    .waitFor();
+  await host.assertNoErrorCards();
+  await host.screenshot("org-settings-hooks-repaired-light");
+  await host.close();
+});

@@ -1,5 +1,15 @@
 import type { Connection } from "@testops/backend/schemas/connections";
-import { auditText, createBody, draftOf, editBody, emptyDraft, patSummary, validateDraft } from "../src/org-settings/format";
+import {
+  auditText,
+  createBody,
+  draftOf,
+  editBody,
+  emptyDraft,
+  hookSummary,
+  patSummary,
+  validateDraft,
+  type HookHealthView,
+} from "../src/org-settings/format";
 
 const conn: Connection = {
   id: "c1",
@@ -77,5 +87,61 @@ describe("org settings hub helpers", () => {
     [{ action: "something.else", details: {} }, "something.else", ""],
   ])("auditText(%j)", (entry, action, details) => {
     expect(auditText(entry)).toEqual({ action, details });
+  });
+});
+
+describe("hookSummary", () => {
+  const h = (eventType: string, over: Partial<HookHealthView> = {}): HookHealthView => ({
+    eventType,
+    status: "enabled",
+    checkedAt: "2030-01-01T10:00:00.000Z",
+    lastDeliveryAt: null,
+    lastAction: null,
+    lastActionAt: null,
+    ...over,
+  });
+  const when = (iso: string) => iso.slice(11, 16);
+  it.each<[string, HookHealthView[], ReturnType<typeof hookSummary>]>([
+    [
+      "no subscriptions",
+      [],
+      {
+        line: "Service hooks: none — changes in Azure DevOps reach TestOps at the next periodic sync",
+        problems: [],
+        lastDelivery: null,
+        action: null,
+      },
+    ],
+    [
+      "never checked",
+      [h("git.push", { status: null, checkedAt: null })],
+      { line: "Service hooks: 1 set up, not checked with Azure DevOps yet", problems: [], lastDelivery: null, action: null },
+    ],
+    [
+      "Azure DevOps' own states, the latest delivery and the latest repair",
+      [
+        h("workitem.updated", { status: "disabledBySystem", lastDeliveryAt: "2030-01-01T09:00:00.000Z" }),
+        h("git.push", {
+          status: "onProbation",
+          lastDeliveryAt: "2030-01-01T09:30:00.000Z",
+          lastAction: "old",
+          lastActionAt: "2030-01-01T08:00:00.000Z",
+        }),
+        h("workitem.created", { status: "missing", lastAction: "Recreated", lastActionAt: "2030-01-01T09:45:00.000Z" }),
+        h("workitem.deleted"),
+      ],
+      {
+        line: "Service hooks: 1 of 4 enabled in Azure DevOps (checked 10:00)",
+        problems: [
+          "workitem.updated: disabled by Azure DevOps after failed deliveries",
+          "git.push: on probation (Azure DevOps is retrying failed deliveries)",
+          "workitem.created: deleted in Azure DevOps",
+        ],
+        lastDelivery: "Last delivery received 09:30",
+        action: "09:45: Recreated",
+      },
+    ],
+  ])("%s", (_what, hooks, expected) => {
+    expect(hookSummary(hooks, when)).toEqual(expected);
   });
 });

@@ -137,7 +137,7 @@ describe("org settings hub (real backend + simulator)", () => {
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
     const c = await screen.findByRole("region", { name: "Connection Main" });
     expect(within(c).getByLabelText("Status: Active")).toBeTruthy();
-    expect(within(c).getByText("Service hooks: 5 active")).toBeTruthy();
+    expect(await within(c).findByText(/^Service hooks: 5 of 5 enabled in Azure DevOps \(checked /)).toBeTruthy();
     expect(within(c).getByText(/PAT set on .*, expiry date not recorded, belongs to Ada Admin/)).toBeTruthy();
     expect(document.body.innerHTML).not.toContain(DEMO_PATS.admin);
   });
@@ -182,7 +182,30 @@ describe("org settings hub (real backend + simulator)", () => {
     expect(within(again).getByText("Reconnect Main?")).toBeTruthy();
     fireEvent.click(button("Reconnect", again));
     expect(await within(c).findByLabelText("Status: Active")).toBeTruthy();
-    expect(within(c).getByText("Service hooks: 5 active")).toBeTruthy();
+    expect(await within(c).findByText(/^Service hooks: 5 of 5 enabled in Azure DevOps/)).toBeTruthy();
+  });
+
+  it("shows the subscriptions' real state from Azure DevOps and what the backend did about a disabled one", async () => {
+    // Azure DevOps disabled a subscription after failed deliveries (modelled in ado-sim/src/hooks.ts).
+    const sub = sim.state.orgs
+      .get("fabrikam")!
+      .hooks.subscriptions.find((s) => s.eventType === "workitem.updated" && s.status === "enabled")!;
+    sub.status = "disabledBySystem";
+    await signIn(DEMO_USERS.admin);
+    renderHub();
+    const c = await screen.findByRole("region", { name: "Connection Main" });
+    // Opening the hub checks with Azure DevOps and repairs.
+    expect(
+      await within(c).findByText(/Recreated the subscriptions \(workitem\.updated disabledBySystem\) and queued a catch-up sync/),
+    ).toBeTruthy();
+    expect(within(c).getByText(/^Service hooks: 5 of 5 enabled in Azure DevOps/)).toBeTruthy();
+    expect(
+      sim.state.orgs
+        .get("fabrikam")!
+        .hooks.subscriptions.filter((s) => s.status === "enabled" && s.consumerInputs.url.includes("/hooks/ado/")),
+    ).toHaveLength(5);
+    fireEvent.click(button("Check service hooks", c));
+    await waitFor(() => expect(within(c).getByText(/^Service hooks: 5 of 5 enabled/)).toBeTruthy());
   });
 
   it("Test connection on a saved connection shows its table in the card", async () => {

@@ -16,7 +16,10 @@ export interface AdoClientOptions {
   /** Azure DevOps Server hosts the operator listed (ADO_SERVER_HOSTS): dialled even at private addresses. */
   allowedHosts?: string[];
   timeoutMs?: number;
+  /** Cap on attempts after the first (interactive calls use 0-1; syncs rely on the time budget). */
   maxRetries?: number;
+  /** Total time one request may spend waiting between retries (Retry-After, backoff); default 2 min. */
+  retryBudgetMs?: number;
   logger?: Logger;
   /** Injected for tests so backoff does not wait for real. */
   sleep?: (ms: number) => Promise<void>;
@@ -135,18 +138,27 @@ export class AdoClient {
   }
 
   async request<T = unknown>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
-    const res = await this.send(method, path, o);
-    if (o.raw) return res as unknown as T;
-    const text = await res.text().catch(() => {
-      throw new AdoError("unreachable", "The connection to Azure DevOps broke while reading the response", { path });
+    if (o.raw) return (await this.send(method, path, o, async (res) => res)) as unknown as T;
+    return this.send(method, path, o, async (res) => {
+      const text = await res.text().catch(() => {
+        throw new AdoError("unreachable", "The connection to Azure DevOps broke while reading the response", { path });
+      });
+      if (!text) return undefined as T;
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        // A truncated body is a transport failure, not a server answer.
+        throw new AdoError("unreachable", "Azure DevOps sent an incomplete or non-JSON response", { path, status: res.status });
+      }
     });
-    if (!text) return undefined as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      // A truncated body is a transport failure, not a server answer.
-      throw new AdoError("unreachable", "Azure DevOps sent an incomplete or non-JSON response", { path, status: res.status });
-    }
+  }
+
+  /**
+   * A request whose answer `read` turns into a value (e.g. a zip to unzip); a failure of `read` is
+   * retried like a transport fault, so a body cut mid-stream is fetched again.
+   */
+  readWith<T>(method: string, path: string, o: RequestOptions, read: (res: Response) => Promise<T>): Promise<T> {
+    return this.send(method, path, o, read);
   }
 
   get<T = unknown>(path: string, o: RequestOptions = {}) {
@@ -166,10 +178,15 @@ export class AdoClient {
   async *pages<T>(path: string, o: RequestOptions = {}): AsyncGenerator<T[]> {
     let token: string | undefined;
     do {
-      const res = await this.send("GET", path, { ...o, query: { ...o.query, continuationToken: token } });
-      const body = (await res.json()) as { value?: T[] };
-      yield body.value ?? [];
-      token = res.headers.get("x-ms-continuationtoken") ?? undefined;
+      const page = await this.send("GET", path, { ...o, query: { ...o.query, continuationToken: token } }, async (res) => {
+        const text = await res.text();
+        return { body: JSON.parse(text) as { value?: T[] }, next: res.headers.get("x-ms-continuationtoken") ?? undefined };
+      }).catch((e: unknown) => {
+        if (e instanceof AdoError) throw e;
+        throw new AdoError("unreachable", "Azure DevOps sent an incomplete or non-JSON response", { path });
+      });
+      yield page.body.value ?? [];
+      token = page.next;
     } while (token);
   }
 
@@ -192,12 +209,27 @@ export class AdoClient {
     return h;
   }
 
-  private async send(method: string, path: string, o: RequestOptions): Promise<Response> {
+  /**
+   * Sends a request and reads its answer with `read`, retrying every transient fault: connection
+   * errors, 5xx, 429 and bodies cut in the middle (reading is part of the attempt). Waits follow
+   * Retry-After (429) or exponential backoff and stop when they would exceed the time budget
+   * (`retryBudgetMs`) or the attempt cap (`maxRetries`), whichever comes first.
+   */
+  private async send<T>(method: string, path: string, o: RequestOptions, read: (res: Response) => Promise<T>): Promise<T> {
     await this.checkHost();
     const url = this.url(path, o.query, o.apiVersion);
-    const maxRetries = this.opts.maxRetries ?? 4;
+    const maxRetries = this.opts.maxRetries ?? 12;
+    const budgetMs = this.opts.retryBudgetMs ?? 120_000;
+    let waited = 0;
     const scope = scopeForPath(`/${path}`, method);
     const retrySafe = o.idempotent ?? (["GET", "HEAD", "PUT", "DELETE"].includes(method) || READ_ONLY_POST.test(path));
+    /** Sleeps before the next attempt when the cap and the budget allow it; false = give up. */
+    const retryAfter = async (attempt: number, ms: number): Promise<boolean> => {
+      if (attempt >= maxRetries || waited + ms > budgetMs || o.signal?.aborted) return false;
+      waited += ms;
+      await this.sleep(ms);
+      return true;
+    };
     for (let attempt = 0; ; attempt++) {
       const wait = this.throttle.waitMs(Date.now());
       if (wait > 0) {
@@ -222,10 +254,7 @@ export class AdoClient {
         });
       } catch (e) {
         if (o.signal?.aborted) throw e;
-        if (retrySafe && attempt < maxRetries) {
-          await this.sleep(backoff(attempt));
-          continue;
-        }
+        if (retrySafe && (await retryAfter(attempt, backoff(attempt)))) continue;
         // fetch says "fetch failed"; the reason (refused, private address, TLS) is its cause.
         const why = this.scrub(
           timeout.aborted ? "timed out" : (((e as Error).cause as Error | undefined)?.message ?? (e as Error).message),
@@ -233,19 +262,28 @@ export class AdoClient {
         throw new AdoError("unreachable", `Could not reach Azure DevOps at ${this.opts.org.url}: ${why}`, { path });
       }
       this.throttle.observe(res.headers, Date.now());
-      if (res.ok && res.status !== 203) return res;
+      if (res.ok && res.status !== 203) {
+        try {
+          return await read(res);
+        } catch (e) {
+          // A body cut mid-stream (reset, truncation): the answer never fully arrived, so ask again.
+          if (o.signal?.aborted || !retrySafe || !(await retryAfter(attempt, backoff(attempt)))) throw e;
+          continue;
+        }
+      }
 
-      if (res.status === 429 && attempt < maxRetries) {
-        const ra = Number(res.headers.get("retry-after")) || 2 ** attempt;
+      if (res.status === 429) {
+        const ra = Number(res.headers.get("retry-after")) || 2 ** Math.min(attempt, 6);
         await res.body?.cancel();
         this.opts.logger?.warn("ado throttled", { path, retryAfter: ra });
-        await this.sleep(Math.min(ra, 60) * 1000);
-        continue;
+        // A throttled request was not processed: always safe to send again.
+        if (await retryAfter(attempt, ra * 1000)) continue;
+        throw await this.toError(res, path, scope);
       }
-      if (retrySafe && RETRYABLE_STATUS.has(res.status) && attempt < maxRetries) {
+      if (retrySafe && RETRYABLE_STATUS.has(res.status)) {
         await res.body?.cancel();
-        await this.sleep(backoff(attempt));
-        continue;
+        if (await retryAfter(attempt, backoff(attempt))) continue;
+        throw new AdoError("server", `Azure DevOps answered ${res.status}`, { status: res.status, path });
       }
       throw await this.toError(res, path, scope);
     }
@@ -286,9 +324,9 @@ export class AdoClient {
   }
 }
 
-/** Exponential backoff with jitter: 0.5s, 1s, 2s, 4s (+ up to 25%). */
+/** Exponential backoff with jitter: 0.5s, 1s, 2s, 4s … capped at 30 s (+ up to 25%). */
 export function backoff(attempt: number): number {
-  const base = 500 * 2 ** attempt;
+  const base = Math.min(500 * 2 ** attempt, 30_000);
   return base + Math.floor(Math.random() * base * 0.25);
 }
 

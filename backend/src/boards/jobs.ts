@@ -4,6 +4,7 @@ import type { AppDeps } from "../context";
 import { boardsLinks } from "../db/schema";
 import { onAdoEvent, type AdoEvent } from "../hooks/dispatch";
 import { JobCancelled } from "../jobs";
+import { userFacingError } from "../jobs/transient";
 import { ApiError } from "../lib/errors";
 import { BOARDS_SYNC_JOB } from "../schemas/boards";
 import { boardsConnection, reportConnectionFailure } from "./ado";
@@ -29,7 +30,7 @@ export function failureReason(e: unknown): string {
     }
   }
   if (e instanceof ApiError) return e.message;
-  return e instanceof Error ? e.message : String(e);
+  return userFacingError(e);
 }
 
 let hooked = false;
@@ -38,7 +39,7 @@ let hooked = false;
 export function registerBoardsJobs(deps: AppDeps): void {
   deps.jobs.register<{ linkId: string; full?: boolean; pageSize?: number }>(
     BOARDS_SYNC_JOB,
-    async ({ orgId, payload, signal, progress }) => {
+    async ({ orgId, payload, signal, progress, willRetry }) => {
       const link = await loadLink(deps, orgId, payload.linkId);
       if (link.archived) throw new JobCancelled();
       let conn: Awaited<ReturnType<typeof boardsConnection>>;
@@ -46,8 +47,9 @@ export function registerBoardsJobs(deps: AppDeps): void {
         conn = await boardsConnection(deps, orgId);
       } catch (e) {
         const reason = failureReason(e);
-        await recordSyncFailure(deps, link, reason);
-        throw new Error(reason);
+        // A transient fault is retried by the queue; the link shows Error only once it gives up.
+        if (!willRetry(e)) await recordSyncFailure(deps, link, reason);
+        throw new Error(reason, { cause: e });
       }
       try {
         const summary = await syncLink(deps, conn.client, link, { full: payload.full, signal, progress, pageSize: payload.pageSize });
@@ -57,7 +59,7 @@ export function registerBoardsJobs(deps: AppDeps): void {
         if (signal.aborted || e instanceof JobCancelled) throw e;
         if (isAdoError(e, "bad_credentials")) await reportConnectionFailure(deps, conn, e);
         const reason = failureReason(e);
-        await recordSyncFailure(deps, link, reason);
+        if (!willRetry(e)) await recordSyncFailure(deps, link, reason);
         throw new Error(reason, { cause: e });
       }
     },

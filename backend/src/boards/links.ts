@@ -195,13 +195,13 @@ export async function enqueueSync(
   deps: AppDeps,
   orgId: string,
   row: LinkRow,
-  o: { actorId?: string; full?: boolean; reason?: string } = {},
+  o: { actorId?: string; full?: boolean; reason?: string; followUp?: boolean } = {},
 ): Promise<JobRecord> {
   if (row.archived) throw new ApiError(409, "archived", "This Boards link is archived; unarchive it to sync");
   return deps.jobs.enqueue(
     orgId,
     BOARDS_SYNC_JOB,
     { linkId: row.id, full: o.full ?? false, reason: o.reason ?? "manual" },
-    { resourceKey: boardsResourceKey(row.id), singleton: true, createdBy: o.actorId },
+    { resourceKey: boardsResourceKey(row.id), singleton: true, createdBy: o.actorId, followUp: o.followUp },
   );
 }

@@ -61,7 +61,10 @@ export async function ensureHooks(deps: AppDeps, row: ConnectionRow, pat: string
     try {
       const sub = await createWebhookSubscription(client, { eventType, url, basicAuthUsername: HOOK_USER, basicAuthPassword: secret });
       if (!sub?.id) throw new Error("Azure DevOps did not return the subscription id");
-      await deps.database.db.insert(connectionHooks).values({ connectionId: row.id, subscriptionId: sub.id, eventType });
+      // Azure DevOps answers with the new subscription's status (enabled): the hub shows it until the next check.
+      await deps.database.db
+        .insert(connectionHooks)
+        .values({ connectionId: row.id, subscriptionId: sub.id, eventType, status: sub.status ?? "enabled", checkedAt: new Date() });
       created++;
     } catch (e) {
       const error = `Service hooks could not be set up for ${eventType} (${reasonOf(e, eventType)}); changes in Azure DevOps reach TestOps at the next sync instead of right away`;

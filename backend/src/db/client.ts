@@ -25,6 +25,11 @@ export interface OpenOptions {
   dataDir?: string;
   /** Postgres only: put every table in this schema (created if missing). */
   schemaName?: string;
+  /**
+   * Postgres only: a connection of the pool broke (database restart, failover, pg_terminate_backend).
+   * The query running on it fails and is retried by its caller; without a listener Node would exit.
+   */
+  onConnectionError?: (e: Error) => void;
 }
 
 export async function openDatabase(o: OpenOptions): Promise<Database> {
@@ -35,8 +40,15 @@ export async function openDatabase(o: OpenOptions): Promise<Database> {
     const pool = new Pool({
       connectionString: o.databaseUrl,
       max: 10,
+      // Fail fast while the database is unreachable (readiness goes red) instead of queueing forever.
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
       ...(schemaName ? { options: `-c search_path="${schemaName}"` } : {}),
     });
+    const onError = o.onConnectionError ?? (() => undefined);
+    // Idle clients report through the pool; checked-out clients (transactions) only on themselves.
+    pool.on("error", onError);
+    pool.on("connect", (client) => client.on("error", onError));
     if (schemaName) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"`);
     const db = drizzle(pool, { schema }) as unknown as Db;
     return {

@@ -1,72 +1,105 @@
+import { Client } from "pg";
 import PgBoss from "pg-boss";
 import type { Logger } from "../log";
 import { runJob } from "./run";
 import type { JobStore } from "./store";
 import { StoreBackedQueue } from "./base";
-import type { EnqueueOptions, JobQueue, JobRecord } from "./types";
+import type { JobQueue } from "./types";
+
+/** Serialises pg-boss setup across replicas starting at once (its own install can deadlock). */
+const SETUP_LOCK = 724202;
 
 /**
- * Postgres runner: pg-boss distributes jobs across replicas (SKIP LOCKED), retries jobs whose
- * replica died (expiry), while our jobs table keeps progress and cancellation for the UI.
+ * Postgres runner: pg-boss distributes jobs across replicas (SKIP LOCKED) while our jobs table keeps
+ * progress, ownership (heartbeat) and cancellation. pg-boss messages only say "run row X"; a message
+ * whose row is not runnable is a no-op, so duplicates are harmless and the sweep may resend freely.
  */
 export class PgBossJobQueue extends StoreBackedQueue implements JobQueue {
   private boss: PgBoss;
   private stopper = new AbortController();
   private started = false;
-
-  constructor(
-    store: JobStore,
-    private readonly log: Logger,
-    opts: { connectionString: string; schema?: string; concurrency?: number; expireInSeconds?: number },
-  ) {
-    super(store);
-    this.boss = new PgBoss({ connectionString: opts.connectionString, schema: opts.schema ?? "pgboss", supervise: true, schedule: false });
-    this.boss.on("error", (e) => this.log.error("pg-boss error", { err: e }));
-    this.concurrency = opts.concurrency ?? 2;
-    this.expireInSeconds = opts.expireInSeconds ?? 15 * 60;
-  }
   private readonly concurrency: number;
   private readonly expireInSeconds: number;
 
-  async enqueue(orgId: string, kind: string, payload: Record<string, unknown>, o?: EnqueueOptions): Promise<JobRecord> {
-    const { record, created } = await this.store.insert(orgId, kind, payload, o);
-    // While stopped the row waits in our table; start() hands every queued row to pg-boss.
-    if (created && this.started) await this.send(kind, record.id);
-    return record;
+  constructor(
+    store: JobStore,
+    log: Logger,
+    private readonly opts: { connectionString: string; schema?: string; concurrency?: number; expireInSeconds?: number },
+  ) {
+    super(store, log);
+    this.boss = new PgBoss({ connectionString: opts.connectionString, schema: opts.schema ?? "pgboss", supervise: true, schedule: false });
+    this.boss.on("error", (e) => this.log.error("pg-boss error", { err: e }));
+    this.concurrency = opts.concurrency ?? 2;
+    // A backstop only: our heartbeat sweep takes a dead worker's job back within a minute.
+    this.expireInSeconds = opts.expireInSeconds ?? 15 * 60;
   }
 
-  private async send(kind: string, jobId: string): Promise<void> {
+  protected get running(): boolean {
+    return this.started;
+  }
+
+  protected async dispatch(kind: string, jobId: string, delayMs = 0): Promise<void> {
+    // "short" queues keep one waiting message per singletonKey: resending a row (sweep) adds nothing.
     await this.boss.send(
       queueName(kind),
       { jobId },
-      { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: this.expireInSeconds },
+      {
+        singletonKey: jobId,
+        retryLimit: 5,
+        retryDelay: 2,
+        retryBackoff: true,
+        expireInSeconds: this.expireInSeconds,
+        ...(delayMs > 0 ? { startAfter: Math.ceil(delayMs / 1000) } : {}),
+      },
     );
   }
 
   async start(): Promise<void> {
     if (this.started) return;
-    this.started = true;
     this.stopper = new AbortController();
-    await this.boss.start();
+    await this.withSetupLock(async () => {
+      await this.boss.start();
+      for (const kind of this.handlers.keys()) {
+        if (!(await this.boss.getQueue(queueName(kind))))
+          await this.boss.createQueue(queueName(kind), { name: queueName(kind), policy: "short" });
+      }
+    });
+    this.started = true;
     for (const kind of this.handlers.keys()) {
-      await this.boss.createQueue(queueName(kind));
       // One worker per slot: pg-boss 10 has no per-worker concurrency option.
       for (let i = 0; i < this.concurrency; i++) {
         await this.boss.work<{ jobId: string }>(queueName(kind), { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-          const outcome = await runJob(this.store, this.handlers, job.data.jobId, this.log, this.stopper.signal);
+          const r = await runJob(this.store, this.handlers, job.data.jobId, this.log, this.stopper.signal);
+          if (r.outcome === "retry") await this.dispatch(kind, job.data.jobId, r.delayMs);
+          if (r.followUp) await this.dispatch(r.followUp.kind, r.followUp.id);
           // Failing the pg-boss job makes it retry: the row is queued again and a live worker resumes it.
-          if (outcome === "interrupted") throw new Error("interrupted by shutdown");
+          if (r.outcome === "interrupted") throw new Error("interrupted by shutdown");
         });
       }
     }
-    // Rows queued while stopped, or interrupted by a shutdown: duplicates are harmless (claim() lets one run).
-    for (const row of await this.store.unfinished())
-      if (row.status === "queued" && this.handlers.has(row.kind)) await this.send(row.kind, row.id);
+    // Rows queued while stopped, interrupted by a shutdown, or orphaned by a dead replica.
+    await this.sweep();
+    this.startSweeping();
+  }
+
+  /** A session advisory lock on a connection of its own, held while pg-boss installs or migrates its schema. */
+  private async withSetupLock(fn: () => Promise<void>): Promise<void> {
+    const client = new Client({ connectionString: this.opts.connectionString });
+    client.on("error", (e) => this.log.warn("pg-boss setup connection lost", { err: e }));
+    await client.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock($1)", [SETUP_LOCK]);
+      await fn();
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK]).catch(() => undefined);
+      await client.end().catch(() => undefined);
+    }
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.stopSweeping();
     this.stopper.abort();
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
@@ -80,5 +113,6 @@ export class PgBossJobQueue extends StoreBackedQueue implements JobQueue {
   }
 }
 
-// pg-boss queue names allow letters, digits, -, _, . and /
-const queueName = (kind: string) => `testops.${kind}`;
+// pg-boss queue names allow letters, digits, -, _, . and /. "v2": the earlier queues had the
+// "standard" policy (no de-duplication); their leftover messages are harmless no-ops.
+const queueName = (kind: string) => `testops.v2.${kind}`;

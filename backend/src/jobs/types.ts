@@ -16,6 +16,12 @@ export interface JobRecord {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** How many times a worker started it (retries after transient faults and takeovers count). */
+  attempts: number;
+  /** Queued for a retry: not before this time. */
+  nextAttemptAt: string | null;
+  /** Running, and something changed meanwhile: one more run starts right after this one. */
+  followUpQueued: boolean;
 }
 
 export interface JobContext<P = Record<string, unknown>> {
@@ -26,6 +32,10 @@ export interface JobContext<P = Record<string, unknown>> {
   signal: AbortSignal;
   /** Records progress (and notices cancellation requested by another replica). */
   progress(done: number, total?: number | null, message?: string): Promise<void>;
+  /** 1 for the first run; retries and takeovers count up. */
+  attempt: number;
+  /** Whether the runner will retry this job if the handler throws `e` (then it is not a final failure yet). */
+  willRetry(e: unknown): boolean;
 }
 
 export type JobHandler<P = Record<string, unknown>> = (ctx: JobContext<P>) => Promise<Record<string, unknown> | void>;
@@ -34,8 +44,13 @@ export interface EnqueueOptions {
   /** Groups jobs of one resource (e.g. a link id): used to cancel its scheduled work. */
   resourceKey?: string;
   createdBy?: string;
-  /** At most one queued-or-running job per resourceKey+kind: returns the existing one. */
+  /**
+   * At most one queued-or-running job per resourceKey+kind (atomic): returns the existing one. If that
+   * one is already running, one follow-up run is scheduled after it (it may have read past the change).
+   */
   singleton?: boolean;
+  /** Singleton only: false = a running job is good enough, no follow-up (periodic safety-net syncs). */
+  followUp?: boolean;
 }
 
 export interface JobQueue {
@@ -48,6 +63,8 @@ export interface JobQueue {
   /** Cancels every queued or running job of a resource (archive). Returns how many. */
   cancelResource(orgId: string, resourceKey: string): Promise<number>;
   start(): Promise<void>;
+  /** Takes back jobs whose worker stopped heartbeating and dispatches due retries (runs every 10 s by itself). */
+  sweep(): Promise<void>;
   stop(): Promise<void>;
   /** Tests: resolves when no job is queued or running. */
   idle(): Promise<void>;

@@ -2,7 +2,7 @@
 // one zip, and commit diffs for later syncs (docs: ado-rest-notes §4).
 import { unzipSync } from "fflate";
 import type { AdoClient } from "../ado/client";
-import { isAdoError } from "../ado/errors";
+import { AdoError, isAdoError } from "../ado/errors";
 import type { VersionType } from "./url";
 
 export interface RepoRef {
@@ -111,14 +111,14 @@ export async function fetchBlobs(client: AdoClient, r: RepoRef, ids: string[], s
   const unique = [...new Set(ids.map((i) => i.toLowerCase()))];
   for (let i = 0; i < unique.length; i += BLOBS_PER_ZIP) {
     const batch = unique.slice(i, i + BLOBS_PER_ZIP);
-    const res = await client.request<Response>("POST", repoPath(r, "blobs"), {
-      body: batch,
-      accept: "application/zip",
-      raw: true,
-      signal,
+    const files = await client.readWith("POST", repoPath(r, "blobs"), { body: batch, accept: "application/zip", signal }, async (res) => {
+      try {
+        return unzipSync(new Uint8Array(await res.arrayBuffer()));
+      } catch {
+        // Cut mid-stream or corrupt: the client asks again (blobs is a read-only POST).
+        throw new AdoError("unreachable", "Azure DevOps sent an incomplete zip of file contents");
+      }
     });
-    const buf = new Uint8Array(await res.arrayBuffer());
-    const files = unzipSync(buf);
     for (const [name, data] of Object.entries(files)) {
       const id = name.replace(/^.*\//, "").toLowerCase();
       if (/^[0-9a-f]{40}$/.test(id)) out.set(id, data);

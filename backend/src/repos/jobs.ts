@@ -6,6 +6,7 @@ import type { AppDeps } from "../context";
 import { reposLinks } from "../db/schema";
 import { onAdoEvent, type AdoEvent } from "../hooks/dispatch";
 import { JobCancelled } from "../jobs";
+import { userFacingError } from "../jobs/transient";
 import { ApiError } from "../lib/errors";
 import { enqueueSync, loadLink, REPOS_SYNC_JOB } from "./service";
 import { SyncError, syncLink } from "./sync";
@@ -29,21 +30,23 @@ export function failureReason(e: unknown): string {
     }
   }
   if (e instanceof SyncError || e instanceof ApiError) return e.message;
-  return e instanceof Error ? e.message : String(e);
+  return userFacingError(e);
 }
 
 let hooked = false;
 
 /** Registers the Repos sync job kind and the git.push service-hook trigger. */
 export function registerReposJobs(deps: AppDeps): void {
-  deps.jobs.register<{ linkId: string; full?: boolean }>(REPOS_SYNC_JOB, async ({ orgId, payload, signal, progress }) => {
+  deps.jobs.register<{ linkId: string; full?: boolean }>(REPOS_SYNC_JOB, async ({ orgId, payload, signal, progress, willRetry }) => {
     const link = await loadLink(deps, orgId, payload.linkId);
     if (link.archivedAt) throw new JobCancelled();
     const fail = async (reason: string, cause?: unknown): Promise<never> => {
-      await deps.database.db
-        .update(reposLinks)
-        .set({ status: "Error", statusReason: scrubSecrets(reason) })
-        .where(eq(reposLinks.id, link.id));
+      // A transient fault is retried by the queue; the link shows Error only once it gives up.
+      if (!willRetry(cause))
+        await deps.database.db
+          .update(reposLinks)
+          .set({ status: "Error", statusReason: scrubSecrets(reason) })
+          .where(eq(reposLinks.id, link.id));
       throw new Error(reason, { cause });
     };
     // Links of a disconnected organization stop syncing until it is reconnected.

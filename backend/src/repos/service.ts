@@ -163,12 +163,18 @@ function mapUnique(e: unknown, name: string): never {
   throw e;
 }
 
-export async function enqueueSync(deps: AppDeps, link: LinkRow, createdBy: string, full = false): Promise<JobRecord> {
+export async function enqueueSync(
+  deps: AppDeps,
+  link: LinkRow,
+  createdBy: string,
+  full = false,
+  o: { followUp?: boolean } = {},
+): Promise<JobRecord> {
   return deps.jobs.enqueue(
     link.orgId,
     REPOS_SYNC_JOB,
     { linkId: link.id, full },
-    { resourceKey: resourceKeyOf(link.id), singleton: true, createdBy },
+    { resourceKey: resourceKeyOf(link.id), singleton: true, createdBy, followUp: o.followUp },
   );
 }
 

@@ -10,6 +10,7 @@ import { JobCancelled } from "../jobs";
 import { ApiError } from "../lib/errors";
 import { PUSH_JOB, type Outcome } from "../schemas/results";
 import { trimText } from "./junit";
+import { userFacingError } from "../jobs/transient";
 import {
   countUnpushed,
   findRun,
@@ -70,7 +71,7 @@ function describePushFailure(e: unknown): string {
     }
   }
   if (e instanceof ApiError) return e.message;
-  return e instanceof Error ? e.message : String(e);
+  return userFacingError(e);
 }
 
 interface AdoRun {

@@ -30,7 +30,12 @@ export function healthRouter(deps: AppDeps) {
       }),
       async (c) => {
         try {
-          await deps.database.query("SELECT 1");
+          // A database that does not answer within the probe's budget is as bad as one that refuses.
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error("database did not answer within 3 s")), 3_000);
+          });
+          await Promise.race([deps.database.query("SELECT 1"), timeout]).finally(() => clearTimeout(timer));
           return c.json({ status: "ready" as const, database: deps.database.kind }, 200);
         } catch (e) {
           deps.log.error("readiness check failed", { err: e });

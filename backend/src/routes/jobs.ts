@@ -21,6 +21,9 @@ export const JobSchema = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    attempts: z.number().int().openapi({ description: "Runs started so far (retries after transient faults and takeovers count)" }),
+    nextAttemptAt: z.string().nullable().openapi({ description: "Queued for a retry: not before this time" }),
+    followUpQueued: z.boolean().openapi({ description: "Running, and changes arrived meanwhile: one more sync starts after it" }),
   })
   .openapi("Job");
 export type Job = z.infer<typeof JobSchema>;

@@ -5,6 +5,7 @@ import { HOOK_USER } from "../connections/hooks";
 import { openHookSecret } from "../connections/store";
 import type { AppDeps, AppEnv } from "../context";
 import { connections, webhookEvents } from "../db/schema";
+import { recordDelivery } from "../connections/hookHealth";
 import { dispatchAdoEvent } from "../hooks/dispatch";
 import { ErrorSchema } from "../lib/errors";
 import { normaliseDelivery, parseLenientJson, WebhookRejection } from "./parse";
@@ -110,6 +111,8 @@ export function webhooksRouter(deps: AppDeps) {
         deps.log.info("service hook duplicate", { connectionId, eventType: delivery.eventType, eventId: delivery.eventId });
         return c.json({ status: "duplicate" as const, eventId: delivery.eventId }, 200);
       }
+      // The org hub shows when each subscription last delivered (a failure here must not refuse the event).
+      await recordDelivery(deps, connectionId, delivery.eventType).catch((e) => deps.log.warn("could not record a delivery", { err: e }));
       try {
         await dispatchAdoEvent(deps, {
           orgId: row.orgId,

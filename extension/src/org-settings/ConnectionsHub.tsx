@@ -14,7 +14,7 @@ import { unwrap, type Api } from "../common/api";
 import { ErrorCard, Loading } from "../common/ui";
 import { AuditPanel } from "./AuditPanel";
 import { ConnectionPanel } from "./ConnectionPanel";
-import { patSummary } from "./format";
+import { hookSummary, patSummary, type HookHealthView } from "./format";
 import { TestResultView } from "./TestResultView";
 
 export interface ConnectionsHubProps {
@@ -56,11 +56,27 @@ export function ConnectionsHub({ api, orgName, isAdmin, pollMs = 10_000 }: Conne
   const [actionError, setActionError] = React.useState<string>();
   const [working, setWorking] = React.useState(false);
   const [tests, setTests] = React.useState<Record<string, TestResult | "running" | Error>>({});
+  // Service-hook state as Azure DevOps reports it, by connection id (undefined until first read).
+  const [hooks, setHooks] = React.useState<Record<string, { hooks: HookHealthView[]; error: string | null }>>({});
   const live = React.useRef(true);
   const loaded = React.useRef(false);
 
+  /** `check`: ask the backend to read the subscriptions from Azure DevOps now (and repair them); else the last known state. */
+  const loadHooks = React.useCallback(
+    async (check: boolean) => {
+      try {
+        const r = await unwrap(await (check ? api.api.hooks.check.$post() : api.api.hooks.$get()));
+        if (live.current) setHooks(Object.fromEntries(r.connections.map((c) => [c.connectionId, { hooks: c.hooks, error: c.error }])));
+      } catch {
+        // The connection card still shows the hook count; the next poll tries again.
+      }
+    },
+    [api],
+  );
+
   const refresh = React.useCallback(async () => {
     try {
+      void loadHooks(false);
       const r = await unwrap(await api.api.connections.$get());
       if (!live.current) return;
       loaded.current = true;
@@ -78,6 +94,8 @@ export function ConnectionsHub({ api, orgName, isAdmin, pollMs = 10_000 }: Conne
   React.useEffect(() => {
     live.current = true;
     void refresh();
+    // Opening the hub reads the subscriptions' real state from Azure DevOps (admins: and repairs them).
+    if (isAdmin) void loadHooks(true);
     const timer = setInterval(() => {
       if (typeof document === "undefined" || !document.hidden) void refresh();
     }, pollMs);
@@ -85,7 +103,7 @@ export function ConnectionsHub({ api, orgName, isAdmin, pollMs = 10_000 }: Conne
       live.current = false;
       clearInterval(timer);
     };
-  }, [refresh, pollMs]);
+  }, [refresh, loadHooks, isAdmin, pollMs]);
 
   const close = () => setOverlay(undefined);
 
@@ -182,6 +200,8 @@ export function ConnectionsHub({ api, orgName, isAdmin, pollMs = 10_000 }: Conne
             c={c}
             isAdmin={isAdmin}
             test={tests[c.id]}
+            hooks={hooks[c.id]}
+            onCheckHooks={() => void loadHooks(true)}
             onEdit={() => setOverlay({ kind: "edit", c })}
             onTest={() => void test(c)}
             onHistory={() => setOverlay({ kind: "audit", c })}
@@ -246,6 +266,8 @@ interface CardProps {
   c: Connection;
   isAdmin: boolean;
   test?: TestResult | "running" | Error;
+  hooks?: { hooks: HookHealthView[]; error: string | null };
+  onCheckHooks(): void;
   onEdit(): void;
   onTest(): void;
   onHistory(): void;
@@ -253,8 +275,9 @@ interface CardProps {
   onReconnect(): void;
 }
 
-function ConnectionCard({ c, isAdmin, test, onEdit, onTest, onHistory, onDisconnect, onReconnect }: CardProps) {
+function ConnectionCard({ c, isAdmin, test, hooks, onCheckHooks, onEdit, onTest, onHistory, onDisconnect, onReconnect }: CardProps) {
   const pat = patSummary(c);
+  const hs = hooks && c.status !== "Inactive" ? hookSummary(hooks.hooks) : undefined;
   return (
     <Card className="flex-grow testops-connection" contentProps={{ contentPadding: true }}>
       <section className="flex-column flex-grow rhythm-vertical-8" aria-label={`Connection ${c.name}`}>
@@ -275,15 +298,30 @@ function ConnectionCard({ c, isAdmin, test, onEdit, onTest, onHistory, onDisconn
         {c.description && <div>{c.description}</div>}
         <div className="testops-muted">{pat.text}</div>
         {pat.warning && c.status !== "Inactive" && <div className="testops-warning-text">{pat.warning}</div>}
-        <div className="testops-muted">
-          {c.status === "Inactive"
-            ? "Service hooks: none (disconnected)"
-            : `Service hooks: ${c.hooks.count} active${c.hooks.count === 0 ? " — changes in Azure DevOps reach TestOps at the next sync" : ""}`}
-        </div>
+        {hs ? (
+          <div className="flex-column rhythm-vertical-4" aria-label="Service hooks">
+            <div className="testops-muted">{hs.line}</div>
+            {hs.problems.map((p) => (
+              <div key={p} className="testops-warning-text">
+                {p}
+              </div>
+            ))}
+            {hs.lastDelivery && <div className="testops-muted">{hs.lastDelivery}</div>}
+            {hs.action && <div className="testops-muted">{hs.action}</div>}
+            {hooks?.error && <div className="testops-warning-text">{hooks.error}</div>}
+          </div>
+        ) : (
+          <div className="testops-muted">
+            {c.status === "Inactive"
+              ? "Service hooks: none (disconnected)"
+              : `Service hooks: ${c.hooks.count} active${c.hooks.count === 0 ? " — changes in Azure DevOps reach TestOps at the next sync" : ""}`}
+          </div>
+        )}
         {c.hooks.error && <div className="testops-warning-text">{c.hooks.error}</div>}
         <ButtonGroup className="testops-actions">
           {isAdmin && <Button text={c.status === "Error" ? "Replace PAT" : "Edit"} ariaLabel={`Edit ${c.name}`} onClick={onEdit} />}
           {isAdmin && <Button text="Test connection" onClick={onTest} disabled={test === "running"} />}
+          {isAdmin && c.status === "Active" && <Button text="Check service hooks" onClick={onCheckHooks} />}
           {isAdmin && c.status !== "Inactive" && <Button text="Disconnect" onClick={onDisconnect} />}
           {isAdmin && c.status === "Inactive" && <Button text="Reconnect" onClick={onReconnect} />}
           <Button text="History" onClick={onHistory} />

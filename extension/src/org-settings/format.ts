@@ -127,3 +127,57 @@ export function auditText(e: AuditLike): { action: string; details: string } {
   if (typeof d.hooksError === "string") bits.push(d.hooksError);
   return { action: ACTIONS[e.action] ?? e.action, details: bits.join(". ") };
 }
+
+/** One service-hook subscription as the backend reports it (GET /api/hooks). */
+export interface HookHealthView {
+  eventType: string;
+  status: string | null;
+  checkedAt: string | null;
+  lastDeliveryAt: string | null;
+  lastAction: string | null;
+  lastActionAt: string | null;
+}
+
+const HOOK_STATUS_TEXT: Record<string, string> = {
+  onProbation: "on probation (Azure DevOps is retrying failed deliveries)",
+  disabledBySystem: "disabled by Azure DevOps after failed deliveries",
+  disabledByUser: "disabled by a user in Azure DevOps",
+  disabledByInactiveIdentity: "disabled by Azure DevOps (its owner is inactive)",
+  missing: "deleted in Azure DevOps",
+};
+
+const latest = (values: (string | null)[]) =>
+  values
+    .filter((v): v is string => !!v)
+    .sort()
+    .at(-1) ?? null;
+
+/**
+ * What the hub says about a connection's service hooks: the state Azure DevOps reports (not a count
+ * of our own rows), the subscriptions that do not work, the last delivery, and the last repair.
+ */
+export function hookSummary(
+  hooks: HookHealthView[],
+  when: (iso: string) => string = (iso) => new Date(iso).toLocaleString(),
+): { line: string; problems: string[]; lastDelivery: string | null; action: string | null } {
+  const checked = latest(hooks.map((h) => h.checkedAt));
+  const enabled = hooks.filter((h) => h.status === "enabled").length;
+  const problems = hooks
+    .filter((h) => h.status && h.status !== "enabled")
+    .map((h) => `${h.eventType}: ${HOOK_STATUS_TEXT[h.status!] ?? h.status}`);
+  const line =
+    hooks.length === 0
+      ? "Service hooks: none — changes in Azure DevOps reach TestOps at the next periodic sync"
+      : !checked
+        ? `Service hooks: ${hooks.length} set up, not checked with Azure DevOps yet`
+        : `Service hooks: ${enabled} of ${hooks.length} enabled in Azure DevOps (checked ${when(checked)})`;
+  const lastDelivery = latest(hooks.map((h) => h.lastDeliveryAt));
+  const actionAt = latest(hooks.map((h) => h.lastActionAt));
+  const action = actionAt ? hooks.find((h) => h.lastActionAt === actionAt)!.lastAction : null;
+  return {
+    line,
+    problems,
+    lastDelivery: lastDelivery ? `Last delivery received ${when(lastDelivery)}` : null,
+    action: action && actionAt ? `${when(actionAt)}: ${action}` : null,
+  };
+}

@@ -35,6 +35,14 @@ export const connectionHooks = pgTable(
     subscriptionId: text("subscription_id").notNull(),
     eventType: text("event_type").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    // 0021_hook_health.sql: Azure DevOps' own status of the subscription (enabled, onProbation,
+    // disabledBySystem, ...; "missing" = deleted in Azure DevOps), when we read it, the last
+    // delivery received for this event type, and what the backend did about a broken one.
+    status: text("status"),
+    checkedAt: timestamp("checked_at", { withTimezone: true }),
+    lastDeliveryAt: timestamp("last_delivery_at", { withTimezone: true }),
+    lastAction: text("last_action"),
+    lastActionAt: timestamp("last_action_at", { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.subscriptionId] })],
 );

@@ -46,4 +46,9 @@ export const jobs = pgTable("jobs", {
   startedAt: timestamp("started_at", { withTimezone: true }),
   finishedAt: timestamp("finished_at", { withTimezone: true }),
   heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
+  // 0020_jobs_resilience.sql
+  singleton: boolean("singleton").notNull().default(false),
+  rerunPayload: jsonb("rerun_payload").$type<Record<string, unknown>>(),
+  runAfter: timestamp("run_after", { withTimezone: true }),
+  worker: text("worker"),
 });

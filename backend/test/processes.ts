@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import path from "node:path";
+import { Client } from "pg";
+import { TEST_DATABASE_URL, TEST_SECRET } from "./helpers";
+
+/** Helpers for tests whose claim is about real processes (kill, restart, replicas, database loss). */
+
+const root = path.resolve(__dirname, "../..");
+// Absolute loader path: the child may run in a directory where "tsx" would not resolve.
+const TSX = path.join(root, "node_modules/tsx/dist/loader.mjs");
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+/** Runs SQL as the Postgres superuser on the maintenance database (create/drop databases, terminate backends). */
+export async function adminQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new Client({ connectionString: TEST_DATABASE_URL });
+  c.on("error", () => undefined);
+  await c.connect();
+  try {
+    return (await c.query(sql, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+/** A brand-new database (nothing installed: our migrations and pg-boss start from zero). */
+export async function freshDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `p_${randomBytes(5).toString("hex")}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  const u = new URL(TEST_DATABASE_URL);
+  u.pathname = `/${name}`;
+  return {
+    name,
+    url: u.toString(),
+    drop: async () => {
+      await adminQuery(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
+      await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}
+
+/** Ends every connection to `database` (what a restart or failover does to the backend's pool). */
+export async function terminateConnections(database: string): Promise<number> {
+  const rows = await adminQuery<{ ok: boolean }>(
+    `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+    [database],
+  );
+  return rows.length;
+}
+
+export interface BackendProcess {
+  url: string;
+  child: ChildProcess;
+  pid: number;
+  output(): string;
+  alive(): boolean;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `node --import tsx backend/src/server.ts` with the test extension secret; resolves once it listens. */
+export async function spawnBackend(env: Record<string, string>, o: { cwd?: string; timeoutMs?: number } = {}): Promise<BackendProcess> {
+  const port = env.PORT ?? String(await freePort());
+  const child = spawn(process.execPath, ["--import", TSX, path.join(root, "backend/src/server.ts")], {
+    cwd: o.cwd ?? root,
+    env: {
+      PATH: process.env.PATH ?? "",
+      EXTENSION_SECRET: TEST_SECRET,
+      LOG_LEVEL: "info",
+      PORT: port,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...env,
+    },
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<void>((r) => child.on("exit", () => r()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no listening line:\n${out}`)), o.timeoutMs ?? 120_000);
+    child.stdout!.on("data", () => {
+      const m = /"msg":"backend listening","url":"([^"]+)"/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]);
+      }
+    });
+    child.on("exit", (code, sig) => {
+      clearTimeout(t);
+      reject(new Error(`backend exited (${code ?? sig}) before listening:\n${out}`));
+    });
+  });
+  return {
+    url,
+    child,
+    pid: child.pid!,
+    output: () => out,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    kill: async (signal = "SIGKILL") => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        await exited;
+      }
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns a value (not undefined/false) or fails after `ms`. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false>, what: string, ms: number, every = 250): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await sleep(every);
+  }
+}
