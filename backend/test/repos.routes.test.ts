@@ -89,6 +89,11 @@ describe.each(DB_KINDS)("Repos links API (%s)", (kind) => {
     ["an unknown folder", `${REPO_URL}?path=%2Fnope`, /folder "\/nope", which does not exist in katalon-ci-samples at branch main/],
     ["a file instead of a folder", `${REPO_URL}?path=%2Ftest.prj`, /"\/test.prj", which is a file/],
     [
+      "a wrongly-cased folder",
+      `${REPO_URL}?path=%2Ftest%20cases%2Fmain%20test%20cases`,
+      /folder "\/test cases\/main test cases", which does not exist .*case-sensitive: did you mean "\/Test Cases\/Main Test Cases"\?/,
+    ],
+    [
       "another organization",
       "https://dev.azure.com/contoso/Contoso%20Web/_git/Contoso%20Web",
       /organization "contoso", but this project's organization is "fabrikam"/,

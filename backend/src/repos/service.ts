@@ -20,7 +20,7 @@ import type {
   TestSuite,
   UpdateReposLinkInput,
 } from "../schemas/repos";
-import { getRepository, itemKind, resolveCommit } from "./git";
+import { getRepository, itemKind, pathIgnoringCase, resolveCommit } from "./git";
 import type { ReposLink as LinkRow } from "./sync";
 import { parseRepoUrl, sameOrganization } from "./url";
 
@@ -94,8 +94,14 @@ export async function resolveTarget(deps: AppDeps, orgId: string, url: string, c
     if (!commitId) throw fieldError("url", `names the ${version.type} "${version.value}", which does not exist in ${repo.name}`);
     if (t.path !== "/") {
       const kind = await itemKind(ado, ref, t.path, commitId);
-      if (!kind)
-        throw fieldError("url", `names the folder "${t.path}", which does not exist in ${repo.name} at ${version.type} ${version.value}`);
+      if (!kind) {
+        const cased = await pathIgnoringCase(ado, ref, t.path, commitId);
+        throw fieldError(
+          "url",
+          `names the folder "${t.path}", which does not exist in ${repo.name} at ${version.type} ${version.value}` +
+            (cased ? ` (folder names are case-sensitive: did you mean "${cased}"?)` : ""),
+        );
+      }
       if (kind === "file") throw fieldError("url", `names "${t.path}", which is a file; link a repository, branch or folder`);
     }
     return {
