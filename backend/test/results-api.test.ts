@@ -280,6 +280,8 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
       expect(run.ado).toMatchObject({ status: "pushed", error: null, runId: expect.any(Number), url: expect.stringContaining("runId=") });
       const adoRun = orgState().test.runs.find((x) => x.id === run.ado.runId)!;
       expect(adoRun).toMatchObject({ name: run.name, state: "Completed", isAutomated: true });
+      // The report's own times, not the push time: started at the earliest testsuite timestamp, completed 95.2 s later.
+      expect([adoRun.startedDate, adoRun.completedDate]).toEqual(["2026-06-14T06:15:28.392Z", "2026-06-14T06:17:03.592Z"]);
       expect(adoRun.results.map((x) => [x.data.automatedTestName, x.data.outcome])).toEqual([
         ["Test Cases/Main Test Cases/TC1_Verify Successful Login", "Passed"],
         ["Test Cases/Main Test Cases/TC2_Verify Successful Appointment", "Failed"],

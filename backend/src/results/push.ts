@@ -89,7 +89,8 @@ async function pushRun(
         name: run.name,
         automated: true,
         state: "InProgress",
-        ...(run.startedAt ? { startedDate: run.startedAt.toISOString() } : {}),
+        // RunCreateModel names it startDate (the run reads back startedDate); ADO ignores unknown members.
+        ...(run.startedAt ? { startDate: run.startedAt.toISOString() } : {}),
         comment: `Imported by TestOps from ${run.fileName ?? "a JUnit XML report"} (${run.source})`.slice(0, 1000),
       },
       { signal: ctx.signal },
