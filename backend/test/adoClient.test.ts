@@ -1,4 +1,4 @@
-import { createSimulator, DEMO_PATS } from "@testops/ado-sim";
+import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { AdoClient, type AdoClientOptions } from "../src/ado/client";
 import { connectionData, getWorkItemsBatch, listProjects } from "../src/ado/endpoints";
 import { AdoError } from "../src/ado/errors";
@@ -193,6 +193,19 @@ describe("AdoClient against the simulator", () => {
     expect(e.kind).toBe("missing_scope");
     expect(e.details.scope).toBe("vso.work_write");
     expect(e.message).toContain("vso.work_write");
+  });
+
+  it("tells the two TF400813 shapes apart: a missing scope, and a PAT whose owner left the organization", async () => {
+    const other = createSimulator();
+    const pat = other.addPat({ userId: DEMO_USERS.member.id, org: "fabrikam", scopes: ["vso.project"] });
+    const { c } = client({ fetch: other.fetch, auth: { type: "pat", pat: pat.token } });
+    const scope = await caught(c.get("Fabrikam Fiber/_apis/wit/workitemtypes"));
+    expect([scope.kind, scope.details.scope]).toEqual(["missing_scope", "vso.work"]);
+    other.state.orgs.get("fabrikam")!.members.delete(DEMO_USERS.member.id);
+    const gone = await caught(c.get("Fabrikam Fiber/_apis/wit/workitemtypes"));
+    expect(gone).toMatchObject({ kind: "bad_credentials", details: { lostAccess: true } });
+    expect(gone.message).toContain("no longer has access");
+    expect((await caught(c.get("_apis/connectionData"))).kind).toBe("bad_credentials");
   });
 
   it("treats a 203 sign-in page as bad credentials", async () => {

@@ -300,6 +300,22 @@ describe.each(DB_KINDS)("connections API against the simulator (%s)", (kind) => 
       await expect(adoClientFor(backend.deps, org("fabrikam").id)).rejects.toMatchObject({ status: 409, code: "no_connection" });
     });
 
+    it("a PAT whose owner lost access is an Error too (not a missing scope), saying so", async () => {
+      const ok = await call("PATCH", `/api/connections/${id}`, { body: { pat: secondPat } });
+      expect(ok.body.status).toBe("Active");
+      const fabrikam = sim.state.orgs.get("fabrikam")!;
+      const membership = fabrikam.members.get(DEMO_USERS.admin.id)!;
+      fabrikam.members.delete(DEMO_USERS.admin.id);
+      try {
+        const client = await adoClientFor(backend.deps, org("fabrikam").id);
+        await expect(client.get("Fabrikam Fiber/_apis/wit/workitemtypes")).rejects.toMatchObject({ kind: "bad_credentials" });
+      } finally {
+        fabrikam.members.set(DEMO_USERS.admin.id, membership);
+      }
+      const r = await call("GET", `/api/connections/${id}`);
+      expect(r.body).toMatchObject({ status: "Error", statusReason: expect.stringContaining("no longer has access to the organization") });
+    });
+
     it("replacing the PAT brings it back to Active, and hooks are set up again", async () => {
       const r = await call("PATCH", `/api/connections/${id}`, { body: { pat: secondPat } });
       expect(r.status).toBe(200);
@@ -367,6 +383,8 @@ describe.each(DB_KINDS)("connections API against the simulator (%s)", (kind) => 
       const actions = r.body.entries.map((e: { action: string }) => e.action).reverse();
       expect(actions).toEqual([
         "connection.created",
+        "connection.updated",
+        "connection.error",
         "connection.updated",
         "connection.error",
         "connection.updated",

@@ -242,6 +242,23 @@ export class AdoClient {
     }
   }
 
+  /** One scope-free call with the same credentials: 401 there too means the user, not the scope. */
+  private async ownerLostAccess(path: string): Promise<boolean> {
+    if (/^_apis\/connectionData\b/i.test(path)) return true;
+    try {
+      this.requests++;
+      const res = await this.fetchImpl(this.url("_apis/connectionData"), {
+        headers: this.headers({}),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+        redirect: "manual",
+      });
+      await res.body?.cancel();
+      return res.status === 401 || res.status === 203;
+    } catch {
+      return false;
+    }
+  }
+
   private async toError(res: Response, path: string, scope: string): Promise<AdoError> {
     const type = res.headers.get("content-type") ?? "";
     const text = await res.text().catch(() => "");
@@ -260,7 +277,17 @@ export class AdoClient {
     ) {
       return new AdoError("bad_credentials", "Azure DevOps rejected the credentials: the PAT is wrong, expired or revoked", details);
     }
-    if (res.status === 401) return new AdoError("missing_scope", `The PAT is missing the ${scope} scope`, { ...details, scope });
+    if (res.status === 401) {
+      // "TF400813: The user … is not authorized" is also what a valid PAT gets once its owner lost access
+      // to the organization; connectionData needs no scope, so its answer tells the two apart.
+      if (await this.ownerLostAccess(path))
+        return new AdoError(
+          "bad_credentials",
+          "Azure DevOps rejected the credentials: the PAT's owner no longer has access to this organization",
+          { ...details, lostAccess: true },
+        );
+      return new AdoError("missing_scope", `The PAT is missing the ${scope} scope`, { ...details, scope });
+    }
     if (res.status === 403) return new AdoError("forbidden", adoMessage ?? "Permission denied by Azure DevOps", details);
     if (res.status === 404) return new AdoError("not_found", adoMessage ?? "Not found in Azure DevOps", details);
     if (res.status === 409 || res.status === 412) return new AdoError("conflict", adoMessage ?? "Conflict", details);
