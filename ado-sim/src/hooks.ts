@@ -120,7 +120,7 @@ function messages(text: string, html: string, markdown: string, mode: string | u
   return { text, html, markdown };
 }
 
-function workItemPayload(core: SimCore, sub: HookSubscription, e: WorkItemEvent, notificationId: number) {
+function workItemPayload(core: SimCore, sub: HookSubscription, e: WorkItemEvent, ids: EnvelopeIds) {
   const base = core.publicBase();
   const org = e.org;
   const rc: RenderCtx = { base, org, users: core.state.users };
@@ -229,7 +229,7 @@ function workItemPayload(core: SimCore, sub: HookSubscription, e: WorkItemEvent,
   return envelope(
     core,
     sub,
-    notificationId,
+    ids,
     e.type,
     messages(text, html, markdown, sub.consumerInputs.messagesToSend),
     messages(text + detail("text"), html + detail("html"), markdown + detail("markdown"), sub.consumerInputs.detailedMessagesToSend),
@@ -238,7 +238,7 @@ function workItemPayload(core: SimCore, sub: HookSubscription, e: WorkItemEvent,
   );
 }
 
-function gitPushPayload(core: SimCore, sub: HookSubscription, e: GitPushEvent, notificationId: number) {
+function gitPushPayload(core: SimCore, sub: HookSubscription, e: GitPushEvent, ids: EnvelopeIds) {
   const base = core.publicBase();
   const { org, project, repo, push } = e;
   const by = core.state.users.get(push.pushedByUserId);
@@ -296,7 +296,7 @@ function gitPushPayload(core: SimCore, sub: HookSubscription, e: GitPushEvent, n
   return envelope(
     core,
     sub,
-    notificationId,
+    ids,
     "git.push",
     messages(text, html, markdown, sub.consumerInputs.messagesToSend),
     messages(
@@ -310,10 +310,19 @@ function gitPushPayload(core: SimCore, sub: HookSubscription, e: GitPushEvent, n
   );
 }
 
+/**
+ * `notificationId` is per subscription; `id` is the event's, the same in every subscription's
+ * payload (one work item change delivered to two subscriptions carries one event id).
+ */
+interface EnvelopeIds {
+  notificationId: number;
+  eventId: string;
+}
+
 function envelope(
   core: SimCore,
   sub: HookSubscription,
-  notificationId: number,
+  { notificationId, eventId }: EnvelopeIds,
   eventType: string,
   message: unknown,
   detailedMessage: unknown,
@@ -331,7 +340,7 @@ function envelope(
   return {
     subscriptionId: sub.id,
     notificationId,
-    id: new Rng(`${sub.id}/${notificationId}`).uuid(),
+    id: eventId,
     eventType,
     publisherId: "tfs",
     message,
@@ -407,10 +416,13 @@ export class HookDeliveryManager {
 
   publish(e: SimEvent): void {
     const state = e.org.hooks;
+    // Keyed by the first notification number this event uses: unique per event that is delivered at all.
+    const eventId = new Rng(`${e.org.id}/event/${state.nextNotificationId}`).uuid();
     for (const sub of state.subscriptions) {
       if (!matches(this.core, sub, e)) continue;
       const id = state.nextNotificationId++;
-      const payload = e.type === "git.push" ? gitPushPayload(this.core, sub, e, id) : workItemPayload(this.core, sub, e, id);
+      const ids = { notificationId: id, eventId };
+      const payload = e.type === "git.push" ? gitPushPayload(this.core, sub, e, ids) : workItemPayload(this.core, sub, e, ids);
       const now = this.core.clock().toISOString();
       const n: HookNotification = {
         id,

@@ -131,6 +131,32 @@ describe("service hooks", () => {
     expect(wiHook.body.message.text).toContain(`Bug #${bug.id}`);
   });
 
+  test("one event delivered to two subscriptions carries one event id (each its own notificationId)", async () => {
+    const sim = demoSim();
+    const c = client(sim);
+    const rx = await receiver();
+    for (const messagesToSend of ["none", "text"])
+      await c.post("/_apis/hooks/subscriptions", {
+        publisherId: "tfs",
+        eventType: "workitem.created",
+        consumerId: "webHooks",
+        consumerActionId: "httpRequest",
+        publisherInputs: {},
+        consumerInputs: { url: rx.url, messagesToSend },
+      });
+    sim.createWorkItem("fabrikam", "Scrum Project", "Bug", { "System.Title": "One" });
+    sim.createWorkItem("fabrikam", "Scrum Project", "Bug", { "System.Title": "Two" });
+    await sim.flushDeliveries();
+    await rx.close();
+    const [a, b, c2, d] = rx.received.map((r) => r.body);
+    expect(rx.received).toHaveLength(4);
+    expect(a.id).toBe(b.id);
+    expect(c2.id).toBe(d.id);
+    expect(a.id).not.toBe(c2.id);
+    expect(new Set([a, b, c2, d].map((x) => x.notificationId)).size).toBe(4);
+    expect(a.subscriptionId).not.toBe(b.subscriptionId);
+  });
+
   test("created/deleted/restored payloads; helpers fire hooks like the API", async () => {
     const sim = demoSim();
     const c = client(sim);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { ALL_SCOPES } from "@testops/ado-sim/auth";
 import type { SimulatorImpl } from "@testops/ado-sim/simulator";
@@ -270,6 +271,27 @@ describe.each(DB_KINDS)("connections API against the simulator (%s)", (kind) => 
       const ours = sim.deliveries().filter((d) => d.url.includes(id));
       expect(ours.length).toBeGreaterThanOrEqual(2);
       expect(ours.every((d) => d.status === 200)).toBe(true);
+    });
+
+    it("two subscriptions for one connection (e.g. a leftover) deliver one event twice: it is handled once", async () => {
+      const mine = ourSubscriptions().find((s) => s.eventType === "workitem.updated")!;
+      const hooks = org("fabrikam").hooks;
+      hooks.subscriptions.push({ ...mine, id: randomUUID(), consumerInputs: { ...mine.consumerInputs } });
+      try {
+        received.length = 0;
+        const wi = sim.createWorkItem("fabrikam", org("fabrikam").projects[0].name, "Bug", { "System.Title": "Twice" });
+        sim.updateWorkItem("fabrikam", wi.id, { "System.Title": "Twice again" });
+        await sim.flushDeliveries();
+        const payload = (d: { payload: unknown }) => d.payload as { id: string; subscriptionId: string; resource: { workItemId: number } };
+        const updates = sim
+          .deliveries()
+          .filter((d) => d.url.includes(id) && d.eventType === "workitem.updated" && payload(d).resource.workItemId === wi.id);
+        expect(updates).toHaveLength(2);
+        expect(new Set(updates.map((d) => payload(d).subscriptionId)).size).toBe(2);
+        expect(received.filter((e) => e.workItemId === wi.id).map((e) => e.eventType)).toEqual(["workitem.created", "workitem.updated"]);
+      } finally {
+        hooks.subscriptions.pop();
+      }
     });
 
     it("a second connection in use for the organization is a 409 naming the field", async () => {
