@@ -9,6 +9,11 @@ export interface HookOptions {
   maxProbationRetries: number;
   /** Per-request timeout for webhook POSTs (ms). */
   timeoutMs: number;
+  /**
+   * Dev/demo only: accept webhook URLs on loopback/private addresses and basic auth over http, which
+   * Azure DevOps Services refuses (on a real organization a tunnel with a public https URL stands in).
+   */
+  allowLocalTargets: boolean;
 }
 
 export interface RateLimitOptions {
