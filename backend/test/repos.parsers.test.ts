@@ -208,6 +208,25 @@ describe("Katalon parsers", () => {
     expect(splitTags(" , a,,b ")).toEqual(["a", "b"]);
   });
 
+  it("keeps descriptions, comments and default values as written (leading/trailing whitespace and separators)", () => {
+    const description = "\n  Steps:\n  1. open\n  ---\n";
+    const comment = "  TODO: flaky on Firefox  ";
+    const tc = parseTestCaseXml(
+      TC(
+        `<comment>${comment}</comment><description>${description}</description><name> Login </name>` +
+          "<variable><defaultValue>' '</defaultValue><description> the user </description><id>v</id><masked>false</masked><name>user</name></variable>",
+      ),
+    );
+    expect(tc).toMatchObject({
+      ok: true,
+      value: { name: "Login", comment, description, variables: [{ name: "user", defaultValue: "' '", description: " the user " }] },
+    });
+    const suite = parseSuiteXml(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<TestSuiteEntity>\n   <description>\n  regression, nightly \n</description>\n   <name>S</name>\n</TestSuiteEntity>`,
+    );
+    expect(suite).toMatchObject({ ok: true, value: { name: "S", description: "\n  regression, nightly \n", links: [] } });
+  });
+
   it("warns about a missing or malformed testCaseGuid", () => {
     expect(parseTestCaseXml(TC("<name>x</name>"))).toMatchObject({
       ok: true,

@@ -79,7 +79,8 @@ const parser = new XMLParser({
   ignoreAttributes: true,
   // Keep every value a string: GUIDs like "1e10…" and names like "007" must not become numbers.
   parseTagValue: false,
-  trimValues: true,
+  // Text is kept as written (descriptions, comments, default values); names and ids are trimmed where read.
+  trimValues: false,
   processEntities: true,
   htmlEntities: false,
   ignoreDeclaration: true,
