@@ -371,6 +371,34 @@ describe("deriveProject", () => {
     ]);
   });
 
+  it("a suite link and its script resolve alike ignoring case (Katalon on Windows), each case difference reported", () => {
+    const files = new Map<string, string>([
+      ["/p/p.prj", `<?xml version="1.0"?><Project><name>p</name></Project>`],
+      ["/p/Test Cases/Login/Valid User.tc", `<TestCaseEntity><name>Valid User</name></TestCaseEntity>`],
+      ["/p/Scripts/login/valid user/Script1.groovy", "WebUI.openBrowser('')"],
+      ["/p/Test Cases/Exact.tc", `<TestCaseEntity><name>Exact</name></TestCaseEntity>`],
+      ["/p/Scripts/Exact/Script1.groovy", "WebUI.openBrowser('')"],
+      [
+        "/p/Test Suites/S.ts",
+        `<TestSuiteEntity><name>S</name><testCaseLink><testCaseId>Test Cases/LOGIN/Valid User</testCaseId></testCaseLink>` +
+          `<testCaseLink><testCaseId>Test Cases/Exact</testCaseId></testCaseLink></TestSuiteEntity>`,
+      ],
+    ]);
+    const p = deriveProject(records(files), "/");
+    const login = p.testCases.find((t) => t.name === "Valid User")!;
+    expect(login.scriptPath).toBe("/p/Scripts/login/valid user/Script1.groovy");
+    const caseWarnings = (w: string[]) => w.filter((x) => !/testCaseGuid/.test(x));
+    expect(caseWarnings(login.warnings)).toEqual([
+      expect.stringMatching(/script in Scripts\/login\/valid user, whose case differs .*Windows only/),
+    ]);
+    expect(caseWarnings(p.testCases.find((t) => t.name === "Exact")!.warnings)).toEqual([]);
+    const s = p.suites[0];
+    expect(s.kind === "suite" && s.links.map((l) => l.testCaseKey)).toEqual([login.key, "path:/p/Test Cases/Exact.tc"]);
+    expect(s.warnings).toEqual([
+      expect.stringMatching(/links to Test Cases\/LOGIN\/Valid User, whose case differs from Test Cases\/Login\/Valid User/),
+    ]);
+  });
+
   it("limits a link to a folder inside a project but still uses the project's .prj and Scripts/", () => {
     const gen = generateKatalonProject({ testCases: 16, seed: 5 });
     expect(listingRoot("/Test Cases/Admin")).toBe("/");
