@@ -319,6 +319,37 @@ describe.each(DB_KINDS)("Repos links API (%s)", (kind) => {
     ]);
   });
 
+  it("Edit to another branch keeps parses by blob id: only blobs new on that branch are downloaded", async () => {
+    const back = await call<ReposLink>("PATCH", `/api/repos/links/${linkId}`, { body: { url: `${REPO_URL}?version=GBmain`, sync: true } });
+    expect(back.status).toBe(200);
+    await idle();
+    sim.pushCommit("fabrikam", PROJECT, "katalon-ci-samples", {
+      branch: "feature/retarget",
+      changes: [
+        {
+          path: "/Test Cases/Main Test Cases/TC3_New.tc",
+          changeType: "edit",
+          content: `<?xml version="1.0"?><TestCaseEntity><name>TC3_New</name><tag>smoke, branch</tag><testCaseGuid>0b8e2f1a-1111-4222-8333-444455556666</testCaseGuid></TestCaseEntity>`,
+        },
+      ],
+    });
+    const moved = await call<ReposLink>("PATCH", `/api/repos/links/${linkId}`, {
+      body: { url: `${REPO_URL}?version=GBfeature%2Fretarget`, sync: true },
+    });
+    expect(moved.body).toMatchObject({ versionType: "branch", version: "feature/retarget", lastCommit: null });
+    await idle();
+    const link = (await call<ReposLink>("GET", `/api/repos/links/${linkId}`)).body;
+    expect(link.lastSync).toMatchObject({ mode: "full", blobsFetched: 1, testCases: { updated: 1 } });
+    expect((await view()).testCases.find((t) => t.name === "TC3_New")!.tags).toEqual(["smoke", "branch"]);
+    // Back where the next tests expect the link: only main's TC3_New is downloaded again (parses are kept
+    // for the files the link has now, not for every blob it ever saw).
+    await call("PATCH", `/api/repos/links/${linkId}`, {
+      body: { url: `${REPO_URL}?path=%2FTest%20Cases%2FMain%20Test%20Cases&version=GBmain`, sync: true },
+    });
+    await idle();
+    expect((await call<ReposLink>("GET", `/api/repos/links/${linkId}`)).body.lastSync).toMatchObject({ blobsFetched: 1 });
+  });
+
   it("Archive hides the link's tests, cancels its queued sync and ignores pushes; Unarchive brings them back and catches up", async () => {
     // A sync waiting in the queue (recorded, not yet picked up by a runner).
     const { record: queued } = await new JobStore(backend.deps.database.db).insert(

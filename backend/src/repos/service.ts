@@ -5,7 +5,7 @@ import type { AdoClient } from "../ado/client";
 import { AdoError } from "../ado/errors";
 import { adoClientFor, getActiveConnection } from "../connections/service";
 import type { AppDeps } from "../context";
-import { reposFiles, reposLinks, reposTestCases, reposTestSuites } from "../db/schema";
+import { reposLinks, reposTestCases, reposTestSuites } from "../db/schema";
 import type { JobRecord } from "../jobs";
 import { recordAudit } from "../lib/audit";
 import { ApiError, fieldError } from "../lib/errors";
@@ -226,16 +226,13 @@ export async function updateLink(deps: AppDeps, actor: Actor, link: LinkRow, inp
       versionType: t.versionType,
       version: t.version,
     });
-    // Another folder or version: the next sync lists everything again (test cases keep their rows by GUID).
+    // Another folder or version: the next sync lists everything again (test cases keep their rows by GUID),
+    // but the stored files stay: their parses are reused by blob id, so only new blobs are downloaded.
     if (retarget) set.lastCommit = null;
   }
   let row: LinkRow;
   try {
-    row = await deps.database.db.transaction(async (tx) => {
-      if (retarget) await tx.delete(reposFiles).where(eq(reposFiles.linkId, link.id));
-      const [r] = await tx.update(reposLinks).set(set).where(eq(reposLinks.id, link.id)).returning();
-      return r;
-    });
+    [row] = await deps.database.db.update(reposLinks).set(set).where(eq(reposLinks.id, link.id)).returning();
   } catch (e) {
     mapUnique(e, input.name ?? link.name);
   }
