@@ -201,6 +201,7 @@ export function deriveProject(files: FileRecord[], scope: string): DerivedProjec
   }
 
   const testCases: DerivedTestCase[] = [];
+  const tagTextOf = new Map<string, string>(); // test case key → <tag> as written (for dynamic suites)
   const guidOwner = new Map<string, string>();
   const inScope = sorted.filter((f) => within(f.path, scope));
   for (const f of inScope) {
@@ -249,6 +250,7 @@ export function deriveProject(files: FileRecord[], scope: string): DerivedProjec
       warnings.push(`has the same testCaseGuid as ${guidOwner.get(p.guid)}; identified by its path`);
       key = `path:${f.path}`;
     } else if (p.guid) guidOwner.set(p.guid, f.path);
+    if (p.tagText !== undefined) tagTextOf.set(key, p.tagText);
     testCases.push({
       key,
       guid: p.guid,
@@ -338,12 +340,19 @@ export function deriveProject(files: FileRecord[], scope: string): DerivedProjec
       collections.push({ suite: collection, runs: p.runs });
     } else {
       const filter = parseFilter(p.filterText);
-      let testCaseKeys: string[] = [];
-      if (!filter.ok) warnings.push(`dynamic suite filter "${p.filterText}" ${filter.reason}; it selects no test case`);
-      else
-        testCaseKeys = testCases
-          .filter((tc) => tc.projectDir === root.dir && matchesFilter(filter.criteria, { ...tc, id: tc.katalonId }))
-          .map((tc) => tc.key);
+      for (const note of filter.notes) warnings.push(`dynamic suite query "${p.filterText}" ${note}`);
+      const testCaseKeys = testCases
+        .filter(
+          (tc) =>
+            tc.projectDir === root.dir &&
+            matchesFilter(filter, {
+              id: tc.katalonId,
+              name: tc.name,
+              description: tc.description,
+              tagText: tagTextOf.get(tc.key) ?? tc.tags.join(", "),
+            }),
+        )
+        .map((tc) => tc.key);
       suites.push({ ...base, kind: "dynamic", filterText: p.filterText, testCaseKeys });
     }
   }
