@@ -674,7 +674,8 @@ function reporting(ctx: Ctx, filter: ReportingFilter): Response {
     }
     last = wm;
     if (!store.known(id)) continue;
-    if (projectId && store.projectId(id) !== projectId) continue;
+    // Scoped to a project: the project each revision was made in (an item moved away leaves no trace here).
+    if (projectId && store.projectIdAt(id, rev) !== projectId) continue;
     const deleted = store.isDeleted(id);
     if (kind === "delete" && !filter.includeDeleted) continue;
     if (kind === "rev" && deleted && !filter.includeDeleted) continue;
