@@ -24,6 +24,13 @@ export interface RateLimitOptions {
   costPerRequest: number;
   /** Fraction of the limit after which X-RateLimit-* headers are sent on successful responses. */
   warnRatio: number;
+  /**
+   * Over the limit Azure DevOps first delays requests server-side (and says so in X-RateLimit-Delay)
+   * rather than refusing them: each request over the limit is held this long, then answered.
+   */
+  delayMs: number;
+  /** Usage beyond limit × blockRatio is refused with 429 (TF400733). 1 = refuse as soon as over the limit. */
+  blockRatio: number;
 }
 
 export interface SimCore {

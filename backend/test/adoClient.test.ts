@@ -144,6 +144,20 @@ describe("AdoClient against the simulator", () => {
     expect(sim.requestLog.entries().some((e) => e.status === 429)).toBe(false);
   });
 
+  it("does not wait again for the delay Azure DevOps already applied (X-RateLimit-Delay)", async () => {
+    // A delayed answer as the docs list its headers, without Retry-After.
+    const delayed = (async () =>
+      new Response(JSON.stringify({ count: 0, value: [] }), {
+        status: 200,
+        headers: { "content-type": "application/json", "X-RateLimit-Delay": "5.000", "X-RateLimit-Resource": "ATCPU" },
+      })) as typeof fetch;
+    const { c, sleeps } = client({ fetch: delayed });
+    await c.get("_apis/projects");
+    await c.get("_apis/projects");
+    expect(sleeps).toEqual([250]);
+    expect(c.throttle.delays).toBe(1);
+  });
+
   it("a throttled organization ends in a typed error with the retry delay", async () => {
     sim.faults.set({ throttle: { rate: 1, retryAfterSeconds: 3 } });
     const { c } = client({ maxRetries: 1 });

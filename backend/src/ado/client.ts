@@ -47,20 +47,25 @@ export class ThrottleState {
   remaining?: number;
   limit?: number;
   delays = 0;
+  /** The last response said Azure DevOps delayed it (we are over the limit). */
+  delayed = false;
   observe(h: Headers, now: number): void {
+    this.delayed = false;
     const retryAfter = Number(h.get("retry-after"));
     if (retryAfter > 0) this.notBefore = Math.max(this.notBefore, now + Math.min(retryAfter, 60) * 1000);
     const rem = h.get("x-ratelimit-remaining");
     const lim = h.get("x-ratelimit-limit");
     if (rem !== null) this.remaining = Number(rem);
     if (lim !== null) this.limit = Number(lim);
-    const delay = Number(h.get("x-ratelimit-delay"));
-    if (delay > 0) this.notBefore = Math.max(this.notBefore, now + Math.min(delay, 30) * 1000);
+    // X-RateLimit-Delay is how long Azure DevOps already held this request (learn.microsoft.com/azure/devops/
+    // integrate/concepts/rate-limits): waiting it again would double the slowdown. It only counts as a sign
+    // that we are over the limit, where the next requests are paced a little.
+    if (Number(h.get("x-ratelimit-delay")) > 0) this.delayed = true;
   }
   /** How long to wait before the next request: honours Retry-After and slows down when nearly out of budget. */
   waitMs(now: number): number {
     let ms = Math.max(0, this.notBefore - now);
-    if (this.remaining !== undefined && this.limit && this.remaining / this.limit < 0.1) ms = Math.max(ms, 250);
+    if (this.delayed || (this.remaining !== undefined && this.limit && this.remaining / this.limit < 0.1)) ms = Math.max(ms, 250);
     return ms;
   }
 }
