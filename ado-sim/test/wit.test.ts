@@ -222,6 +222,13 @@ describe("work items", () => {
     expect(unknownType.json.message).toMatch(/VS402323: Work item type User Story does not exist in project Scrum Project/);
   });
 
+  test("reporting revisions: $maxPageSize is honoured on the GET, which documents it, not on the POST", async () => {
+    const s = demoSim({ seed: { workItems: 300, katalonRepos: false } });
+    const r = client(s);
+    expect((await r.get("/_apis/wit/reporting/workitemrevisions?$maxPageSize=5")).json.values).toHaveLength(5);
+    expect((await r.post("/_apis/wit/reporting/workitemrevisions?$maxPageSize=5", {})).json.values).toHaveLength(200);
+  });
+
   test("reporting revisions: paging, isLastBatch, and an incremental token", async () => {
     const s = demoSim({ seed: { workItems: 120, katalonRepos: false } });
     const r = client(s);

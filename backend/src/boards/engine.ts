@@ -48,12 +48,18 @@ export async function* readRevisions(
   signal?: AbortSignal,
   pageSize = PAGE_SIZE,
 ): AsyncGenerator<{ values: Revision[]; token: string; last: boolean }> {
-  const filter = { fields: fieldsNeeded(cfg), types: typesNeeded(cfg), includeDeleted: true, includeLatestOnly: true };
+  // The GET form: `$maxPageSize` is documented for it only (the POST does not list it; see docs/ado-fidelity.md).
+  const filter = {
+    fields: fieldsNeeded(cfg).join(","),
+    types: typesNeeded(cfg).join(","),
+    includeDeleted: true,
+    includeLatestOnly: true,
+  };
   let current = token ?? undefined;
   for (;;) {
     signal?.throwIfAborted();
-    const page = await client.post<RevisionsPage>(`${enc(cfg.project.id)}/_apis/wit/reporting/workitemrevisions`, filter, {
-      query: { continuationToken: current, $maxPageSize: Math.min(pageSize, PAGE_SIZE) },
+    const page = await client.get<RevisionsPage>(`${enc(cfg.project.id)}/_apis/wit/reporting/workitemrevisions`, {
+      query: { ...filter, continuationToken: current, $maxPageSize: Math.min(pageSize, PAGE_SIZE) },
       signal,
     });
     const next = page.continuationToken ?? (page.nextLink ? new URL(page.nextLink).searchParams.get("continuationToken") : null) ?? current;
