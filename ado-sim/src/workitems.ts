@@ -28,6 +28,8 @@ interface FullItem {
   revisions: Revision[];
   /** Moves to another project: from revision `fromRev` on, the item is in `projectId`. */
   moves?: { fromRev: number; projectId: string }[];
+  /** The project before the first move. */
+  originalProjectId?: string;
 }
 
 export interface DeletedInfo {
@@ -99,18 +101,14 @@ export class WorkItemStore {
   projectIdAt(id: number, rev: number): string {
     const item = this.full.get(id);
     if (!item?.moves) return this.projectId(id);
-    let p = item.moves.length ? this.originalProject(item) : item.projectId;
+    let p = item.originalProjectId ?? item.projectId;
     for (const m of item.moves) if (rev >= m.fromRev) p = m.projectId;
     return p;
   }
 
-  private originalProject(item: FullItem): string {
-    return (item as FullItem & { originalProjectId?: string }).originalProjectId ?? item.projectId;
-  }
-
   /** Records that the item moves to `projectId` with its next revision. */
   move(id: number, projectId: string): void {
-    const item = this.materialize(id) as FullItem & { originalProjectId?: string };
+    const item = this.materialize(id);
     item.originalProjectId ??= item.projectId;
     (item.moves ??= []).push({ fromRev: item.revisions.length + 1, projectId });
     item.projectId = projectId;
