@@ -168,6 +168,7 @@ async function handle(sim: SimulatorImpl, req: Request, url: URL, setUser: (id: 
       status: 429,
       headers: { "content-type": "application/json; charset=utf-8", ...throttle.headers },
     });
+  if (throttle.delayMs > 0) await new Promise((r) => setTimeout(r, throttle.delayMs));
   let res: Response;
   try {
     const apiVersion = checkApiVersion(method, apiVersionOf(req, url), match.route.path === "connectionData");

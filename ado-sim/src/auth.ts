@@ -97,7 +97,11 @@ export function authenticate(state: SimState, org: Org, req: Request, now: Date)
     if (pat.org && pat.org !== org.name.toLowerCase()) return fail();
     const membership = org.members.get(pat.userId);
     const user = state.users.get(pat.userId);
-    if (!membership || !user) return fail();
+    if (!user) return fail();
+    // A valid PAT whose user was removed from the organization (or lost its access level): the same
+    // user-shaped TF400813 as a missing scope, on every call including connectionData.
+    if (!membership)
+      return { ok: false, response: unauthorized(`TF400813: The user '${user.id}' is not authorized to access this resource.`) };
     const scopes: Identity["scopes"] = pat.scopes.includes("app_token") ? "all" : new Set(expandScopes(pat.scopes));
     return { ok: true, identity: { kind: "pat", user, membership, scopes } };
   }

@@ -1,5 +1,7 @@
 // node --import tsx ado-sim/src/cli.ts --port 7070 [--host 127.0.0.1] [--seed demo|empty] [--work-items N]
-//   [--generated-katalon N] [--traps] [--no-katalon]
+//   [--generated-katalon N] [--traps] [--no-katalon] [--allow-local-hooks]
+// --allow-local-hooks: accept webhook targets on loopback/private addresses and basic auth over http
+// (dev/demo only; Azure DevOps Services refuses both).
 import { DEMO_PATS, DEMO_USERS, startSimulator, type SeedOptions } from "./index";
 
 function arg(name: string): string | undefined {
@@ -20,7 +22,7 @@ async function main() {
     if (flag("no-katalon")) seed.katalonRepos = false;
   }
   const started = Date.now();
-  const sim = await startSimulator({ port, host, seed });
+  const sim = await startSimulator({ port, host, seed, hooks: { allowLocalTargets: flag("allow-local-hooks") } });
   console.log(`ADO simulator listening on ${sim.url} (seeded in ${Date.now() - started} ms)`);
   console.log(`Organizations: ${[...sim.state.orgs.values()].map((o) => `${sim.url}/${o.name}`).join("  ")}`);
   if (seed !== false) {

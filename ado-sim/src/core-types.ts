@@ -9,6 +9,11 @@ export interface HookOptions {
   maxProbationRetries: number;
   /** Per-request timeout for webhook POSTs (ms). */
   timeoutMs: number;
+  /**
+   * Dev/demo only: accept webhook URLs on loopback/private addresses and basic auth over http, which
+   * Azure DevOps Services refuses (on a real organization a tunnel with a public https URL stands in).
+   */
+  allowLocalTargets: boolean;
 }
 
 export interface RateLimitOptions {
@@ -19,6 +24,13 @@ export interface RateLimitOptions {
   costPerRequest: number;
   /** Fraction of the limit after which X-RateLimit-* headers are sent on successful responses. */
   warnRatio: number;
+  /**
+   * Over the limit Azure DevOps first delays requests server-side (and says so in X-RateLimit-Delay)
+   * rather than refusing them: each request over the limit is held this long, then answered.
+   */
+  delayMs: number;
+  /** Usage beyond limit × blockRatio is refused with 429 (TF400733). 1 = refuse as soon as over the limit. */
+  blockRatio: number;
 }
 
 export interface SimCore {

@@ -181,9 +181,8 @@ export class GitRepo {
     let cur: { objectId: string; type: "blob" | "tree" } = { objectId: meta.treeId, type: "tree" };
     for (const p of parts) {
       if (cur.type !== "tree") return undefined;
-      const e =
-        this.readTree(cur.objectId).find((x) => x.name === p) ??
-        this.readTree(cur.objectId).find((x) => x.name.toLowerCase() === p.toLowerCase());
+      // Git paths are case-sensitive: "/katalon" is not "/Katalon" (see docs/ado-fidelity.md).
+      const e = this.readTree(cur.objectId).find((x) => x.name === p);
       if (!e) return undefined;
       cur = { objectId: e.objectId, type: e.type };
     }

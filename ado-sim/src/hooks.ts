@@ -120,7 +120,7 @@ function messages(text: string, html: string, markdown: string, mode: string | u
   return { text, html, markdown };
 }
 
-function workItemPayload(core: SimCore, sub: HookSubscription, e: WorkItemEvent, notificationId: number) {
+function workItemPayload(core: SimCore, sub: HookSubscription, e: WorkItemEvent, ids: EnvelopeIds) {
   const base = core.publicBase();
   const org = e.org;
   const rc: RenderCtx = { base, org, users: core.state.users };
@@ -229,7 +229,7 @@ function workItemPayload(core: SimCore, sub: HookSubscription, e: WorkItemEvent,
   return envelope(
     core,
     sub,
-    notificationId,
+    ids,
     e.type,
     messages(text, html, markdown, sub.consumerInputs.messagesToSend),
     messages(text + detail("text"), html + detail("html"), markdown + detail("markdown"), sub.consumerInputs.detailedMessagesToSend),
@@ -238,7 +238,7 @@ function workItemPayload(core: SimCore, sub: HookSubscription, e: WorkItemEvent,
   );
 }
 
-function gitPushPayload(core: SimCore, sub: HookSubscription, e: GitPushEvent, notificationId: number) {
+function gitPushPayload(core: SimCore, sub: HookSubscription, e: GitPushEvent, ids: EnvelopeIds) {
   const base = core.publicBase();
   const { org, project, repo, push } = e;
   const by = core.state.users.get(push.pushedByUserId);
@@ -296,7 +296,7 @@ function gitPushPayload(core: SimCore, sub: HookSubscription, e: GitPushEvent, n
   return envelope(
     core,
     sub,
-    notificationId,
+    ids,
     "git.push",
     messages(text, html, markdown, sub.consumerInputs.messagesToSend),
     messages(
@@ -310,10 +310,19 @@ function gitPushPayload(core: SimCore, sub: HookSubscription, e: GitPushEvent, n
   );
 }
 
+/**
+ * `notificationId` is per subscription; `id` is the event's, the same in every subscription's
+ * payload (one work item change delivered to two subscriptions carries one event id).
+ */
+interface EnvelopeIds {
+  notificationId: number;
+  eventId: string;
+}
+
 function envelope(
   core: SimCore,
   sub: HookSubscription,
-  notificationId: number,
+  { notificationId, eventId }: EnvelopeIds,
   eventType: string,
   message: unknown,
   detailedMessage: unknown,
@@ -331,7 +340,7 @@ function envelope(
   return {
     subscriptionId: sub.id,
     notificationId,
-    id: new Rng(`${sub.id}/${notificationId}`).uuid(),
+    id: eventId,
     eventType,
     publisherId: "tfs",
     message,
@@ -407,10 +416,13 @@ export class HookDeliveryManager {
 
   publish(e: SimEvent): void {
     const state = e.org.hooks;
+    // Keyed by the first notification number this event uses: unique per event that is delivered at all.
+    const eventId = new Rng(`${e.org.id}/event/${state.nextNotificationId}`).uuid();
     for (const sub of state.subscriptions) {
       if (!matches(this.core, sub, e)) continue;
       const id = state.nextNotificationId++;
-      const payload = e.type === "git.push" ? gitPushPayload(this.core, sub, e, id) : workItemPayload(this.core, sub, e, id);
+      const ids = { notificationId: id, eventId };
+      const payload = e.type === "git.push" ? gitPushPayload(this.core, sub, e, ids) : workItemPayload(this.core, sub, e, ids);
       const now = this.core.clock().toISOString();
       const n: HookNotification = {
         id,
@@ -595,6 +607,46 @@ const stringMap = (o: Record<string, unknown> | undefined) =>
       .map(([k, v]) => [k, String(v)]),
   );
 
+/**
+ * Azure DevOps Services: "Webhooks can't target localhost (loopback) or special range IPv4/IPv6
+ * addresses" and "You must use HTTPS for basic authentication on a webhook"
+ * (learn.microsoft.com/azure/devops/service-hooks/services/webhooks). Only literal host names are
+ * judged here (the simulator resolves no DNS); the message texts are ours.
+ */
+function refuseServicesTarget(u: URL, ci: Record<string, string>): void {
+  if (isLocalOrSpecialHost(u.hostname))
+    throw badRequest(
+      `The value '${u.origin}' for input 'url' is not valid: webhooks can't target localhost (loopback) or special range IPv4/IPv6 addresses.`,
+      "InputValidationException",
+    );
+  if (u.protocol === "http:" && (ci.basicAuthUsername || ci.basicAuthPassword))
+    throw badRequest(
+      `Basic authentication requires an HTTPS URL: the value '${u.origin}' for input 'url' uses http.`,
+      "InputValidationException",
+    );
+}
+
+export function isLocalOrSpecialHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      a >= 224 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
+  }
+  if (h.includes(":")) return h === "::" || h === "::1" || /^f[cd]/.test(h) || /^fe[89ab]/.test(h) || h.startsWith("::ffff:");
+  return false;
+}
+
 function validateSubscription(ctx: Ctx, body: SubscriptionBody, existing?: HookSubscription): HookSubscription {
   if (!body || typeof body !== "object") throw badRequest("The subscription is required.", "ArgumentNullException");
   const eventType = String(body.eventType ?? "");
@@ -610,12 +662,14 @@ function validateSubscription(ctx: Ctx, body: SubscriptionBody, existing?: HookS
   const ci = stringMap(body.consumerInputs);
   delete pi.tfsSubscriptionId;
   if (!ci.url) throw badRequest("VS800016: The input 'url' is required.", "InputValidationException");
+  let target: URL;
   try {
-    const u = new URL(ci.url);
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
+    target = new URL(ci.url);
+    if (target.protocol !== "http:" && target.protocol !== "https:") throw new Error();
   } catch {
     throw badRequest(`VS800017: The value '${ci.url}' for input 'url' is not a valid URL.`, "InputValidationException");
   }
+  if (ctx.org.deployment !== "server" && !ctx.sim.hookOptions.allowLocalTargets) refuseServicesTarget(target, ci);
   if (existing && ci.basicAuthPassword === MASK) ci.basicAuthPassword = existing.consumerInputs.basicAuthPassword ?? "";
   if (pi.projectId && !projectById(ctx.org, pi.projectId.toLowerCase()))
     throw badRequest(`VS800017: The value '${pi.projectId}' for input 'projectId' is not valid.`, "InputValidationException");

@@ -79,7 +79,13 @@ export class SimulatorImpl implements SimCore {
     this.seedValue = (options.seed ? options.seed.seed : undefined) ?? 42;
     this.ids = new Rng(this.seedValue ^ 0xabcdef);
     this.faults = new Faults(this.seedValue);
-    this.hookOptions = { retryDelaysMs: [1000, 5000, 15000], maxProbationRetries: 3, timeoutMs: 10_000, ...options.hooks };
+    this.hookOptions = {
+      retryDelaysMs: [1000, 5000, 15000],
+      maxProbationRetries: 3,
+      timeoutMs: 10_000,
+      allowLocalTargets: false,
+      ...options.hooks,
+    };
     this.rateLimit = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
     this.throttle = new Throttle(this.rateLimit, () => this.clock().getTime());
     this.hooks = new HookDeliveryManager(this, options.deliver ?? ((url, init) => fetch(url, init)));

@@ -84,6 +84,8 @@ export interface Org {
   id: string; // instanceId / collection id
   accountId: string;
   name: string;
+  /** Azure DevOps Services (default) or an on-premises Azure DevOps Server collection. */
+  deployment?: "services" | "server";
   members: Map<string, Membership>;
   projects: Project[];
   workItems: WorkItemStore;

@@ -1,5 +1,6 @@
 // test area: runs (create, complete, list, get) and results (add, update, list, get), with
 // associated work items (bugs / requirements) on results.
+import { refuseUnknownMembers, RUN_CREATE_MODEL, RUN_UPDATE_MODEL, TEST_CASE_RESULT_MODEL } from "./testmodels";
 import { badRequest, intParam, json, list, notFound, orgUrl, type Ctx } from "./http";
 import type { RouteDef } from "./router";
 import type { Project } from "./state";
@@ -170,6 +171,7 @@ function findRun(ctx: Ctx): TestRunRecord {
 }
 
 function validateResult(ctx: Ctx, r: Record<string, unknown>) {
+  refuseUnknownMembers(r, TEST_CASE_RESULT_MODEL, "TestCaseResult");
   if (r.outcome !== undefined && !OUTCOMES.some((o) => o.toLowerCase() === String(r.outcome).toLowerCase()))
     throw badRequest(`The value '${r.outcome}' is not valid for outcome.`, "InvalidPropertyException");
   if (r.outcome) r.outcome = OUTCOMES.find((o) => o.toLowerCase() === String(r.outcome).toLowerCase());
@@ -200,6 +202,7 @@ export const testRoutes: RouteDef[] = [
     scopes: WRITE,
     handler: async (ctx) => {
       const b = (await ctx.body<Record<string, unknown>>()) ?? {};
+      refuseUnknownMembers(b, RUN_CREATE_MODEL, "RunCreateModel");
       if (!b.name) throw badRequest("The run name is required.", "ArgumentNullException");
       const state = String(b.state ?? "NotStarted");
       if (!["NotStarted", "InProgress", "Waiting"].includes(state))
@@ -213,7 +216,9 @@ export const testRoutes: RouteDef[] = [
         isAutomated: !!b.automated,
         data: b,
         createdDate: now,
-        startedDate: (b.startedDate as string) ?? (state === "InProgress" ? now : undefined),
+        // RunCreateModel says startDate/completeDate; the run reads back startedDate/completedDate.
+        startedDate: (b.startDate as string) ?? (state === "InProgress" ? now : undefined),
+        completedDate: b.completeDate as string | undefined,
         lastUpdatedDate: now,
         ownerId: ctx.identity.user.id,
         revision: 1,
@@ -247,6 +252,7 @@ export const testRoutes: RouteDef[] = [
     handler: async (ctx) => {
       const run = findRun(ctx);
       const b = (await ctx.body<Record<string, unknown>>()) ?? {};
+      refuseUnknownMembers(b, RUN_UPDATE_MODEL, "RunUpdateModel");
       const now = ctx.sim.clock().toISOString();
       if (b.state !== undefined) {
         const s = RUN_STATES.find((x) => x.toLowerCase() === String(b.state).toLowerCase());

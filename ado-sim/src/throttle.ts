@@ -1,5 +1,6 @@
 // ADO's rate limiting: TSTUs per identity in a sliding window. Near the limit successful responses
-// carry X-RateLimit-* headers (and Retry-After); over it requests get 429 with a TF400733 body.
+// carry X-RateLimit-* headers (and Retry-After); over it requests are delayed server-side (the delay
+// reported in X-RateLimit-Delay), and far over it (blockRatio) they get 429 with a TF400733 body.
 import type { RateLimitOptions } from "./core-types";
 
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
@@ -8,10 +9,14 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
   // 0.001 TSTU per request → 200,000 requests per 5 minutes before throttling: normal tests never hit it.
   costPerRequest: 0.001,
   warnRatio: 0.8,
+  delayMs: 2000,
+  blockRatio: 1.5,
 };
 
 export interface ThrottleDecision {
   blocked: boolean;
+  /** Server-side delay to apply before answering (over the limit, not yet blocked). */
+  delayMs: number;
   headers: Record<string, string>;
 }
 
@@ -32,11 +37,12 @@ export class Throttle {
 
   /** Charges one request to the identity and says whether it is blocked. */
   charge(identity: string): ThrottleDecision {
-    const { limit, windowMs, costPerRequest, warnRatio } = this.options;
+    const { limit, windowMs, costPerRequest, warnRatio, delayMs, blockRatio } = this.options;
     const now = this.now();
     const list = (this.usage.get(identity) ?? []).filter((u) => u.at > now - windowMs);
     let used = list.reduce((s, u) => s + u.cost, 0);
-    const blocked = used + costPerRequest > limit;
+    const blocked = used + costPerRequest > limit * Math.max(1, blockRatio);
+    const delayed = !blocked && used + costPerRequest > limit ? delayMs : 0;
     if (!blocked) {
       list.push({ at: now, cost: costPerRequest });
       used += costPerRequest;
@@ -57,12 +63,13 @@ export class Throttle {
       const retryAfter = Math.max(1, Math.ceil((resetAt - now) / 1000));
       headers["Retry-After"] = String(retryAfter);
       headers["X-RateLimit-Resource"] = "ATCPU";
-      headers["X-RateLimit-Delay"] = blocked ? retryAfter.toFixed(3) : "0.000";
+      // The delay this response already got (seconds): a client must not wait it again.
+      headers["X-RateLimit-Delay"] = (blocked ? retryAfter : delayed / 1000).toFixed(3);
       headers["X-RateLimit-Limit"] = String(limit);
       headers["X-RateLimit-Remaining"] = String(Math.max(0, Math.floor(limit - used)));
       headers["X-RateLimit-Reset"] = String(Math.floor(resetAt / 1000));
     }
-    return { blocked, headers };
+    return { blocked, delayMs: delayed, headers };
   }
 }
 

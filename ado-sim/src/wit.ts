@@ -640,13 +640,19 @@ function parseToken(raw: string | undefined): number {
   return n;
 }
 
-function reporting(ctx: Ctx, filter: ReportingFilter): Response {
+/**
+ * `$maxPageSize` is a parameter of the GET only (../shared/ado-rest-specs/wit/7.1/workItemTracking.json);
+ * the POST does not list it, so the simulator ignores it there (pages of MAX_REPORTING_PAGE).
+ */
+function reporting(ctx: Ctx, filter: ReportingFilter, honourPageSize = true): Response {
   const store = ctx.org.workItems;
   const startDate = ctx.q("startDateTime");
   const tokenRaw = ctx.q("continuationToken") ?? ctx.q("watermark");
   if (startDate && tokenRaw) throw badRequest("startDateTime cannot be used together with a continuation token.", "ArgumentException");
   let after = parseToken(tokenRaw);
-  const pageSize = Math.min(MAX_REPORTING_PAGE, Math.max(1, intParam(ctx, "$maxPageSize", MAX_REPORTING_PAGE)!));
+  const pageSize = honourPageSize
+    ? Math.min(MAX_REPORTING_PAGE, Math.max(1, intParam(ctx, "$maxPageSize", MAX_REPORTING_PAGE)!))
+    : MAX_REPORTING_PAGE;
   const fields = resolveFieldList(filter.fields);
   const types = filter.types?.map((t) => t.toLowerCase());
   const expandFields = (ctx.q("$expand") ?? "").toLowerCase() === "fields";
@@ -674,7 +680,8 @@ function reporting(ctx: Ctx, filter: ReportingFilter): Response {
     }
     last = wm;
     if (!store.known(id)) continue;
-    if (projectId && store.projectId(id) !== projectId) continue;
+    // Scoped to a project: the project each revision was made in (an item moved away leaves no trace here).
+    if (projectId && store.projectIdAt(id, rev) !== projectId) continue;
     const deleted = store.isDeleted(id);
     if (kind === "delete" && !filter.includeDeleted) continue;
     if (kind === "rev" && deleted && !filter.includeDeleted) continue;
@@ -856,7 +863,7 @@ export const witRoutes: RouteDef[] = [
     levels: ["org", "project"],
     path: "wit/reporting/workitemrevisions",
     scopes: READ,
-    handler: async (ctx) => reporting(ctx, (await ctx.body<ReportingFilter>()) ?? {}),
+    handler: async (ctx) => reporting(ctx, (await ctx.body<ReportingFilter>()) ?? {}, false),
   },
   { method: "GET", levels: ["project"], path: "wit/classificationnodes", scopes: READ, handler: classificationRoots },
   { method: "GET", levels: ["project"], path: "wit/classificationnodes/:group/*path", scopes: READ, handler: classificationNode },

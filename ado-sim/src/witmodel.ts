@@ -482,8 +482,53 @@ export function createWorkItem(
   return { id, project, revision };
 }
 
+/**
+ * "Change type" and "Move to team project" (learn.microsoft.com/azure/devops/boards/backlogs/move-change-type):
+ * PATCH /fields/System.WorkItemType and /fields/System.TeamProject. A state the new type lacks becomes
+ * the new type's first state; a move resets area and iteration to the new project's root unless the
+ * same PATCH sets them (simulator assumptions, see docs/ado-fidelity.md).
+ */
+function retypeOrMove(
+  core: SimCore,
+  org: Org,
+  id: number,
+  ops: PatchOp[],
+): { project: Project; type: WorkItemTypeDef; rest: PatchOp[]; moved: boolean } {
+  const current = typeOfItem(core, org, id);
+  const valueOf = (ref: string) => {
+    const op = ops.find((o) => (o.op === "add" || o.op === "replace") && o.path.toLowerCase() === `/fields/${ref.toLowerCase()}`);
+    return op === undefined ? undefined : String(op.value ?? "");
+  };
+  const wantProject = valueOf("System.TeamProject");
+  const wantType = valueOf("System.WorkItemType");
+  const rest = ops.filter((o) => !/^\/fields\/system\.(teamproject|workitemtype)$/i.test(o.path));
+  let project = current.project;
+  if (wantProject !== undefined && wantProject.toLowerCase() !== project.name.toLowerCase()) {
+    const target = org.projects.find((p) => p.name.toLowerCase() === wantProject.toLowerCase() || p.id === wantProject.toLowerCase());
+    if (!target)
+      throw witError(
+        400,
+        `TF401320: Rule Error for field Team Project. Error code: Required, InvalidListValue.`,
+        "RuleValidationException",
+      );
+    project = target;
+  }
+  const typeName = wantType ?? current.type.name;
+  const type = findType(getProcess(project.processName), typeName);
+  if (!type)
+    throw witError(
+      400,
+      `VS402323: Work item type ${typeName} does not exist in project ${project.name} or you do not have permission to access it.`,
+      "WorkItemTypeNotFoundException",
+    );
+  return { project, type, rest, moved: project !== current.project };
+}
+
 export function updateWorkItem(core: SimCore, org: Org, id: number, ops: PatchOp[], opts: ApplyOptions): ChangeResult {
   if (!org.workItems.exists(id)) throw notFoundWorkItem(id);
+  const retyped = retypeOrMove(core, org, id, ops);
+  if (retyped.moved || retyped.type.name !== String(org.workItems.field(id, "System.WorkItemType")))
+    return retypeOrMoveItem(core, org, id, retyped, opts);
   const { project, type } = typeOfItem(core, org, id);
   const prev = org.workItems.latest(id);
   const draft: Draft = {
@@ -506,6 +551,40 @@ export function updateWorkItem(core: SimCore, org: Org, id: number, ops: PatchOp
     core.emit({ type: "workitem.updated", org, project, id, previous: prev, revision, byUserId: opts.byUserId });
   syncReverseLinks(core, org, id, prev.relations, draft.relations, opts.byUserId, !opts.suppressNotifications);
   return { id, project, revision, previous: prev };
+}
+
+function retypeOrMoveItem(
+  core: SimCore,
+  org: Org,
+  id: number,
+  to: { project: Project; type: WorkItemTypeDef; rest: PatchOp[]; moved: boolean },
+  opts: ApplyOptions,
+): ChangeResult {
+  const from = typeOfItem(core, org, id);
+  const prev = org.workItems.latest(id);
+  const draft: Draft = {
+    rev: prev.rev,
+    fields: { ...prev.fields },
+    relations: prev.relations.map((r) => ({ ...r, attributes: { ...r.attributes } })),
+  };
+  delete draft.fields["System.History"];
+  draft.fields["System.WorkItemType"] = to.type.name;
+  draft.fields["System.TeamProject"] = to.project.name;
+  if (to.moved) {
+    draft.fields["System.AreaPath"] = to.project.name;
+    draft.fields["System.IterationPath"] = to.project.name;
+  }
+  if (!to.type.states.some((st) => st.name === draft.fields["System.State"])) draft.fields["System.State"] = to.type.states[0].name;
+  const touched = applyOps(core, org, to.project, to.type, draft, to.rest, id, opts);
+  touched.add("System.WorkItemType");
+  const now = changeTime(core, prev.fields);
+  systemUpdates(core, to.type, prev.fields, draft.fields, opts.byUserId, touched, now);
+  if (opts.validateOnly) return { id, project: to.project, revision: { ...prev, fields: draft.fields, relations: draft.relations } };
+  if (to.moved) org.workItems.move(id, to.project.id);
+  const revision = org.workItems.append(id, draft.fields, draft.relations);
+  if (!opts.suppressNotifications)
+    core.emit({ type: "workitem.updated", org, project: from.project, id, previous: prev, revision, byUserId: opts.byUserId });
+  return { id, project: to.project, revision, previous: prev };
 }
 
 export function deleteWorkItem(core: SimCore, org: Org, id: number, byUserId: string, destroy = false): ChangeResult {

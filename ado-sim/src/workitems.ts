@@ -26,6 +26,10 @@ interface FullItem {
   id: number;
   projectId: string;
   revisions: Revision[];
+  /** Moves to another project: from revision `fromRev` on, the item is in `projectId`. */
+  moves?: { fromRev: number; projectId: string }[];
+  /** The project before the first move. */
+  originalProjectId?: string;
 }
 
 export interface DeletedInfo {
@@ -91,6 +95,23 @@ export class WorkItemStore {
   projectId(id: number): string {
     if (this.isCompact(id)) return this.compact!.projectIdOf(id - 1);
     return this.full.get(id)!.projectId;
+  }
+
+  /** The project a revision was made in (an item moved to another project keeps its older revisions where they were). */
+  projectIdAt(id: number, rev: number): string {
+    const item = this.full.get(id);
+    if (!item?.moves) return this.projectId(id);
+    let p = item.originalProjectId ?? item.projectId;
+    for (const m of item.moves) if (rev >= m.fromRev) p = m.projectId;
+    return p;
+  }
+
+  /** Records that the item moves to `projectId` with its next revision. */
+  move(id: number, projectId: string): void {
+    const item = this.materialize(id);
+    item.originalProjectId ??= item.projectId;
+    (item.moves ??= []).push({ fromRev: item.revisions.length + 1, projectId });
+    item.projectId = projectId;
   }
 
   revCount(id: number): number {

@@ -30,6 +30,20 @@ describe("authentication and authorization", () => {
     expect(ok.json.value.map((p: { name: string }) => p.name)).toEqual(["Contoso Web"]);
   });
 
+  test("a PAT whose user left the organization → the user-shaped TF400813 everywhere, even on connectionData", async () => {
+    const other = demoSim();
+    const pat = other.addPat({ userId: DEMO_USERS.member.id, org: "fabrikam", scopes: ["vso.project"] });
+    const c = client(other, pat.token);
+    expect((await c.get("/_apis/connectionData")).status).toBe(200);
+    expect((await c.get("/Fabrikam Fiber/_apis/wit/workitemtypes")).json.message).toMatch(/^TF400813: The user '.*' is not authorized/);
+    other.state.orgs.get("fabrikam")!.members.delete(DEMO_USERS.member.id);
+    for (const path of ["/_apis/connectionData", "/_apis/projects"]) {
+      const res = await c.get(path);
+      expect(res.status).toBe(401);
+      expect(res.json.message).toBe(`TF400813: The user '${DEMO_USERS.member.id}' is not authorized to access this resource.`);
+    }
+  });
+
   test("any user name works with Basic auth", async () => {
     const res = await sim.fetch(`${ORG}/_apis/projects?api-version=7.1`, {
       headers: { Authorization: `Basic ${Buffer.from(`whoever:${DEMO_PATS.admin}`).toString("base64")}` },

@@ -7,6 +7,7 @@ import addFormats from "ajv-formats";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { DEMO_PATS } from "../src/index";
+import { RUN_CREATE_MODEL, RUN_UPDATE_MODEL, TEST_CASE_RESULT_MODEL } from "../src/testmodels";
 import { client, demoSim } from "./helpers";
 
 const SPECS = path.resolve(__dirname, "../../../shared/ado-rest-specs");
@@ -587,6 +588,30 @@ d("conformance with the 7.1 REST specs", () => {
       }
     });
   }
+
+  test("test request models are the spec's: members outside them are refused, dates use the model's names", () => {
+    const names = (def: string) => Object.keys(specs.test.definitions[def].properties).sort();
+    expect([...RUN_CREATE_MODEL].sort()).toEqual(names("RunCreateModel"));
+    expect([...RUN_UPDATE_MODEL].sort()).toEqual(names("RunUpdateModel"));
+    expect([...TEST_CASE_RESULT_MODEL].sort()).toEqual(names("TestCaseResult"));
+  });
+
+  test("a run created with startDate/completeDate reads back startedDate/completedDate; startedDate on create is refused", async () => {
+    const wrong = await c.post("/Fabrikam Fiber/_apis/test/runs", { name: "r", state: "InProgress", startedDate: "2025-06-01T10:00:00Z" });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.message).toContain("'startedDate' is not a member of RunCreateModel");
+    const run = await c.post("/Fabrikam Fiber/_apis/test/runs", { name: "r", state: "InProgress", startDate: "2025-06-01T10:00:00Z" });
+    expect(run.json.startedDate).toBe("2025-06-01T10:00:00Z");
+    expect((await c.patch(`/Fabrikam Fiber/_apis/test/runs/${run.json.id}`, { startDate: "2025-06-01T10:00:00Z" })).status).toBe(400);
+    const done = await c.patch(`/Fabrikam Fiber/_apis/test/runs/${run.json.id}`, {
+      state: "Completed",
+      completedDate: "2025-06-01T10:05:00Z",
+    });
+    expect([done.json.startedDate, done.json.completedDate]).toEqual(["2025-06-01T10:00:00Z", "2025-06-01T10:05:00Z"]);
+    const open = await c.post("/Fabrikam Fiber/_apis/test/runs", { name: "r2", state: "InProgress" });
+    const res = await c.post(`/Fabrikam Fiber/_apis/test/Runs/${open.json.id}/results`, [{ testCaseTitle: "t", workItems: [{ id: 1 }] }]);
+    expect(res.json.message).toContain("'workItems' is not a member of TestCaseResult");
+  });
 
   test("error bodies have ADO's exception shape", async () => {
     const res = await client(sim, DEMO_PATS.readOnly).get("/Fabrikam Fiber/_apis/test/runs");

@@ -35,6 +35,14 @@ describe("git", () => {
     expect(content.json.content).toContain("<Project>");
   });
 
+  test("item paths are case-sensitive, like git", async () => {
+    expect((await c.get(`${R}/items?path=/Test Cases&recursionLevel=OneLevel`)).status).toBe(200);
+    const wrong = await c.get(`${R}/items?path=/test cases&recursionLevel=OneLevel`);
+    expect(wrong.status).toBe(404);
+    expect(wrong.json.message).toContain("TF401174");
+    expect((await c.get(`${R}/items?path=/TEST.PRJ&includeContent=true&$format=json`)).status).toBe(404);
+  });
+
   test("blobs as zip (POST) and a folder as zip", async () => {
     const items = (await c.get(`${R}/items?scopePath=/Test Suites&recursionLevel=Full`)).json.value.filter(
       (i: { isFolder?: boolean }) => !i.isFolder,

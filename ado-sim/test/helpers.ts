@@ -38,5 +38,10 @@ export function client(sim: Simulator, pat: string = DEMO_PATS.admin) {
 export const FIXED_NOW = new Date("2025-06-16T12:00:00Z");
 
 export function demoSim(opts: SimulatorOptions = {}): Simulator {
-  return createSimulator({ clock: () => FIXED_NOW, hooks: { retryDelaysMs: [0, 0], maxProbationRetries: 3 }, ...opts });
+  // Receivers in these tests listen on 127.0.0.1 over http, which only a dev/demo simulator accepts.
+  return createSimulator({
+    clock: () => FIXED_NOW,
+    hooks: { retryDelaysMs: [0, 0], maxProbationRetries: 3, allowLocalTargets: true },
+    ...opts,
+  });
 }

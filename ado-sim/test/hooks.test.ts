@@ -131,6 +131,65 @@ describe("service hooks", () => {
     expect(wiHook.body.message.text).toContain(`Bug #${bug.id}`);
   });
 
+  test.each([
+    ["http://localhost:8787/hooks", {}, /can't target localhost/],
+    ["https://127.0.0.1/hooks", {}, /can't target localhost/],
+    ["https://10.1.2.3/hooks", {}, /special range/],
+    ["https://[::1]/hooks", {}, /special range/],
+    ["http://testops.example.com/hooks", { basicAuthUsername: "u", basicAuthPassword: "p" }, /Basic authentication requires an HTTPS URL/],
+  ])("Services refuse the webhook target %s %j; an on-premises collection and a dev simulator accept it", async (url, auth, why) => {
+    const body = {
+      publisherId: "tfs",
+      eventType: "workitem.created",
+      consumerId: "webHooks",
+      consumerActionId: "httpRequest",
+      publisherInputs: {},
+      consumerInputs: { url, ...auth },
+    };
+    const services = demoSim({ hooks: { retryDelaysMs: [] } });
+    const refused = await client(services).post("/_apis/hooks/subscriptions", body);
+    expect(refused.status).toBe(400);
+    expect(refused.json.message).toMatch(why);
+    expect(services.state.orgs.get("fabrikam")!.hooks.subscriptions).toHaveLength(0);
+    const onPrem = demoSim({ hooks: { retryDelaysMs: [] }, seed: { orgs: [{ name: "fabrikam", server: true }] } });
+    expect((await client(onPrem).post("/_apis/hooks/subscriptions", body)).status).toBe(200);
+    expect((await client(demoSim()).post("/_apis/hooks/subscriptions", body)).status).toBe(200);
+    expect(
+      (
+        await client(services).post("/_apis/hooks/subscriptions", {
+          ...body,
+          consumerInputs: { url: "https://testops.example.com/h", ...auth },
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  test("one event delivered to two subscriptions carries one event id (each its own notificationId)", async () => {
+    const sim = demoSim();
+    const c = client(sim);
+    const rx = await receiver();
+    for (const messagesToSend of ["none", "text"])
+      await c.post("/_apis/hooks/subscriptions", {
+        publisherId: "tfs",
+        eventType: "workitem.created",
+        consumerId: "webHooks",
+        consumerActionId: "httpRequest",
+        publisherInputs: {},
+        consumerInputs: { url: rx.url, messagesToSend },
+      });
+    sim.createWorkItem("fabrikam", "Scrum Project", "Bug", { "System.Title": "One" });
+    sim.createWorkItem("fabrikam", "Scrum Project", "Bug", { "System.Title": "Two" });
+    await sim.flushDeliveries();
+    await rx.close();
+    const [a, b, c2, d] = rx.received.map((r) => r.body);
+    expect(rx.received).toHaveLength(4);
+    expect(a.id).toBe(b.id);
+    expect(c2.id).toBe(d.id);
+    expect(a.id).not.toBe(c2.id);
+    expect(new Set([a, b, c2, d].map((x) => x.notificationId)).size).toBe(4);
+    expect(a.subscriptionId).not.toBe(b.subscriptionId);
+  });
+
   test("created/deleted/restored payloads; helpers fire hooks like the API", async () => {
     const sim = demoSim();
     const c = client(sim);
@@ -161,7 +220,7 @@ describe("service hooks", () => {
   });
 
   test("failures are retried, then onProbation, then disabledBySystem", async () => {
-    const sim = demoSim({ hooks: { retryDelaysMs: [0, 0], maxProbationRetries: 2 } });
+    const sim = demoSim({ hooks: { retryDelaysMs: [0, 0], maxProbationRetries: 2, allowLocalTargets: true } });
     const c = client(sim);
     const rx = await receiver([500, 503, 200, 500, 500, 500, 500, 500, 500]);
     const created = await c.post("/_apis/hooks/subscriptions", {
@@ -200,7 +259,7 @@ describe("service hooks", () => {
   });
 
   test("connection failures count as failed attempts", async () => {
-    const sim = demoSim({ hooks: { retryDelaysMs: [0], maxProbationRetries: 5 } });
+    const sim = demoSim({ hooks: { retryDelaysMs: [0], maxProbationRetries: 5, allowLocalTargets: true } });
     const c = client(sim);
     const rx = await receiver();
     await rx.close(); // nothing listens there any more

@@ -4,7 +4,7 @@ import { basic, client, demoSim, FIXED_NOW, ORG } from "./helpers";
 
 describe("throttling", () => {
   test("headers near the limit, then 429 with TF400733 and Retry-After", async () => {
-    const sim = createSimulator({ clock: () => FIXED_NOW, rateLimit: { limit: 10, costPerRequest: 1, warnRatio: 0.5 } });
+    const sim = createSimulator({ clock: () => FIXED_NOW, rateLimit: { limit: 10, costPerRequest: 1, warnRatio: 0.5, blockRatio: 1 } });
     const c = client(sim);
     const statuses: number[] = [];
     let warned: Headers | undefined;
@@ -28,9 +28,28 @@ describe("throttling", () => {
     expect((await client(sim, DEMO_PATS.member).get("/_apis/projects")).status).toBe(200);
   });
 
+  test("over the limit requests are delayed server-side and say so (X-RateLimit-Delay); far over it, 429", async () => {
+    const sim = createSimulator({
+      clock: () => FIXED_NOW,
+      rateLimit: { limit: 4, costPerRequest: 1, warnRatio: 0.5, delayMs: 150, blockRatio: 1.5 },
+    });
+    const c = client(sim);
+    const out: { status: number; delay: string | null }[] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await c.get("/_apis/projects");
+      out.push({ status: r.status, delay: r.headers.get("x-ratelimit-delay") });
+    }
+    // Requests 5 and 6 are over the limit of 4: answered, after the delay they report; 7 is beyond 4 × 1.5.
+    expect(out.map((o) => o.status)).toEqual([200, 200, 200, 200, 200, 200, 429]);
+    expect(out.map((o) => o.delay)).toEqual([null, "0.000", "0.000", "0.000", "0.150", "0.150", expect.any(String)]);
+  });
+
   test("the sliding window frees capacity as time passes", async () => {
     let now = FIXED_NOW.getTime();
-    const sim = createSimulator({ clock: () => new Date(now), rateLimit: { limit: 2, costPerRequest: 1, windowMs: 60_000 } });
+    const sim = createSimulator({
+      clock: () => new Date(now),
+      rateLimit: { limit: 2, costPerRequest: 1, windowMs: 60_000, blockRatio: 1 },
+    });
     const c = client(sim);
     expect((await c.get("/_apis/projects")).status).toBe(200);
     expect((await c.get("/_apis/projects")).status).toBe(200);

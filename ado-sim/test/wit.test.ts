@@ -187,6 +187,48 @@ describe("work items", () => {
     expect((await c.get(`/_apis/wit/workitems/${w.id}`)).status).toBe(200);
   });
 
+  test("change type and move to another project; the scoped revisions stream never shows the item again", async () => {
+    const s = demoSim({ seed: { workItems: 0, katalonRepos: false } });
+    const r = client(s);
+    const story = s.createWorkItem("fabrikam", "Fabrikam Fiber", "User Story", { "System.Title": "Retyped" });
+    const bug = s.createWorkItem("fabrikam", "Fabrikam Fiber", "Bug", { "System.Title": "Moved" });
+    const scoped = (token: string) =>
+      r.post(`/Fabrikam Fiber/_apis/wit/reporting/workitemrevisions?continuationToken=${encodeURIComponent(token)}`, {
+        types: ["User Story", "Bug"],
+        includeDeleted: true,
+        includeLatestOnly: true,
+      });
+    const before = await scoped("0");
+    expect(before.json.values.map((v: { id: number }) => v.id)).toEqual([story.id, bug.id]);
+    const retyped = await r.jsonPatch("PATCH", `/_apis/wit/workitems/${story.id}`, [
+      { op: "replace", path: "/fields/System.WorkItemType", value: "Task" },
+    ]);
+    expect(retyped.status).toBe(200);
+    expect(retyped.json.fields).toMatchObject({ "System.WorkItemType": "Task", "System.State": "New" });
+    const moved = await r.jsonPatch("PATCH", `/_apis/wit/workitems/${bug.id}`, [
+      { op: "replace", path: "/fields/System.TeamProject", value: "Scrum Project" },
+    ]);
+    expect(moved.status).toBe(200);
+    expect(moved.json.fields).toMatchObject({ "System.TeamProject": "Scrum Project", "System.AreaPath": "Scrum Project" });
+    // From the old token, and from the beginning: neither item is in Fabrikam Fiber's (User Story, Bug) stream any more.
+    expect((await scoped(before.json.continuationToken)).json.values).toEqual([]);
+    expect((await scoped("0")).json.values).toEqual([]);
+    const scrum = await r.post("/Scrum Project/_apis/wit/reporting/workitemrevisions", { types: ["Bug"], includeLatestOnly: true });
+    expect(scrum.json.values.map((v: { id: number }) => v.id)).toEqual([bug.id]);
+    const unknownType = await r.jsonPatch("PATCH", `/_apis/wit/workitems/${bug.id}`, [
+      { op: "replace", path: "/fields/System.WorkItemType", value: "User Story" },
+    ]);
+    expect(unknownType.status).toBe(400);
+    expect(unknownType.json.message).toMatch(/VS402323: Work item type User Story does not exist in project Scrum Project/);
+  });
+
+  test("reporting revisions: $maxPageSize is honoured on the GET, which documents it, not on the POST", async () => {
+    const s = demoSim({ seed: { workItems: 300, katalonRepos: false } });
+    const r = client(s);
+    expect((await r.get("/_apis/wit/reporting/workitemrevisions?$maxPageSize=5")).json.values).toHaveLength(5);
+    expect((await r.post("/_apis/wit/reporting/workitemrevisions?$maxPageSize=5", {})).json.values).toHaveLength(200);
+  });
+
   test("reporting revisions: paging, isLastBatch, and an incremental token", async () => {
     const s = demoSim({ seed: { workItems: 120, katalonRepos: false } });
     const r = client(s);

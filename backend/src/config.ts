@@ -10,6 +10,8 @@ export interface Config {
   extensionSecrets: string[];
   /** Expected `aud` of app tokens; empty = not pinned. */
   extensionAudiences: string[];
+  /** Clock-skew leeway on app tokens' nbf/exp (they carry Azure DevOps' clock). */
+  appTokenLeewaySeconds: number;
   /** Encryption keys "kid:base64(32 bytes)"; the first one encrypts, all decrypt. */
   encryptionKeys: { id: string; key: Buffer }[];
   publicUrl: string;
@@ -50,6 +52,7 @@ const envSchema = z.object({
   EXTENSION_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   EXTENSION_SECRETS: z.string().optional(),
   EXTENSION_AUDIENCES: z.string().optional(),
+  APP_TOKEN_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   ENCRYPTION_KEY: z.string().optional(),
   PUBLIC_URL: z.url("must be an absolute URL").optional(),
   CORS_ORIGINS: z.string().optional(),
@@ -140,6 +143,7 @@ export function loadConfig(
     dataDir: e.DATA_DIR,
     extensionSecrets,
     extensionAudiences: list(e.EXTENSION_AUDIENCES),
+    appTokenLeewaySeconds: e.APP_TOKEN_LEEWAY_SECONDS,
     encryptionKeys,
     publicUrl,
     corsOrigins: list(e.CORS_ORIGINS),

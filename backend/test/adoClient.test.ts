@@ -1,4 +1,4 @@
-import { createSimulator, DEMO_PATS } from "@testops/ado-sim";
+import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { AdoClient, type AdoClientOptions } from "../src/ado/client";
 import { connectionData, getWorkItemsBatch, listProjects } from "../src/ado/endpoints";
 import { AdoError } from "../src/ado/errors";
@@ -173,6 +173,20 @@ describe("AdoClient against the simulator", () => {
     expect(sim.requestLog.entries().some((e) => e.status === 429)).toBe(false);
   });
 
+  it("does not wait again for the delay Azure DevOps already applied (X-RateLimit-Delay)", async () => {
+    // A delayed answer as the docs list its headers, without Retry-After.
+    const delayed = (async () =>
+      new Response(JSON.stringify({ count: 0, value: [] }), {
+        status: 200,
+        headers: { "content-type": "application/json", "X-RateLimit-Delay": "5.000", "X-RateLimit-Resource": "ATCPU" },
+      })) as typeof fetch;
+    const { c, sleeps } = client({ fetch: delayed });
+    await c.get("_apis/projects");
+    await c.get("_apis/projects");
+    expect(sleeps).toEqual([250]);
+    expect(c.throttle.delays).toBe(1);
+  });
+
   it("a throttled organization ends in a typed error with the retry delay", async () => {
     sim.faults.set({ throttle: { rate: 1, retryAfterSeconds: 3 } });
     const { c } = client({ maxRetries: 1 });
@@ -222,6 +236,19 @@ describe("AdoClient against the simulator", () => {
     expect(e.kind).toBe("missing_scope");
     expect(e.details.scope).toBe("vso.work_write");
     expect(e.message).toContain("vso.work_write");
+  });
+
+  it("tells the two TF400813 shapes apart: a missing scope, and a PAT whose owner left the organization", async () => {
+    const other = createSimulator();
+    const pat = other.addPat({ userId: DEMO_USERS.member.id, org: "fabrikam", scopes: ["vso.project"] });
+    const { c } = client({ fetch: other.fetch, auth: { type: "pat", pat: pat.token } });
+    const scope = await caught(c.get("Fabrikam Fiber/_apis/wit/workitemtypes"));
+    expect([scope.kind, scope.details.scope]).toEqual(["missing_scope", "vso.work"]);
+    other.state.orgs.get("fabrikam")!.members.delete(DEMO_USERS.member.id);
+    const gone = await caught(c.get("Fabrikam Fiber/_apis/wit/workitemtypes"));
+    expect(gone).toMatchObject({ kind: "bad_credentials", details: { lostAccess: true } });
+    expect(gone.message).toContain("no longer has access");
+    expect((await caught(c.get("_apis/connectionData"))).kind).toBe("bad_credentials");
   });
 
   it("treats a 203 sign-in page as bad credentials", async () => {

@@ -154,6 +154,28 @@ describe.each(DB_KINDS)("boards sync engine on %s", (kind) => {
     await archive(l);
   });
 
+  it("items that leave the scope (type changed, moved to another project) are removed by a cheap reconciliation", async () => {
+    const l = await link(await config("Fabrikam Fiber"));
+    await sync(l);
+    const [retyped] = await live(l, boardsRequirements);
+    const [moved] = await live(l, boardsBugs);
+    sim.updateWorkItem("fabrikam", retyped.adoId, { "System.WorkItemType": "Task" });
+    sim.updateWorkItem("fabrikam", moved.adoId, { "System.TeamProject": "CMMI Project" });
+    const liveBefore = (await live(l, boardsRequirements)).length + (await live(l, boardsBugs)).length;
+
+    const wiql = sim.requestLog.count({ method: "POST", pathIncludes: "/wiql" });
+    const s = await sync(l);
+    expect(s.mode).toBe("incremental");
+    expect(s.requirements.removed).toBe(1);
+    expect(s.bugs.removed).toBe(1);
+    expect((await live(l, boardsRequirements)).some((r) => r.adoId === retyped.adoId)).toBe(false);
+    expect((await live(l, boardsBugs)).some((r) => r.adoId === moved.adoId)).toBe(false);
+    // One WIQL of the ids in scope (up to 20,000 per request) beside the revisions read: not one read per stored item.
+    expect(sim.requestLog.count({ method: "POST", pathIncludes: "/wiql" }) - wiql).toBe(Math.ceil(liveBefore / 20_000));
+    expect(s.adoRequests).toBeLessThanOrEqual(4);
+    await archive(l);
+  });
+
   it("an older revision never overwrites a newer one", async () => {
     const cfg = await config("Scrum Project", { team: { id: "older-test", name: "x" } });
     const l = await link(cfg);

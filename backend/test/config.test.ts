@@ -15,6 +15,8 @@ describe("loadConfig", () => {
     expect(c.encryptionKeys[0].id).toBe("g1");
     expect(c.generatedSecrets).toEqual(["EXTENSION_SECRET", "ENCRYPTION_KEY"]);
     expect(c.publicUrl).toBe("http://localhost:8787");
+    expect(c.appTokenLeewaySeconds).toBe(300);
+    expect(loadConfig({ APP_TOKEN_LEEWAY_SECONDS: "60" }, gen).appTokenLeewaySeconds).toBe(60);
   });
 
   it("requires explicit secrets in production (DATABASE_URL), naming each variable", () => {
@@ -37,6 +39,8 @@ describe("loadConfig", () => {
     [{ ENCRYPTION_KEY: "k1:dG9vc2hvcnQ=" }, "32 bytes"],
     [{ EXTENSION_SECRET: "short" }, "EXTENSION_SECRET"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ APP_TOKEN_LEEWAY_SECONDS: "-1" }, "APP_TOKEN_LEEWAY_SECONDS"],
+    [{ APP_TOKEN_LEEWAY_SECONDS: "7200" }, "APP_TOKEN_LEEWAY_SECONDS"],
   ])("rejects %p with a message naming %s", (env, needle) => {
     expect(() => loadConfig(env as Record<string, string>, gen)).toThrow(needle);
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { ALL_SCOPES } from "@testops/ado-sim/auth";
 import type { SimulatorImpl } from "@testops/ado-sim/simulator";
@@ -272,6 +273,27 @@ describe.each(DB_KINDS)("connections API against the simulator (%s)", (kind) => 
       expect(ours.every((d) => d.status === 200)).toBe(true);
     });
 
+    it("two subscriptions for one connection (e.g. a leftover) deliver one event twice: it is handled once", async () => {
+      const mine = ourSubscriptions().find((s) => s.eventType === "workitem.updated")!;
+      const hooks = org("fabrikam").hooks;
+      hooks.subscriptions.push({ ...mine, id: randomUUID(), consumerInputs: { ...mine.consumerInputs } });
+      try {
+        received.length = 0;
+        const wi = sim.createWorkItem("fabrikam", org("fabrikam").projects[0].name, "Bug", { "System.Title": "Twice" });
+        sim.updateWorkItem("fabrikam", wi.id, { "System.Title": "Twice again" });
+        await sim.flushDeliveries();
+        const payload = (d: { payload: unknown }) => d.payload as { id: string; subscriptionId: string; resource: { workItemId: number } };
+        const updates = sim
+          .deliveries()
+          .filter((d) => d.url.includes(id) && d.eventType === "workitem.updated" && payload(d).resource.workItemId === wi.id);
+        expect(updates).toHaveLength(2);
+        expect(new Set(updates.map((d) => payload(d).subscriptionId)).size).toBe(2);
+        expect(received.filter((e) => e.workItemId === wi.id).map((e) => e.eventType)).toEqual(["workitem.created", "workitem.updated"]);
+      } finally {
+        hooks.subscriptions.pop();
+      }
+    });
+
     it("a second connection in use for the organization is a 409 naming the field", async () => {
       const r = await call("POST", "/api/connections", { body: { name: "Second", organizationUrl: FABRIKAM, pat: secondPat } });
       expect(r.status).toBe(409);
@@ -298,6 +320,22 @@ describe.each(DB_KINDS)("connections API against the simulator (%s)", (kind) => 
       expect(r.body.connections[0]).toMatchObject({ id, status: "Error", statusReason: expect.stringContaining("expired or was revoked") });
       expect(await getActiveConnection(backend.deps, org("fabrikam").id)).toBeUndefined();
       await expect(adoClientFor(backend.deps, org("fabrikam").id)).rejects.toMatchObject({ status: 409, code: "no_connection" });
+    });
+
+    it("a PAT whose owner lost access is an Error too (not a missing scope), saying so", async () => {
+      const ok = await call("PATCH", `/api/connections/${id}`, { body: { pat: secondPat } });
+      expect(ok.body.status).toBe("Active");
+      const fabrikam = sim.state.orgs.get("fabrikam")!;
+      const membership = fabrikam.members.get(DEMO_USERS.admin.id)!;
+      fabrikam.members.delete(DEMO_USERS.admin.id);
+      try {
+        const client = await adoClientFor(backend.deps, org("fabrikam").id);
+        await expect(client.get("Fabrikam Fiber/_apis/wit/workitemtypes")).rejects.toMatchObject({ kind: "bad_credentials" });
+      } finally {
+        fabrikam.members.set(DEMO_USERS.admin.id, membership);
+      }
+      const r = await call("GET", `/api/connections/${id}`);
+      expect(r.body).toMatchObject({ status: "Error", statusReason: expect.stringContaining("no longer has access to the organization") });
     });
 
     it("replacing the PAT brings it back to Active, and hooks are set up again", async () => {
@@ -367,6 +405,8 @@ describe.each(DB_KINDS)("connections API against the simulator (%s)", (kind) => 
       const actions = r.body.entries.map((e: { action: string }) => e.action).reverse();
       expect(actions).toEqual([
         "connection.created",
+        "connection.updated",
+        "connection.error",
         "connection.updated",
         "connection.error",
         "connection.updated",

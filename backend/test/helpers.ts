@@ -17,6 +17,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ENCRYPTION_KEY: `t1:${randomBytes(32).toString("base64")}`,
     LOG_LEVEL: "debug",
     ADO_SIMULATOR_URL: "http://ado-sim.test",
+    // A public https receiver, as Azure DevOps Services requires for service hooks (tests deliver in-process by path).
+    PUBLIC_URL: "https://testops.example.com",
     CORS_ORIGINS: "https://testops.gallerycdn.vsassets.io,http://localhost:7000",
     ...env,
   });

@@ -1,6 +1,6 @@
 import { generateKatalonProject, readKatalonFixture } from "@testops/ado-sim";
 import { deriveProject, fileKind, findProjectRoots, listingRoot, needsContent, parseFile, type FileRecord } from "../src/repos/discover";
-import { matchesFilter, parseFilter, parseSuiteXml, parseTestCaseXml, splitTags } from "../src/repos/katalon";
+import { matchesFilter, parseFilter, parseSuiteXml, parseTestCaseXml, splitTags, type FilterTarget } from "../src/repos/katalon";
 import { applyChanges } from "../src/repos/sync";
 import { sameOrganization } from "../src/ado/urls";
 import { formatRepoUrl, parseRepoUrl } from "../src/repos/url";
@@ -203,10 +203,30 @@ describe("Katalon parsers", () => {
         description: "Line one\nLine two",
         comment: "",
         tags: ["sorting", "products"],
+        tagText: "sorting, products, sorting",
         variables: [{ id: "v1", name: "Password", defaultValue: "", description: "", masked: true }],
       },
     });
     expect(splitTags(" , a,,b ")).toEqual(["a", "b"]);
+  });
+
+  it("keeps descriptions, comments and default values as written (leading/trailing whitespace and separators)", () => {
+    const description = "\n  Steps:\n  1. open\n  ---\n";
+    const comment = "  TODO: flaky on Firefox  ";
+    const tc = parseTestCaseXml(
+      TC(
+        `<comment>${comment}</comment><description>${description}</description><name> Login </name>` +
+          "<variable><defaultValue>' '</defaultValue><description> the user </description><id>v</id><masked>false</masked><name>user</name></variable>",
+      ),
+    );
+    expect(tc).toMatchObject({
+      ok: true,
+      value: { name: "Login", comment, description, variables: [{ name: "user", defaultValue: "' '", description: " the user " }] },
+    });
+    const suite = parseSuiteXml(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<TestSuiteEntity>\n   <description>\n  regression, nightly \n</description>\n   <name>S</name>\n</TestSuiteEntity>`,
+    );
+    expect(suite).toMatchObject({ ok: true, value: { name: "S", description: "\n  regression, nightly \n", links: [] } });
   });
 
   it("warns about a missing or malformed testCaseGuid", () => {
@@ -222,46 +242,54 @@ describe("Katalon parsers", () => {
     });
   });
 
+  // Katalon Studio's own rules (FilterController, see docs/ado-fidelity.md): query → members.
+  const members: (FilterTarget & { key: string })[] = [
+    { key: "A", id: "Test Cases/Admin/ADM-1 Login", name: "ADM-1 Login", tagText: "smoke, ui", description: "Checks login" },
+    { key: "B", id: "Test Cases/Admin Users/ADM-2 Create", name: "ADM-2 Create", tagText: "regression", description: "" },
+    { key: "C", id: "Test Cases/Shop/Cart", name: "Cart", tagText: "sorting, products", description: "adds to cart" },
+  ];
   it.each([
-    ["name=(ADM-)", [{ field: "name", value: "ADM-" }]],
-    [
-      "tag=(smoke) id=(Login)",
-      [
-        { field: "tag", value: "smoke" },
-        { field: "id", value: "Login" },
-      ],
-    ],
-    ["Login", [{ field: "id", value: "Login" }]],
-    [
-      "Admin Users tag=(regression)",
-      [
-        { field: "id", value: "Admin Users" },
-        { field: "tag", value: "regression" },
-      ],
-    ],
-  ])("parses the dynamic suite filter %p", (filter, criteria) => {
-    expect(parseFilter(filter)).toEqual({ ok: true, criteria });
+    ["name=(adm-)", "AB"],
+    ["name=()", "ABC"],
+    ["id=(Test Cases/Admin)", "A"],
+    ["id=(Test Cases/Admin/ADM-1 Login)", "A"],
+    ["id=(test cases/admin)", ""],
+    ["id=(Admin)", ""],
+    ["ids=(Test Cases/Shop/Cart , Test Cases/Admin/ADM-1 Login)", "AC"],
+    ["ids=(Test Cases/Shop)", ""],
+    ["tag=(smoke)", "A"],
+    ["tag=(g, p)", "C"],
+    ["tags=(Products,sorting)", "C"],
+    ["tags=(smoke, regression)", ""],
+    ["description=(LOGIN)", "A"],
+    ["comment=(login)", ""],
+    ["folder=(Admin)", ""],
+    ["Name=(Cart)", ""],
+    ["name = (Cart)", ""],
+    ["name=(Cart", ""],
+    ["Cart", ""],
+    ["", "ABC"],
+    ["   ", "ABC"],
+    ["name=(ADM) name=(Cart)", ""],
+    ["tag=(smoke) name=(ADM-1)", ""],
+    ["name=(ADM-1) tag=(smoke)", ""],
+    ["prefix name=(Cart)", "C"],
+  ])("dynamic suite query %p selects %p", (query, want) => {
+    const filter = parseFilter(query);
+    expect(
+      members
+        .filter((m) => matchesFilter(filter, m))
+        .map((m) => m.key)
+        .join(""),
+    ).toBe(want);
   });
-  it.each([
-    ["", /empty filter/],
-    ["owner=(me)", /unknown filter field "owner"/],
-    ["name=(ADM", /unclosed/],
-  ])("refuses the dynamic suite filter %p", (filter, reason) => {
-    const r = parseFilter(filter);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(reason);
-  });
-  it("matches filters case-insensitively, all criteria together", () => {
-    const tc = { id: "Test Cases/Admin/ADM-1 Login", name: "ADM-1 Login", tags: ["Smoke", "ui"], comment: "", description: "Checks login" };
-    const f = (s: string) => {
-      const p = parseFilter(s);
-      if (!p.ok) throw new Error(p.reason);
-      return matchesFilter(p.criteria, tc);
-    };
-    expect(f("name=(adm-)")).toBe(true);
-    expect(f("tag=(smoke) description=(login)")).toBe(true);
-    expect(f("tag=(smoke) name=(ADM-2)")).toBe(false);
-    expect(f("admin/adm")).toBe(true);
+  it("explains queries that select nothing, or less than they seem to", () => {
+    expect(parseFilter("name=(ADM)").notes).toEqual([]);
+    expect(parseFilter("Name = (Cart)").notes).toEqual([expect.stringMatching(/keys are lower case, with no spaces/)]);
+    expect(parseFilter("Cart").notes).toEqual([expect.stringMatching(/no key=\(value\)/)]);
+    expect(parseFilter("comment=(x)").notes).toEqual([expect.stringMatching(/comment=\(…\), which Katalon never matches/)]);
+    expect(parseFilter("tag=(smoke) name=(ADM-1)").notes).toEqual([expect.stringMatching(/up to the last "\)" .*"smoke\) name=\(ADM-1"/)]);
+    expect(parseFilter("").notes).toEqual([expect.stringMatching(/every test case/)]);
   });
 });
 
@@ -350,6 +378,34 @@ describe("deriveProject", () => {
     const s = p.suites[0];
     expect(s.kind === "suite" && s.links).toEqual([
       { testCaseId: "test cases/b", guid: null, isRun: false, testCaseKey: "path:/p/Test Cases/B.tc" },
+    ]);
+  });
+
+  it("a suite link and its script resolve alike ignoring case (Katalon on Windows), each case difference reported", () => {
+    const files = new Map<string, string>([
+      ["/p/p.prj", `<?xml version="1.0"?><Project><name>p</name></Project>`],
+      ["/p/Test Cases/Login/Valid User.tc", `<TestCaseEntity><name>Valid User</name></TestCaseEntity>`],
+      ["/p/Scripts/login/valid user/Script1.groovy", "WebUI.openBrowser('')"],
+      ["/p/Test Cases/Exact.tc", `<TestCaseEntity><name>Exact</name></TestCaseEntity>`],
+      ["/p/Scripts/Exact/Script1.groovy", "WebUI.openBrowser('')"],
+      [
+        "/p/Test Suites/S.ts",
+        `<TestSuiteEntity><name>S</name><testCaseLink><testCaseId>Test Cases/LOGIN/Valid User</testCaseId></testCaseLink>` +
+          `<testCaseLink><testCaseId>Test Cases/Exact</testCaseId></testCaseLink></TestSuiteEntity>`,
+      ],
+    ]);
+    const p = deriveProject(records(files), "/");
+    const login = p.testCases.find((t) => t.name === "Valid User")!;
+    expect(login.scriptPath).toBe("/p/Scripts/login/valid user/Script1.groovy");
+    const caseWarnings = (w: string[]) => w.filter((x) => !/testCaseGuid/.test(x));
+    expect(caseWarnings(login.warnings)).toEqual([
+      expect.stringMatching(/script in Scripts\/login\/valid user, whose case differs .*Windows only/),
+    ]);
+    expect(caseWarnings(p.testCases.find((t) => t.name === "Exact")!.warnings)).toEqual([]);
+    const s = p.suites[0];
+    expect(s.kind === "suite" && s.links.map((l) => l.testCaseKey)).toEqual([login.key, "path:/p/Test Cases/Exact.tc"]);
+    expect(s.warnings).toEqual([
+      expect.stringMatching(/links to Test Cases\/LOGIN\/Valid User, whose case differs from Test Cases\/Login\/Valid User/),
     ]);
   });
 

@@ -89,6 +89,11 @@ describe.each(DB_KINDS)("Repos links API (%s)", (kind) => {
     ["an unknown folder", `${REPO_URL}?path=%2Fnope`, /folder "\/nope", which does not exist in katalon-ci-samples at branch main/],
     ["a file instead of a folder", `${REPO_URL}?path=%2Ftest.prj`, /"\/test.prj", which is a file/],
     [
+      "a wrongly-cased folder",
+      `${REPO_URL}?path=%2Ftest%20cases%2Fmain%20test%20cases`,
+      /folder "\/test cases\/main test cases", which does not exist .*case-sensitive: did you mean "\/Test Cases\/Main Test Cases"\?/,
+    ],
+    [
       "another organization",
       "https://dev.azure.com/contoso/Contoso%20Web/_git/Contoso%20Web",
       /organization "contoso", but this project's organization is "fabrikam"/,
@@ -312,6 +317,37 @@ describe.each(DB_KINDS)("Repos links API (%s)", (kind) => {
       "TC2_Verify Successful Appointment",
       "TC3_New",
     ]);
+  });
+
+  it("Edit to another branch keeps parses by blob id: only blobs new on that branch are downloaded", async () => {
+    const back = await call<ReposLink>("PATCH", `/api/repos/links/${linkId}`, { body: { url: `${REPO_URL}?version=GBmain`, sync: true } });
+    expect(back.status).toBe(200);
+    await idle();
+    sim.pushCommit("fabrikam", PROJECT, "katalon-ci-samples", {
+      branch: "feature/retarget",
+      changes: [
+        {
+          path: "/Test Cases/Main Test Cases/TC3_New.tc",
+          changeType: "edit",
+          content: `<?xml version="1.0"?><TestCaseEntity><name>TC3_New</name><tag>smoke, branch</tag><testCaseGuid>0b8e2f1a-1111-4222-8333-444455556666</testCaseGuid></TestCaseEntity>`,
+        },
+      ],
+    });
+    const moved = await call<ReposLink>("PATCH", `/api/repos/links/${linkId}`, {
+      body: { url: `${REPO_URL}?version=GBfeature%2Fretarget`, sync: true },
+    });
+    expect(moved.body).toMatchObject({ versionType: "branch", version: "feature/retarget", lastCommit: null });
+    await idle();
+    const link = (await call<ReposLink>("GET", `/api/repos/links/${linkId}`)).body;
+    expect(link.lastSync).toMatchObject({ mode: "full", blobsFetched: 1, testCases: { updated: 1 } });
+    expect((await view()).testCases.find((t) => t.name === "TC3_New")!.tags).toEqual(["smoke", "branch"]);
+    // Back where the next tests expect the link: only main's TC3_New is downloaded again (parses are kept
+    // for the files the link has now, not for every blob it ever saw).
+    await call("PATCH", `/api/repos/links/${linkId}`, {
+      body: { url: `${REPO_URL}?path=%2FTest%20Cases%2FMain%20Test%20Cases&version=GBmain`, sync: true },
+    });
+    await idle();
+    expect((await call<ReposLink>("GET", `/api/repos/links/${linkId}`)).body.lastSync).toMatchObject({ blobsFetched: 1 });
   });
 
   it("Archive hides the link's tests, cancels its queued sync and ignores pushes; Unarchive brings them back and catches up", async () => {

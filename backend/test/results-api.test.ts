@@ -280,6 +280,8 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
       expect(run.ado).toMatchObject({ status: "pushed", error: null, runId: expect.any(Number), url: expect.stringContaining("runId=") });
       const adoRun = orgState().test.runs.find((x) => x.id === run.ado.runId)!;
       expect(adoRun).toMatchObject({ name: run.name, state: "Completed", isAutomated: true });
+      // The report's own times, not the push time: started at the earliest testsuite timestamp, completed 95.2 s later.
+      expect([adoRun.startedDate, adoRun.completedDate]).toEqual(["2026-06-14T06:15:28.392Z", "2026-06-14T06:17:03.592Z"]);
       expect(adoRun.results.map((x) => [x.data.automatedTestName, x.data.outcome])).toEqual([
         ["Test Cases/Main Test Cases/TC1_Verify Successful Login", "Passed"],
         ["Test Cases/Main Test Cases/TC2_Verify Successful Appointment", "Failed"],
@@ -307,6 +309,30 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
       expect(up.status).toBe(201);
       expect(up.body.pushJobId).toEqual(expect.any(String));
       expect((await waitJob(up.body.pushJobId)).status).toBe("succeeded");
+    });
+
+    it.each([
+      ["the run was created", "/_apis/test/runs"],
+      ["the results were added", "/results"],
+    ])("a push whose answer was lost after %s resumes without duplicating anything", async (_what, match) => {
+      await connect(sim.addPat({ userId: DEMO_USERS.admin.id, org: "fabrikam", scopes: ALL_SCOPES }).token);
+      const up = await upload(KATALON, { project: PROJECT });
+      const runsBefore = orgState().test.runs.length;
+      // Azure DevOps applies the POST, then the connection breaks mid-answer (as after a client timeout).
+      sim.faults.set({ truncateRate: 1, match, count: 1 });
+      const first = await waitJob((await call("POST", `/api/results/runs/${up.body.run.id}/push`)).body.job.id);
+      expect(first.status).toBe("failed");
+      sim.faults.clear();
+      const again = await waitJob((await call("POST", `/api/results/runs/${up.body.run.id}/push`)).body.job.id);
+      expect(again.status).toBe("succeeded");
+      const created = orgState().test.runs.slice(runsBefore);
+      expect(created).toHaveLength(1);
+      expect(created[0].results.map((r) => r.data.automatedTestName)).toEqual([
+        "Test Cases/Main Test Cases/TC1_Verify Successful Login",
+        "Test Cases/Main Test Cases/TC2_Verify Successful Appointment",
+        "Test Cases/Common Test Cases/Login",
+      ]);
+      expect((await call("GET", `/api/results/runs/${up.body.run.id}`)).body.ado).toMatchObject({ status: "pushed", runId: created[0].id });
     });
 
     it("fails with a reason naming the missing scope", async () => {

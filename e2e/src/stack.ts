@@ -88,7 +88,13 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
   try {
-    const sim = await startSimulator({ port: o.simulatorPort ?? 0, ...o.simulator });
+    // The backend listens on http://localhost, which Azure DevOps Services would refuse as a service-hook
+    // target; the dev/demo simulator accepts it (a real organization needs a public https URL: a tunnel).
+    const sim = await startSimulator({
+      port: o.simulatorPort ?? 0,
+      ...o.simulator,
+      hooks: { allowLocalTargets: true, ...o.simulator?.hooks },
+    });
     closers.push(() => sim.close());
 
     const ext = await startExtServer({ port: o.extensionPort ?? 0, fixturesDir: o.fixturesDir });

@@ -14,8 +14,10 @@ export async function mintAppToken(o: {
   audience: string;
   lifetimeSec?: number;
   tenantId?: string;
+  /** Azure DevOps' clock minus ours, in seconds: its tokens carry its time, which may be off by minutes. */
+  clockSkewSec?: number;
 }): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(Date.now() / 1000) + (o.clockSkewSec ?? 0);
   return sign(
     {
       nameid: o.userId,

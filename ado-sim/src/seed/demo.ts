@@ -14,6 +14,8 @@ import { generateWorkItems } from "./workitems";
 
 export interface OrgSeed {
   name: string;
+  /** An on-premises Azure DevOps Server collection instead of a Services organization. */
+  server?: boolean;
   projects?: { name: string; process: string; description?: string }[];
   workItems?: number;
 }
@@ -246,6 +248,7 @@ export function seedState(core: SimCore, opts: SeedOptions = {}): void {
   const orgs = opts.orgs ?? DEMO_ORGS;
   orgs.forEach((os, orgIndex) => {
     const org = newOrg(os.name);
+    if (os.server) org.deployment = "server";
     state.orgs.set(os.name.toLowerCase(), org);
     for (const pr of os.projects ?? [{ name: `${os.name} Project`, process: "Agile" }])
       addProject(org, pr.name, pr.process, pr.description ?? "", now);

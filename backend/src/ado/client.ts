@@ -51,20 +51,25 @@ export class ThrottleState {
   remaining?: number;
   limit?: number;
   delays = 0;
+  /** The last response said Azure DevOps delayed it (we are over the limit). */
+  delayed = false;
   observe(h: Headers, now: number): void {
+    this.delayed = false;
     const retryAfter = Number(h.get("retry-after"));
     if (retryAfter > 0) this.notBefore = Math.max(this.notBefore, now + Math.min(retryAfter, 60) * 1000);
     const rem = h.get("x-ratelimit-remaining");
     const lim = h.get("x-ratelimit-limit");
     if (rem !== null) this.remaining = Number(rem);
     if (lim !== null) this.limit = Number(lim);
-    const delay = Number(h.get("x-ratelimit-delay"));
-    if (delay > 0) this.notBefore = Math.max(this.notBefore, now + Math.min(delay, 30) * 1000);
+    // X-RateLimit-Delay is how long Azure DevOps already held this request (learn.microsoft.com/azure/devops/
+    // integrate/concepts/rate-limits): waiting it again would double the slowdown. It only counts as a sign
+    // that we are over the limit, where the next requests are paced a little.
+    if (Number(h.get("x-ratelimit-delay")) > 0) this.delayed = true;
   }
   /** How long to wait before the next request: honours Retry-After and slows down when nearly out of budget. */
   waitMs(now: number): number {
     let ms = Math.max(0, this.notBefore - now);
-    if (this.remaining !== undefined && this.limit && this.remaining / this.limit < 0.1) ms = Math.max(ms, 250);
+    if (this.delayed || (this.remaining !== undefined && this.limit && this.remaining / this.limit < 0.1)) ms = Math.max(ms, 250);
     return ms;
   }
 }
@@ -289,6 +294,23 @@ export class AdoClient {
     }
   }
 
+  /** One scope-free call with the same credentials: 401 there too means the user, not the scope. */
+  private async ownerLostAccess(path: string): Promise<boolean> {
+    if (/^_apis\/connectionData\b/i.test(path)) return true;
+    try {
+      this.requests++;
+      const res = await this.fetchImpl(this.url("_apis/connectionData"), {
+        headers: this.headers({}),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+        redirect: "manual",
+      });
+      await res.body?.cancel();
+      return res.status === 401 || res.status === 203;
+    } catch {
+      return false;
+    }
+  }
+
   private async toError(res: Response, path: string, scope: string): Promise<AdoError> {
     const type = res.headers.get("content-type") ?? "";
     const text = await res.text().catch(() => "");
@@ -309,7 +331,17 @@ export class AdoClient {
     ) {
       return new AdoError("bad_credentials", "Azure DevOps rejected the credentials: the PAT is wrong, expired or revoked", details);
     }
-    if (res.status === 401) return new AdoError("missing_scope", `The PAT is missing the ${scope} scope`, { ...details, scope });
+    if (res.status === 401) {
+      // "TF400813: The user … is not authorized" is also what a valid PAT gets once its owner lost access
+      // to the organization; connectionData needs no scope, so its answer tells the two apart.
+      if (await this.ownerLostAccess(path))
+        return new AdoError(
+          "bad_credentials",
+          "Azure DevOps rejected the credentials: the PAT's owner no longer has access to this organization",
+          { ...details, lostAccess: true },
+        );
+      return new AdoError("missing_scope", `The PAT is missing the ${scope} scope`, { ...details, scope });
+    }
     if (res.status === 403) return new AdoError("forbidden", adoMessage ?? "Permission denied by Azure DevOps", details);
     if (res.status === 404) return new AdoError("not_found", adoMessage ?? "Not found in Azure DevOps", details);
     if (res.status === 409 || res.status === 412) return new AdoError("conflict", adoMessage ?? "Conflict", details);

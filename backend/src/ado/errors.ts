@@ -1,6 +1,6 @@
 /** Typed failures of Azure DevOps calls; callers branch on `kind`, never on message text. */
 export type AdoErrorKind =
-  | "bad_credentials" // PAT wrong, expired or revoked (401 without a user, or a 203 sign-in page)
+  | "bad_credentials" // PAT wrong, expired or revoked (401 without a user, or a 203 sign-in page), or its owner lost access
   | "missing_scope" // authenticated, but the token lacks the scope for this area (401 TF400813)
   | "forbidden" // authenticated with the scope, but the user lacks the permission (403)
   | "not_found"
@@ -14,7 +14,15 @@ export class AdoError extends Error {
   constructor(
     public readonly kind: AdoErrorKind,
     message: string,
-    public readonly details: { status?: number; scope?: string; path?: string; retryAfterSec?: number; adoMessage?: string } = {},
+    public readonly details: {
+      status?: number;
+      scope?: string;
+      path?: string;
+      retryAfterSec?: number;
+      adoMessage?: string;
+      /** bad_credentials because the PAT's owner lost access to the organization (the PAT itself is valid). */
+      lostAccess?: boolean;
+    } = {},
   ) {
     super(message);
     this.name = "AdoError";

@@ -49,12 +49,18 @@ export async function* readRevisions(
   signal?: AbortSignal,
   pageSize = PAGE_SIZE,
 ): AsyncGenerator<{ values: Revision[]; token: string; last: boolean }> {
-  const filter = { fields: fieldsNeeded(cfg), types: typesNeeded(cfg), includeDeleted: true, includeLatestOnly: true };
+  // The GET form: `$maxPageSize` is documented for it only (the POST does not list it; see docs/ado-fidelity.md).
+  const filter = {
+    fields: fieldsNeeded(cfg).join(","),
+    types: typesNeeded(cfg).join(","),
+    includeDeleted: true,
+    includeLatestOnly: true,
+  };
   let current = token ?? undefined;
   for (;;) {
     signal?.throwIfAborted();
-    const page = await client.post<RevisionsPage>(`${enc(cfg.project.id)}/_apis/wit/reporting/workitemrevisions`, filter, {
-      query: { continuationToken: current, $maxPageSize: Math.min(pageSize, PAGE_SIZE) },
+    const page = await client.get<RevisionsPage>(`${enc(cfg.project.id)}/_apis/wit/reporting/workitemrevisions`, {
+      query: { ...filter, continuationToken: current, $maxPageSize: Math.min(pageSize, PAGE_SIZE) },
       signal,
     });
     const next = page.continuationToken ?? (page.nextLink ? new URL(page.nextLink).searchParams.get("continuationToken") : null) ?? current;
@@ -486,6 +492,13 @@ export async function syncLink(deps: AppDeps, client: AdoClient, link: LinkRow, 
     await o.progress?.(run.revisionsRead, null, `Synced ${done} work items (${run.revisionsRead} revisions read)`);
   }
 
+  // Items whose type changed or that moved to another project never show in this project's (typed)
+  // revisions stream again: ask which ids are in scope now and retire the stored ones that are not.
+  await o.progress?.(run.revisionsRead, null, "Checking for work items that left the synced types or project");
+  const gone = await reconcileScope(db, client, link, cfg, o.signal);
+  run.requirements.removed += gone.requirements;
+  run.bugs.removed += gone.bugs;
+
   // A full read saw every in-scope item under this config version: the rest left the scope.
   if (run.mode === "full") {
     for (const [t, c] of [
@@ -532,6 +545,66 @@ export async function syncLink(deps: AppDeps, client: AdoClient, link: LinkRow, 
       .where(and(eq(boardsLinks.id, link.id), eq(boardsLinks.configVersion, version)));
   });
   return summary;
+}
+
+/** WIQL answers at most 20,000 ids (VS402337); larger scopes are read in id order, 20,000 at a time. */
+const WIQL_PAGE = 20_000;
+const wiqlString = (v: string) => `'${v.replace(/'/g, "''")}'`;
+
+/** Ids of the project's work items of the synced types, right now (one WIQL per 20,000 ids). */
+export async function idsInScope(client: AdoClient, cfg: BoardsLinkConfig, signal?: AbortSignal): Promise<Set<number>> {
+  const types = typesNeeded(cfg);
+  const ids = new Set<number>();
+  if (!types.length) return ids;
+  let after = 0;
+  for (;;) {
+    const query =
+      `SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project ` +
+      `AND [System.WorkItemType] IN (${types.map(wiqlString).join(", ")}) AND [System.Id] > ${after} ORDER BY [System.Id]`;
+    const res = await client.post<{ workItems?: { id: number }[] }>(
+      `${enc(cfg.project.id)}/_apis/wit/wiql`,
+      { query },
+      {
+        query: { $top: WIQL_PAGE },
+        signal,
+      },
+    );
+    const page = res.workItems ?? [];
+    for (const w of page) ids.add(w.id);
+    if (page.length < WIQL_PAGE) return ids;
+    after = page[page.length - 1].id;
+  }
+}
+
+/** Marks removed the stored live items that are no longer in the link's project and types. */
+async function reconcileScope(
+  db: Db,
+  client: AdoClient,
+  link: LinkRow,
+  cfg: BoardsLinkConfig,
+  signal?: AbortSignal,
+): Promise<{ requirements: number; bugs: number }> {
+  const inScope = await idsInScope(client, cfg, signal);
+  const out = { requirements: 0, bugs: 0 };
+  for (const [t, key] of [
+    [boardsRequirements, "requirements"],
+    [boardsBugs, "bugs"],
+  ] as const) {
+    const stored = await db
+      .select({ adoId: t.adoId })
+      .from(t)
+      .where(and(eq(t.linkId, link.id), eq(t.removed, false)));
+    const left = stored.map((r) => r.adoId).filter((id) => !inScope.has(id));
+    for (let i = 0; i < left.length; i += 500) {
+      const rows = await db
+        .update(t)
+        .set({ removed: true, updatedAt: new Date() })
+        .where(and(eq(t.linkId, link.id), eq(t.removed, false), inArray(t.adoId, left.slice(i, i + 500))))
+        .returning({ id: t.id });
+      out[key] += rows.length;
+    }
+  }
+  return out;
 }
 
 /** A failed sync: the stored entities stay as they are (last good sync + committed batches); the link says why. */

@@ -16,7 +16,25 @@ export const HOOK_USER = "testops";
 
 export const hookUrl = (deps: AppDeps, connectionId: string) => `${deps.config.publicUrl}/hooks/ado/${connectionId}`;
 
-function reasonOf(e: unknown, eventType?: string): string {
+/**
+ * Azure DevOps Services delivers only to public addresses, and basic auth only over https
+ * (docs/ado-fidelity.md); when our receiver URL is neither, say what to change.
+ */
+export function targetAdvice(url: string | undefined): string {
+  if (!url) return "";
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return "";
+  }
+  const local =
+    /^(localhost|127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|\[)/i.test(u.hostname) || u.hostname.endsWith(".localhost");
+  if (!local && u.protocol === "https:") return "";
+  return `. TestOps receives service hooks at ${u.origin} (PUBLIC_URL), which Azure DevOps Services cannot use: it delivers only to a public https address. Set PUBLIC_URL to the backend's public https URL (for local development, a tunnel to it)`;
+}
+
+function reasonOf(e: unknown, eventType?: string, url?: string): string {
   if (!(e instanceof AdoError)) return (e as Error)?.message ?? String(e);
   switch (e.kind) {
     case "missing_scope":
@@ -26,7 +44,7 @@ function reasonOf(e: unknown, eventType?: string): string {
     case "forbidden":
       return "the PAT's owner lacks the Edit subscriptions permission (Project Collection Administrators have it)";
     case "bad_request":
-      return `Azure DevOps refused the subscription: ${e.details.adoMessage ?? e.message}`;
+      return `Azure DevOps refused the subscription: ${e.details.adoMessage ?? e.message}${targetAdvice(url)}`;
     default:
       return e.message;
   }
@@ -67,7 +85,7 @@ export async function ensureHooks(deps: AppDeps, row: ConnectionRow, pat: string
         .values({ connectionId: row.id, subscriptionId: sub.id, eventType, status: sub.status ?? "enabled", checkedAt: new Date() });
       created++;
     } catch (e) {
-      const error = `Service hooks could not be set up for ${eventType} (${reasonOf(e, eventType)}); changes in Azure DevOps reach TestOps at the next sync instead of right away`;
+      const error = `Service hooks could not be set up for ${eventType} (${reasonOf(e, eventType, url)}); changes in Azure DevOps reach TestOps at the next sync instead of right away`;
       deps.log.warn("service hook setup failed", { connectionId: row.id, eventType, error });
       await setHooksError(deps, row.id, error);
       return { created, error };

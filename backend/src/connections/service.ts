@@ -84,7 +84,10 @@ async function openPatOrFail(deps: AppDeps, row: ConnectionRow): Promise<string>
 /** Marks an Active connection Error when Azure DevOps says its PAT no longer works (expired or revoked). */
 export async function reportAdoFailure(deps: AppDeps, connectionId: string, err: unknown): Promise<void> {
   if (!isAdoError(err, "bad_credentials")) return;
-  const reason = `Azure DevOps rejected the PAT on ${new Date().toISOString().slice(0, 10)}: it expired or was revoked. Edit the connection and enter a new PAT.`;
+  const why = err.details.lostAccess
+    ? "its owner no longer has access to the organization. Edit the connection and enter a PAT of a user who has"
+    : "it expired or was revoked. Edit the connection and enter a new PAT";
+  const reason = `Azure DevOps rejected the PAT on ${new Date().toISOString().slice(0, 10)}: ${why}.`;
   const updated = await deps.database.db
     .update(connections)
     .set({ status: "Error", statusReason: reason, statusChangedAt: new Date() })

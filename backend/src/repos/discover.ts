@@ -188,6 +188,7 @@ export function deriveProject(files: FileRecord[], scope: string): DerivedProjec
   const sorted = [...files].sort(byPath);
   const { roots, report } = findProjectRoots(sorted);
   const scripts = new Map<string, string[]>(); // "<root>|Test Cases/a/b" → script paths
+  const scriptsCi = new Map<string, string[]>(); // the same, keyed in lower case
   for (const f of sorted) {
     if (fileKind(f.path) !== "script") continue;
     const root = rootOf(roots, f.path);
@@ -196,9 +197,11 @@ export function deriveProject(files: FileRecord[], scope: string): DerivedProjec
     if (!m) continue;
     const key = `${root.dir}|Test Cases/${m[1]}`;
     scripts.set(key, [...(scripts.get(key) ?? []), f.path]);
+    scriptsCi.set(key.toLowerCase(), [...(scriptsCi.get(key.toLowerCase()) ?? []), f.path]);
   }
 
   const testCases: DerivedTestCase[] = [];
+  const tagTextOf = new Map<string, string>(); // test case key → <tag> as written (for dynamic suites)
   const guidOwner = new Map<string, string>();
   const inScope = sorted.filter((f) => within(f.path, scope));
   for (const f of inScope) {
@@ -229,7 +232,16 @@ export function deriveProject(files: FileRecord[], scope: string): DerivedProjec
     const katalonId = stripExt(rel);
     const name = stripExt(baseName(rel));
     if (p.name && p.name !== name) warnings.push(`<name> "${p.name}" differs from the file name; the file name is used, as in Katalon`);
-    const scriptPaths = (scripts.get(`${root.dir}|${katalonId}`) ?? []).sort();
+    // Katalon on Windows (where most projects are written) finds the script folder ignoring case; a
+    // case-sensitive file system (Linux/macOS runners) does not, so a case difference is reported.
+    let scriptPaths = (scripts.get(`${root.dir}|${katalonId}`) ?? []).sort();
+    if (scriptPaths.length === 0) {
+      scriptPaths = (scriptsCi.get(`${root.dir}|${katalonId}`.toLowerCase()) ?? []).sort();
+      if (scriptPaths.length)
+        warnings.push(
+          `has its script in ${dirOf(scriptPaths[0].slice(root.dir.length + 1))}, whose case differs from ${katalonId}: Katalon finds it on Windows only`,
+        );
+    }
     if (scriptPaths.length === 0) warnings.push(`has no script (Scripts/${katalonId.slice("Test Cases/".length)}/Script*.groovy)`);
     if (scriptPaths.length > 1)
       warnings.push(`has ${scriptPaths.length} Script*.groovy files; the newest (${baseName(scriptPaths.at(-1)!)}) is used`);
@@ -238,6 +250,7 @@ export function deriveProject(files: FileRecord[], scope: string): DerivedProjec
       warnings.push(`has the same testCaseGuid as ${guidOwner.get(p.guid)}; identified by its path`);
       key = `path:${f.path}`;
     } else if (p.guid) guidOwner.set(p.guid, f.path);
+    if (p.tagText !== undefined) tagTextOf.set(key, p.tagText);
     testCases.push({
       key,
       guid: p.guid,
@@ -310,6 +323,8 @@ export function deriveProject(files: FileRecord[], scope: string): DerivedProjec
       const links = p.links.map((l) => {
         const tc = findTc(root.dir, l.testCaseId);
         if (!tc) warnings.push(`links to ${l.testCaseId}, which is not a test case in the linked folder (dangling link)`);
+        else if (tc.katalonId !== l.testCaseId)
+          warnings.push(`links to ${l.testCaseId}, whose case differs from ${tc.katalonId}: Katalon finds it on Windows only`);
         return { ...l, testCaseKey: tc?.key ?? null };
       });
       suites.push({ ...base, kind: "suite", links });
@@ -325,12 +340,19 @@ export function deriveProject(files: FileRecord[], scope: string): DerivedProjec
       collections.push({ suite: collection, runs: p.runs });
     } else {
       const filter = parseFilter(p.filterText);
-      let testCaseKeys: string[] = [];
-      if (!filter.ok) warnings.push(`dynamic suite filter "${p.filterText}" ${filter.reason}; it selects no test case`);
-      else
-        testCaseKeys = testCases
-          .filter((tc) => tc.projectDir === root.dir && matchesFilter(filter.criteria, { ...tc, id: tc.katalonId }))
-          .map((tc) => tc.key);
+      for (const note of filter.notes) warnings.push(`dynamic suite query "${p.filterText}" ${note}`);
+      const testCaseKeys = testCases
+        .filter(
+          (tc) =>
+            tc.projectDir === root.dir &&
+            matchesFilter(filter, {
+              id: tc.katalonId,
+              name: tc.name,
+              description: tc.description,
+              tagText: tagTextOf.get(tc.key) ?? tc.tags.join(", "),
+            }),
+        )
+        .map((tc) => tc.key);
       suites.push({ ...base, kind: "dynamic", filterText: p.filterText, testCaseKeys });
     }
   }

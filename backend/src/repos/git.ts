@@ -88,6 +88,32 @@ export async function itemKind(client: AdoClient, r: RepoRef, path: string, comm
   }
 }
 
+/**
+ * The existing path that equals `path` ignoring case, if any (git paths are case-sensitive, so a
+ * wrongly-cased folder is "not found"; this only makes the error say what was meant). One request
+ * per path segment, asked only after the exact path failed.
+ */
+export async function pathIgnoringCase(client: AdoClient, r: RepoRef, path: string, commit: string): Promise<string | undefined> {
+  let cur = "/";
+  for (const seg of path.split("/").filter(Boolean)) {
+    let children: { path: string }[];
+    try {
+      const res = await client.get<{ value?: { path: string }[] }>(repoPath(r, "items"), {
+        query: { scopePath: cur, recursionLevel: "oneLevel", ...versionQuery(commit) },
+      });
+      children = res.value ?? [];
+    } catch (e) {
+      if (isAdoError(e, "not_found")) return undefined;
+      throw e;
+    }
+    const want = `${cur === "/" ? "" : cur}/${seg}`.toLowerCase();
+    const hit = children.find((c) => c.path.toLowerCase() === want && c.path !== cur);
+    if (!hit) return undefined;
+    cur = hit.path;
+  }
+  return cur === path ? undefined : cur;
+}
+
 /** Every item under `scopePath` at `commit`, in one request (undefined when the folder does not exist). */
 export async function listTree(client: AdoClient, r: RepoRef, scopePath: string, commit: string): Promise<GitItem[] | undefined> {
   try {

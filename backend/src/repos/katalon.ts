@@ -18,6 +18,8 @@ export interface ParsedTestCase {
   description: string;
   comment: string;
   tags: string[];
+  /** The `<tag>` text as written ("sorting, products"): what Katalon's `tag=(…)` query searches. */
+  tagText?: string;
   variables: TcVariable[];
 }
 
@@ -79,7 +81,8 @@ const parser = new XMLParser({
   ignoreAttributes: true,
   // Keep every value a string: GUIDs like "1e10…" and names like "007" must not become numbers.
   parseTagValue: false,
-  trimValues: true,
+  // Text is kept as written (descriptions, comments, default values); names and ids are trimmed where read.
+  trimValues: false,
   processEntities: true,
   htmlEntities: false,
   ignoreDeclaration: true,
@@ -176,6 +179,7 @@ export function parseTestCaseXml(text: string): ParseOutcome<ParsedTestCase> {
       description: str(n.description),
       comment: str(n.comment),
       tags: splitTags(str(n.tag)),
+      tagText: str(n.tag),
       variables: variables.filter((v) => v.name),
     },
   };
@@ -257,61 +261,89 @@ export function parseProjectXml(text: string): ParseOutcome<ParsedProject> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dynamic suites: Katalon's built-in search query, e.g. `name=(ADM-)` or `tag=(smoke) id=(Login)`.
+// Dynamic (filtering) suites: the query Katalon Studio evaluates (FilterController in its source, see
+// docs/ado-fidelity.md), reproduced rule for rule, quirks included:
+// - keys are found with the regex `key=\(.*\)` (lower case, no spaces, greedy up to the LAST ")"),
+//   so in `tag=(a) name=(b)` the tag value is "a) name=(b"; a repeated key keeps its last match;
+// - a query with no key selects nothing; a blank query selects every test case;
+// - id=(x): the id is x or starts with "x/" (case-sensitive); ids=(a, b): exact ids, comma-separated;
+//   name/tag/description: contains, ignoring case (tag searches the <tag> text as written);
+//   tags=(a, b) (Advanced Tags plugin): has every listed tag, ignoring case;
+//   comment=(…) and folder=(…) are keys Katalon knows but never matches.
 
-export type FilterField = "id" | "name" | "tag" | "comment" | "description";
+export const QUERY_KEYS = ["ids", "id", "name", "tag", "comment", "description", "folder", "tags"] as const;
+export type QueryKey = (typeof QUERY_KEYS)[number];
 export interface FilterCriterion {
-  field: FilterField;
+  field: QueryKey;
   value: string;
 }
-export type ParsedFilter = { ok: true; criteria: FilterCriterion[] } | { ok: false; reason: string };
+export interface ParsedFilter {
+  /** Blank query: Katalon selects every test case. */
+  all: boolean;
+  criteria: FilterCriterion[];
+  /** Why the query selects nothing or less than it seems to say (ours; Katalon is silent). */
+  notes: string[];
+}
 
-const FIELDS = new Set<FilterField>(["id", "name", "tag", "comment", "description"]);
-
-/**
- * Parses a dynamic suite's filteringText: `key=(value)` criteria (id, name, tag, comment,
- * description), combined with AND; bare text searches the test case id. Empty = no test case
- * (Katalon refuses to run an empty query).
- */
 export function parseFilter(text: string): ParsedFilter {
-  const criteria: FilterCriterion[] = [];
-  let rest = text.trim();
-  if (!rest) return { ok: false, reason: "has an empty filter" };
-  const re = /^([A-Za-z]+)\s*=\s*\(([^)]*)\)\s*/;
-  while (rest) {
-    const m = re.exec(rest);
-    if (m) {
-      const field = m[1].toLowerCase() as FilterField;
-      if (!FIELDS.has(field))
-        return { ok: false, reason: `uses the unknown filter field "${m[1]}" (known: id, name, tag, comment, description)` };
-      criteria.push({ field, value: m[2].trim() });
-      rest = rest.slice(m[0].length);
-      continue;
-    }
-    if (/^[A-Za-z]+\s*=\s*\(/.test(rest)) return { ok: false, reason: `has an unclosed "(" in "${text}"` };
-    // Bare words up to the next key=( form a free-text search on the id.
-    const next = rest.search(/\s[A-Za-z]+\s*=\s*\(/);
-    const word = (next < 0 ? rest : rest.slice(0, next)).trim();
-    criteria.push({ field: "id", value: word });
-    rest = next < 0 ? "" : rest.slice(next).trim();
+  const t = text.trim();
+  if (!t) return { all: true, criteria: [], notes: ["is empty, so Katalon selects every test case"] };
+  const found = new Map<QueryKey, string>();
+  for (const key of QUERY_KEYS) for (const m of t.matchAll(new RegExp(`${key}=\\((.*)\\)`, "g"))) found.set(key, m[1]);
+  const criteria = [...found].map(([field, value]) => ({ field, value }));
+  const notes: string[] = [];
+  if (criteria.length === 0)
+    notes.push(
+      /\b(ids?|name|tags?|comment|description|folder)\s*=\s*\(/i.test(t)
+        ? 'is not a query Katalon reads (keys are lower case, with no spaces around "=" and a closing ")"), so it selects no test case'
+        : "has no key=(value), so Katalon selects no test case",
+    );
+  for (const c of criteria) {
+    if (c.field === "comment" || c.field === "folder")
+      notes.push(`uses ${c.field}=(…), which Katalon never matches, so it selects no test case`);
+    else if (/\)\s*\S*=\(/.test(c.value))
+      notes.push(`reads ${c.field}=(…) up to the last ")" as Katalon does ("${c.value}"), so keys after the first one do not combine`);
   }
-  return { ok: true, criteria };
+  return { all: false, criteria, notes };
 }
 
 export interface FilterTarget {
   /** "Test Cases/…/Name" */
   id: string;
   name: string;
-  tags: string[];
-  comment: string;
+  /** The <tag> text as written. */
+  tagText: string;
   description: string;
 }
 
-/** Case-insensitive "contains" per criterion; a tag criterion matches when any tag contains it. */
-export function matchesFilter(criteria: FilterCriterion[], tc: FilterTarget): boolean {
-  return criteria.every((c) => {
-    const v = c.value.toLowerCase();
-    if (c.field === "tag") return tc.tags.some((t) => t.toLowerCase().includes(v));
-    return tc[c.field].toLowerCase().includes(v);
+const containsIgnoringCase = (s: string, part: string) => s.toLowerCase().includes(part.toLowerCase());
+const tagSet = (s: string) => new Set(splitTags(s).map((x) => x.toLowerCase()));
+
+export function matchesFilter(filter: ParsedFilter, tc: FilterTarget): boolean {
+  if (filter.all) return true;
+  if (filter.criteria.length === 0) return false;
+  return filter.criteria.every(({ field, value }) => {
+    switch (field) {
+      case "ids":
+        return value
+          .split(",")
+          .map((x) => x.trim())
+          .includes(tc.id);
+      case "id":
+        return tc.id === value || tc.id.startsWith(`${value}/`);
+      case "name":
+        return containsIgnoringCase(tc.name, value);
+      case "tag":
+        return containsIgnoringCase(tc.tagText, value);
+      case "description":
+        return containsIgnoringCase(tc.description, value);
+      case "tags": {
+        const want = tagSet(value);
+        const have = tagSet(tc.tagText);
+        return want.size > 0 && have.size > 0 && [...want].every((x) => have.has(x));
+      }
+      default:
+        return false;
+    }
   });
 }

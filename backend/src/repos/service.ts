@@ -5,7 +5,7 @@ import type { AdoClient } from "../ado/client";
 import { AdoError } from "../ado/errors";
 import { adoClientFor, getActiveConnection } from "../connections/service";
 import type { AppDeps } from "../context";
-import { reposFiles, reposLinks, reposTestCases, reposTestSuites } from "../db/schema";
+import { reposLinks, reposTestCases, reposTestSuites } from "../db/schema";
 import type { JobRecord } from "../jobs";
 import { recordAudit } from "../lib/audit";
 import { ApiError, fieldError } from "../lib/errors";
@@ -20,7 +20,7 @@ import type {
   TestSuite,
   UpdateReposLinkInput,
 } from "../schemas/repos";
-import { getRepository, itemKind, resolveCommit } from "./git";
+import { getRepository, itemKind, pathIgnoringCase, resolveCommit } from "./git";
 import type { ReposLink as LinkRow } from "./sync";
 import { sameOrganization } from "../ado/urls";
 import { parseRepoUrl } from "./url";
@@ -111,8 +111,14 @@ export async function resolveTarget(deps: AppDeps, orgId: string, url: string, c
     if (!commitId) throw fieldError("url", `names the ${version.type} "${version.value}", which does not exist in ${repo.name}`);
     if (t.path !== "/") {
       const kind = await itemKind(ado, ref, t.path, commitId);
-      if (!kind)
-        throw fieldError("url", `names the folder "${t.path}", which does not exist in ${repo.name} at ${version.type} ${version.value}`);
+      if (!kind) {
+        const cased = await pathIgnoringCase(ado, ref, t.path, commitId);
+        throw fieldError(
+          "url",
+          `names the folder "${t.path}", which does not exist in ${repo.name} at ${version.type} ${version.value}` +
+            (cased ? ` (folder names are case-sensitive: did you mean "${cased}"?)` : ""),
+        );
+      }
       if (kind === "file") throw fieldError("url", `names "${t.path}", which is a file; link a repository, branch or folder`);
     }
     return {
@@ -245,16 +251,13 @@ export async function updateLink(deps: AppDeps, actor: Actor, link: LinkRow, inp
       versionType: t.versionType,
       version: t.version,
     });
-    // Another folder or version: the next sync lists everything again (test cases keep their rows by GUID).
+    // Another folder or version: the next sync lists everything again (test cases keep their rows by GUID),
+    // but the stored files stay: their parses are reused by blob id, so only new blobs are downloaded.
     if (retarget) set.lastCommit = null;
   }
   let row: LinkRow;
   try {
-    row = await deps.database.db.transaction(async (tx) => {
-      if (retarget) await tx.delete(reposFiles).where(eq(reposFiles.linkId, link.id));
-      const [r] = await tx.update(reposLinks).set(set).where(eq(reposLinks.id, link.id)).returning();
-      return r;
-    });
+    [row] = await deps.database.db.update(reposLinks).set(set).where(eq(reposLinks.id, link.id)).returning();
   } catch (e) {
     mapUnique(e, input.name ?? link.name);
   }

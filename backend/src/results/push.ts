@@ -87,22 +87,37 @@ async function pushRun(
   ctx: { signal: AbortSignal; progress: (d: number, t: number, m: string) => Promise<void> },
 ) {
   const project = encodeURIComponent(run.projectId);
+  // Creating calls are not retried blindly: a POST whose answer was lost may have been applied. The run
+  // carries this marker in its comment so a later push finds it instead of creating a second one.
+  const marker = `[TestOps run ${run.id}]`;
   let adoRunId = run.adoRunId;
+  let found: AdoRun | undefined;
+  if (adoRunId === null && run.adoCreateSentAt) found = await findRunByMarker(client, project, marker, ctx.signal);
+  if (found) {
+    adoRunId = found.id;
+    await updateRunAdo(deps, run.orgId, run.id, { adoRunId, adoRunUrl: found.webAccessUrl ?? found.url ?? null });
+  }
+  const resumed = adoRunId !== null;
   if (adoRunId === null) {
+    await updateRunAdo(deps, run.orgId, run.id, { adoCreateSentAt: new Date() });
+    const comment = `Imported by TestOps from ${run.fileName ?? "a JUnit XML report"} (${run.source})`.slice(0, 1000 - marker.length - 1);
     const created = await client.post<AdoRun>(
       `${project}/_apis/test/runs`,
       {
         name: run.name,
         automated: true,
         state: "InProgress",
-        ...(run.startedAt ? { startedDate: run.startedAt.toISOString() } : {}),
-        comment: `Imported by TestOps from ${run.fileName ?? "a JUnit XML report"} (${run.source})`.slice(0, 1000),
+        // RunCreateModel names it startDate (the run reads back startedDate); ADO ignores unknown members.
+        ...(run.startedAt ? { startDate: run.startedAt.toISOString() } : {}),
+        comment: `${comment} ${marker}`,
       },
       { signal: ctx.signal },
     );
     adoRunId = created.id;
     await updateRunAdo(deps, run.orgId, run.id, { adoRunId, adoRunUrl: created.webAccessUrl ?? created.url ?? null });
   }
+  // A results POST whose answer was lost may have been applied too: adopt what the run already holds.
+  if (resumed) await adoptAppliedResults(deps, client, run, project, adoRunId, ctx.signal);
   const total = run.total;
   let done = total - (await countUnpushed(deps, run.orgId, run.id));
   await ctx.progress(done, total, `Created test run ${adoRunId}`);
@@ -129,6 +144,43 @@ async function pushRun(
     { signal: ctx.signal },
   );
   return { adoRunId, results: total };
+}
+
+/** The ADO run an earlier attempt created (its comment carries `marker`), if any. */
+async function findRunByMarker(client: AdoClient, project: string, marker: string, signal: AbortSignal): Promise<AdoRun | undefined> {
+  const PAGE = 100;
+  for (let skip = 0; ; skip += PAGE) {
+    const page = await client.get<{ value?: (AdoRun & { comment?: string })[] }>(`${project}/_apis/test/runs`, {
+      query: { automated: true, includeRunDetails: true, $top: PAGE, $skip: skip },
+      signal,
+    });
+    const runs = page.value ?? [];
+    const hit = runs.find((r) => r.comment?.includes(marker));
+    if (hit) return hit;
+    if (runs.length < PAGE) return undefined;
+  }
+}
+
+/**
+ * Results are added in our order (seq) and ADO numbers them in that order: when the run holds more
+ * results than we recorded, the extra ones are the next unpushed rows, whose ids we record instead of
+ * sending them again.
+ */
+async function adoptAppliedResults(deps: AppDeps, client: AdoClient, run: RunRow, project: string, adoRunId: number, signal: AbortSignal) {
+  const remote = await client.get<{ totalTests?: number }>(`${project}/_apis/test/runs/${adoRunId}`, { signal });
+  const recorded = run.total - (await countUnpushed(deps, run.orgId, run.id));
+  const extra = Math.min((remote.totalTests ?? 0) - recorded, run.total - recorded);
+  if (extra <= 0) return;
+  const res = await client.get<{ value?: { id: number }[] }>(`${project}/_apis/test/Runs/${adoRunId}/results`, {
+    query: { $skip: recorded, $top: extra },
+    signal,
+  });
+  const ids = res.value ?? [];
+  const rows = await unpushedResults(deps, run.orgId, run.id, ids.length);
+  await recordAdoResultIds(
+    deps,
+    rows.map((r, i) => ({ id: r.row.id, adoResultId: ids[i].id })),
+  );
 }
 
 export function registerResultsJobs(deps: AppDeps): void {

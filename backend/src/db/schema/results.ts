@@ -34,6 +34,8 @@ export const testRuns = pgTable(
     adoError: text("ado_error"),
     adoPushedAt: ts("ado_pushed_at"),
     adoJobId: uuid("ado_job_id"),
+    /** When the push sent its create-run POST (see migration 0030). */
+    adoCreateSentAt: ts("ado_create_sent_at"),
   },
   (t) => [index("test_runs_project").on(t.orgId, t.projectId, t.createdAt)],
 );
