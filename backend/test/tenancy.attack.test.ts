@@ -101,7 +101,6 @@ describe.each(DB_KINDS)("tenancy and secrets under attack (%s)", (kind) => {
     const text = await res.text();
     responses.push(text);
     // Checked field by field below.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any, headers: res.headers };
   }
   const as = (headers: Record<string, string>, collectionUrl: string) => ({ ...headers, "X-Ado-Collection-Url": collectionUrl });

@@ -20,7 +20,8 @@ export function requireAuth(deps: AppDeps): MiddlewareHandler<AppEnv> {
     if (!m) throw new ApiError(401, "unauthorized", "An app token is required (Authorization: Bearer <SDK.getAppToken()>)");
     let userId: string;
     try {
-      userId = (await verifyAppToken(m[1], deps.config.extensionSecrets, deps.config.extensionAudiences)).userId;
+      userId = (await verifyAppToken(m[1], deps.config.extensionSecrets, deps.config.extensionAudiences, deps.config.appTokenLeewaySeconds))
+        .userId;
     } catch (e) {
       if (e instanceof AppTokenError) throw new ApiError(401, "unauthorized", e.message);
       throw e;
