@@ -22,7 +22,8 @@ export function registerSecret(value: string | undefined | null): void {
   for (const f of secretForms(value)) known.add(f);
 }
 
-const AUTH_VALUE = /\b(Basic|Bearer|Negotiate|NTLM)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
+// A credential is a long token; "Basic authentication requires …" is prose and stays.
+const AUTH_VALUE = /\b(Basic|Bearer|Negotiate|NTLM)\s+(?=[A-Za-z0-9._~+/=-]*[0-9+/=._~-])[A-Za-z0-9._~+/=-]{16,}/gi;
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@?#]+@/gi;
 const AUTH_PARAM = /([?&](?:access_token|token|code|sig|password|pat)=)[^&#\s"']+/gi;
 
