@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv } from "./context";
 import { boardsRouter } from "./boards/routes";
 import { connectionsRouter } from "./connections/routes";
 import { ApiError, zodFields } from "./lib/errors";
+import { refuseUnstorableBody, refuseUnstorableUrl } from "./lib/input";
 import { auditRouter } from "./routes/audit";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
@@ -60,11 +61,18 @@ export function createApp(deps: AppDeps) {
       maxAge: 600,
     }),
   );
+  // Before auth: an over-long query or a NUL in the path is refused the same for everyone.
+  app.use("/api/*", refuseUnstorableUrl());
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.body(), err.status);
     if (err instanceof HTTPException) {
       const status = err.status;
-      return c.json({ error: status === 401 ? "unauthorized" : "bad_request", message: err.message || "Bad request" }, status);
+      // The framework's 400s are about the body (e.g. malformed JSON that reached a validator).
+      const fields = status === 400 ? [{ field: "body", message: err.message || "is not readable" }] : undefined;
+      return c.json(
+        { error: status === 401 ? "unauthorized" : "bad_request", message: err.message || "Bad request", ...(fields ? { fields } : {}) },
+        status,
+      );
     }
     deps.log.error("unhandled error", { requestId: c.get("requestId"), path: c.req.path, err });
     return c.json({ error: "internal", message: "Something went wrong on our side; the request id is " + c.get("requestId") }, 500);
@@ -73,6 +81,7 @@ export function createApp(deps: AppDeps) {
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   api.use("*", requireAuth(deps));
+  api.use("*", refuseUnstorableBody());
   const apiRoutes = api
     .route("/connections", connectionsRouter(deps))
     .route("/me", meRouter(deps))

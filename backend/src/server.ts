@@ -90,8 +90,10 @@ export async function main(env = process.env): Promise<void> {
     });
   if (config.adoSimulatorUrl) log.warn("all Azure DevOps traffic goes to the simulator", { simulator: config.adoSimulatorUrl });
   const backend = await buildBackend(config, { log });
-  const server = serve({ fetch: backend.app.fetch, port: config.port, hostname: config.host }, (info) =>
-    log.info("backend listening", { url: `http://${config.host}:${info.port}`, database: backend.deps.database.kind }),
+  // Node's default 16 KB header limit would answer a long query string with a bare 431; the app refuses it with a reason.
+  const server = serve(
+    { fetch: backend.app.fetch, port: config.port, hostname: config.host, serverOptions: { maxHeaderSize: 64 * 1024 } },
+    (info) => log.info("backend listening", { url: `http://${config.host}:${info.port}`, database: backend.deps.database.kind }),
   );
   const shutdown = async () => {
     log.info("shutting down");
