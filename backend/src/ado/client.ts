@@ -1,4 +1,5 @@
 import { lookup } from "node:dns/promises";
+import { mayHoldUnstorable, ReplacementCounter } from "../lib/text";
 import type { Logger } from "../log";
 import { AdoError, scopeForPath } from "./errors";
 import { publicOnlyFetch } from "./pinned";
@@ -89,6 +90,8 @@ export class AdoClient {
   readonly throttle: ThrottleState;
   /** Number of HTTP requests sent (benchmarks and tests count them). */
   requests = 0;
+  /** NUL characters and lone surrogates in Azure DevOps answers, replaced by U+FFFD (the database cannot store them). */
+  readonly replaced = new ReplacementCounter();
   private hostChecked = false;
 
   constructor(private readonly opts: AdoClientOptions) {
@@ -140,7 +143,7 @@ export class AdoClient {
     });
     if (!text) return undefined as T;
     try {
-      return JSON.parse(text) as T;
+      return this.storable(JSON.parse(text) as T, text);
     } catch {
       // A truncated body is a transport failure, not a server answer.
       throw new AdoError("unreachable", "Azure DevOps sent an incomplete or non-JSON response", { path, status: res.status });
@@ -165,10 +168,16 @@ export class AdoClient {
     let token: string | undefined;
     do {
       const res = await this.send("GET", path, { ...o, query: { ...o.query, continuationToken: token } });
-      const body = (await res.json()) as { value?: T[] };
+      const text = await res.text();
+      const body = (text ? this.storable(JSON.parse(text), text) : {}) as { value?: T[] };
       yield body.value ?? [];
       token = res.headers.get("x-ms-continuationtoken") ?? undefined;
     } while (token);
+  }
+
+  /** Work item titles, names, messages: what Azure DevOps sends is stored, so NUL and lone surrogates are replaced. */
+  private storable<T>(parsed: T, text: string): T {
+    return mayHoldUnstorable(text) ? this.replaced.deep(parsed) : parsed;
   }
 
   private headers(o: RequestOptions): Record<string, string> {
@@ -251,7 +260,7 @@ export class AdoClient {
     } catch {
       body = undefined;
     }
-    const adoMessage = messageOf(body);
+    const adoMessage = messageOf(body === undefined ? body : this.storable(body, text));
     const details = { status: res.status, path, adoMessage };
     if (
       res.status === 203 ||

@@ -1,5 +1,6 @@
 import PgBoss from "pg-boss";
 import type { Logger } from "../log";
+import { storable } from "../lib/text";
 import { runJob } from "./run";
 import type { JobStore } from "./store";
 import { StoreBackedQueue } from "./base";
@@ -53,7 +54,11 @@ export class PgBossJobQueue extends StoreBackedQueue implements JobQueue {
       // One worker per slot: pg-boss 10 has no per-worker concurrency option.
       for (let i = 0; i < this.concurrency; i++) {
         await this.boss.work<{ jobId: string }>(queueName(kind), { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-          const outcome = await runJob(this.store, this.handlers, job.data.jobId, this.log, this.stopper.signal);
+          // pg-boss saves a thrown error as jsonb: only plain, storable text may reach it.
+          const outcome = await runJob(this.store, this.handlers, job.data.jobId, this.log, this.stopper.signal).catch((e: unknown) => {
+            this.log.error("job runner error", { jobId: job.data.jobId, err: e });
+            throw new Error(storable(e instanceof Error ? e.message : String(e)).slice(0, 2000));
+          });
           // Failing the pg-boss job makes it retry: the row is queued again and a live worker resumes it.
           if (outcome === "interrupted") throw new Error("interrupted by shutdown");
         });

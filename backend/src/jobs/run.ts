@@ -6,6 +6,27 @@ import { JobCancelled, type JobHandler } from "./types";
  * Runs one job row through its handler, recording progress, cancellation and the outcome. Shared by
  * both runners. "interrupted" means the runner was stopping: the row is queued again for a restart.
  */
+/**
+ * Records a job's outcome; when that fails (a result the database refuses, a lost connection) the job
+ * still ends `failed` with a reason instead of staying `running`.
+ */
+async function finishOrFail(
+  store: JobStore,
+  log: Logger,
+  id: string,
+  status: Parameters<JobStore["finish"]>[1],
+  fields: Parameters<JobStore["finish"]>[2],
+) {
+  try {
+    await store.finish(id, status, fields);
+  } catch (e) {
+    log.error("job outcome not saved", { jobId: id, err: e });
+    await store.finish(id, "failed", {
+      error: `The job ended (${status}) but its outcome could not be saved: ${e instanceof Error ? e.message : String(e)}`,
+    });
+  }
+}
+
 export async function runJob(
   store: JobStore,
   handlers: Map<string, JobHandler>,
@@ -40,17 +61,17 @@ export async function runJob(
       await store.requeue(id);
       return "interrupted";
     }
-    await store.finish(id, ac.signal.aborted ? "cancelled" : "succeeded", { result: result ?? undefined });
+    await finishOrFail(store, log, id, ac.signal.aborted ? "cancelled" : "succeeded", { result: result ?? undefined });
   } catch (e) {
     if (stopSignal.aborted) {
       await store.requeue(id);
       return "interrupted";
     }
     if (e instanceof JobCancelled || ac.signal.aborted) {
-      await store.finish(id, "cancelled", { message: "Cancelled" });
+      await finishOrFail(store, log, id, "cancelled", { message: "Cancelled" });
     } else {
       log.error("job failed", { jobId: id, kind: row.kind, err: e });
-      await store.finish(id, "failed", { error: e instanceof Error ? e.message : String(e) });
+      await finishOrFail(store, log, id, "failed", { error: e instanceof Error ? e.message : String(e) });
     }
   } finally {
     stopSignal.removeEventListener("abort", onStop);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { storable, storableJson } from "../lib/text";
 import { jobs } from "../db/schema";
 import type { EnqueueOptions, JobRecord } from "./types";
 
@@ -119,7 +120,7 @@ export class JobStore {
       .set({
         progressDone: done,
         ...(total !== undefined ? { progressTotal: total } : {}),
-        ...(message !== undefined ? { message } : {}),
+        ...(message !== undefined ? { message: storable(message) } : {}),
         heartbeatAt: new Date(),
       })
       .where(eq(jobs.id, id))
@@ -137,9 +138,10 @@ export class JobStore {
       .set({
         status,
         finishedAt: new Date(),
-        error: fields.error ?? null,
-        result: fields.result ?? null,
-        ...(fields.message ? { message: fields.message } : {}),
+        // Texts may quote Azure DevOps data (a title with NUL): stored with such characters replaced.
+        error: fields.error === undefined ? null : storable(fields.error),
+        result: fields.result === undefined ? null : storableJson(fields.result),
+        ...(fields.message ? { message: storable(fields.message) } : {}),
       })
       .where(and(eq(jobs.id, id), inArray(jobs.status, ["queued", "running"])));
   }
