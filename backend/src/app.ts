@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   // Before auth: an over-long query or a NUL in the path is refused the same for everyone.
-  app.use("/api/*", refuseUnstorableUrl());
+  app.use("*", refuseUnstorableUrl());
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.body(), err.status);
     if (err instanceof HTTPException) {
