@@ -67,8 +67,8 @@ export function createApp(deps: AppDeps) {
     if (err instanceof ApiError) return c.json(err.body(), err.status);
     if (err instanceof HTTPException) {
       const status = err.status;
-      // The framework's 400s are about the body (e.g. malformed JSON that reached a validator).
-      const fields = status === 400 ? [{ field: "body", message: err.message || "is not readable" }] : undefined;
+      // The framework's 400/415s are about the body (malformed JSON that reached a validator, a wrong Content-Type).
+      const fields = status === 400 || status === 415 ? [{ field: "body", message: err.message || "is not readable" }] : undefined;
       return c.json(
         { error: status === 401 ? "unauthorized" : "bad_request", message: err.message || "Bad request", ...(fields ? { fields } : {}) },
         status,

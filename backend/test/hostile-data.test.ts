@@ -152,4 +152,65 @@ describe.each(DB_KINDS)("odd data from Azure DevOps and reports (%s)", (kind) =>
     expect(warnings.join("\n")).toMatch(/more ids were ignored/);
     expect(unstorableReason(warnings.join())).toBeNull();
   });
+
+  describe("status codes", () => {
+    const api = async (method: string, path: string, body?: string, type = "application/json") => {
+      const res = await backend.app.request(path, {
+        method,
+        headers: { ...admin, ...(body !== undefined ? { "Content-Type": type } : {}) },
+        body,
+      });
+      return { status: res.status, body: (await res.json()) as { fields?: { field: string; message: string }[]; message: string } };
+    };
+
+    it("preview validates the config like saving: an unknown date field is a field error, not Azure DevOps' text", async () => {
+      const cfg = await suggestedConfig(simClient(sim), projectOf(sim, PROJECT));
+      cfg.requirements.releaseDateFields = ["Custom.NoSuchDate"];
+      const res = await api("POST", "/api/boards/preview", JSON.stringify({ config: cfg }));
+      expect(res.status).toBe(400);
+      expect(res.body.fields).toEqual([
+        { field: "config.requirements.releaseDateFields.0", message: expect.stringContaining("not a date field") },
+      ]);
+    });
+
+    it("a sync with a malformed, non-JSON or unknown body is refused and queues nothing", async () => {
+      const cfg = await suggestedConfig(simClient(sim), projectOf(sim, PROJECT));
+      const link = await createLink(backend.deps, orgId, "tester", cfg);
+      const queued = async () => (await backend.deps.jobs.list(orgId, { resourceKey: boardsResourceKey(link.id) })).length;
+      const before = await queued();
+      for (const [body, type, field] of [
+        ["{full:", "application/json", "body"],
+        ['{"full": "yes"}', "application/json", "full"],
+        ['{"fulll": true}', "application/json", "body"],
+        ["full=true", "text/plain", "body"],
+      ]) {
+        const res = await api("POST", `/api/boards/links/${link.id}/sync`, body, type);
+        // 415 for a body that is not JSON at all; either way the field is named.
+        expect([[400, 415].includes(res.status), res.body.fields?.[0]?.field]).toEqual([true, field]);
+      }
+      expect(await queued()).toBe(before);
+    });
+
+    it("a project that does not exist is a 404, not 'only project administrators'", async () => {
+      const lead = await authHeaders(sim, "fabrikam", DEMO_USERS.projectAdmin.id);
+      const get = async (project: string) => {
+        const res = await backend.app.request(`/api/boards/ado/projects/${encodeURIComponent(project)}/teams`, { headers: lead });
+        return { status: res.status, body: (await res.json()) as { message: string } };
+      };
+      const missing = await get("No Such Project");
+      expect(missing.status).toBe(404);
+      expect(missing.body.message).toMatch(/No project "No Such Project"/);
+      // A project that exists but that they do not administer stays a 403.
+      const others = sim.state.orgs.get("fabrikam")!.projects.map((p) => p.name);
+      const statuses = await Promise.all(others.map(async (p) => (await get(p)).status));
+      expect(statuses.every((s) => s === 200 || s === 403)).toBe(true);
+      expect(statuses).toContain(403);
+    });
+
+    it("malformed JSON on a JSON route names the body", async () => {
+      const res = await api("POST", "/api/connections", '{"name": "x",');
+      expect(res.status).toBe(400);
+      expect(res.body.fields).toEqual([{ field: "body", message: expect.stringMatching(/not valid JSON/) }]);
+    });
+  });
 });

@@ -270,7 +270,7 @@ export function parseJUnit(input: string | Uint8Array | null | undefined, o: { m
   let checked: ReturnType<typeof checkXml>;
   try {
     // Refuses entity declarations structurally (no expansion bombs), not-well-formed XML and deep nesting.
-    checked = checkXml(scrub.text(xml));
+    checked = checkXml(scrub.text(xml), { maxCases: o.maxCases ?? RESULTS_LIMITS.maxCases });
   } catch (e) {
     if (e instanceof XmlProblem) throw new JUnitParseError(e.kind, e.message);
     throw e;

@@ -7,7 +7,7 @@
 
 export class XmlProblem extends Error {
   constructor(
-    public readonly kind: "corrupt" | "too_deep",
+    public readonly kind: "corrupt" | "too_deep" | "too_many_cases",
     message: string,
   ) {
     super(message);
@@ -36,7 +36,11 @@ export interface CheckedXml {
   replaced: number;
 }
 
-export function checkXml(xml: string, maxDepth = MAX_XML_DEPTH): CheckedXml {
+/** `maxCases`: the most <testcase> elements allowed, refused while reading rather than after parsing them all. */
+export function checkXml(xml: string, o: { maxDepth?: number; maxCases?: number } = {}): CheckedXml {
+  const maxDepth = o.maxDepth ?? MAX_XML_DEPTH;
+  const maxCases = o.maxCases ?? Infinity;
+  let cases = 0;
   const fail = (at: number, what: string): never => {
     throw new XmlProblem("corrupt", `is not well-formed XML: ${what} (${lineCol(xml, at)})`);
   };
@@ -151,6 +155,8 @@ export function checkXml(xml: string, maxDepth = MAX_XML_DEPTH): CheckedXml {
         if (j < n && !/[\s/>]/.test(xml[j])) fail(j, `attributes of <${name}> must be separated by a space`);
       }
       rootSeen = true;
+      if ((name === "testcase" || name.endsWith(":testcase")) && ++cases > maxCases)
+        throw new XmlProblem("too_many_cases", `has more than ${maxCases} test cases; split the report into several uploads`);
       if (!selfClosing) {
         stack.push(name);
         if (stack.length > maxDepth)
