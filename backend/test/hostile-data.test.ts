@@ -174,7 +174,8 @@ describe.each(DB_KINDS)("odd data from Azure DevOps and reports (%s)", (kind) =>
     });
 
     it("a sync with a malformed, non-JSON or unknown body is refused and queues nothing", async () => {
-      const cfg = await suggestedConfig(simClient(sim), projectOf(sim, PROJECT));
+      // Another project: the first test already linked Fabrikam Fiber.
+      const cfg = await suggestedConfig(simClient(sim), projectOf(sim, "Scrum Project"));
       const link = await createLink(backend.deps, orgId, "tester", cfg);
       const queued = async () => (await backend.deps.jobs.list(orgId, { resourceKey: boardsResourceKey(link.id) })).length;
       const before = await queued();
