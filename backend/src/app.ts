@@ -11,6 +11,7 @@ import { hooksRouter } from "./connections/hooksRoutes";
 import { connectionsRouter } from "./connections/routes";
 import { ApiError, zodFields } from "./lib/errors";
 import { scrubSecrets } from "./lib/scrub";
+import { refuseUnstorableBody, refuseUnstorableUrl } from "./lib/input";
 import { auditRouter } from "./routes/audit";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
@@ -84,6 +85,8 @@ export function createApp(deps: AppDeps) {
       maxAge: 600,
     }),
   );
+  // Before auth: an over-long query or a NUL in the path is refused the same for everyone.
+  app.use("*", refuseUnstorableUrl());
   app.onError((err, c) => {
     if (err instanceof ApiError) {
       const body = err.body();
@@ -91,7 +94,12 @@ export function createApp(deps: AppDeps) {
     }
     if (err instanceof HTTPException) {
       const status = err.status;
-      return c.json({ error: status === 401 ? "unauthorized" : "bad_request", message: err.message || "Bad request" }, status);
+      // The framework's 400/415s are about the body (malformed JSON that reached a validator, a wrong Content-Type).
+      const fields = status === 400 || status === 415 ? [{ field: "body", message: err.message || "is not readable" }] : undefined;
+      return c.json(
+        { error: status === 401 ? "unauthorized" : "bad_request", message: err.message || "Bad request", ...(fields ? { fields } : {}) },
+        status,
+      );
     }
     deps.log.error("unhandled error", { requestId: c.get("requestId"), path: c.req.path, err });
     return c.json({ error: "internal", message: "Something went wrong on our side; the request id is " + c.get("requestId") }, 500);
@@ -100,6 +108,7 @@ export function createApp(deps: AppDeps) {
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   api.use("*", requireAuth(deps));
+  api.use("*", refuseUnstorableBody());
   const apiRoutes = api
     .route("/connections", connectionsRouter(deps))
     .route("/hooks", hooksRouter(deps))

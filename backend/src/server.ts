@@ -116,11 +116,13 @@ export async function main(env = process.env): Promise<void> {
       fetch: backend.app.fetch,
       port: config.port,
       hostname: config.host,
-      // A client that trickles its headers or body must not hold a connection (and memory) forever.
       serverOptions: {
+        // A client that trickles its headers or body must not hold a connection (and memory) forever.
         headersTimeout: config.headersTimeoutMs,
         requestTimeout: config.requestTimeoutMs,
         connectionsCheckingInterval: Math.min(config.headersTimeoutMs, 5_000),
+        // Node's default 16 KB header limit would answer a long query string with a bare 431; the app refuses it with a reason.
+        maxHeaderSize: 64 * 1024,
       },
     },
     (info) => log.info("backend listening", { url: `http://${config.host}:${info.port}`, database: backend.deps.database.kind }),

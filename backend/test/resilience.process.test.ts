@@ -48,7 +48,11 @@ describe("backend replicas on Postgres (real processes)", () => {
   const ready = async (r: BackendProcess) => (await fetch(`${r.url}/readyz`)).status;
 
   beforeAll(async () => {
-    sim = await startSimulator({ port: 0, seed: { workItems: 300 }, hooks: { retryDelaysMs: [100, 100], maxProbationRetries: 1, allowLocalTargets: true } });
+    sim = await startSimulator({
+      port: 0,
+      seed: { workItems: 300 },
+      hooks: { retryDelaysMs: [100, 100], maxProbationRetries: 1, allowLocalTargets: true },
+    });
     db = await freshDatabase();
     sql = new Client({ connectionString: db.url });
     sql.on("error", () => undefined);

@@ -1,4 +1,5 @@
 import { lookup } from "node:dns/promises";
+import { mayHoldUnstorable, ReplacementCounter } from "../lib/text";
 import type { Logger } from "../log";
 import { scrubSecrets } from "../lib/scrub";
 import { AdoError, scopeForPath } from "./errors";
@@ -98,6 +99,8 @@ export class AdoClient {
   readonly throttle: ThrottleState;
   /** Number of HTTP requests sent (benchmarks and tests count them). */
   requests = 0;
+  /** NUL characters and lone surrogates in Azure DevOps answers, replaced by U+FFFD (the database cannot store them). */
+  readonly replaced = new ReplacementCounter();
   private hostChecked = false;
 
   constructor(private readonly opts: AdoClientOptions) {
@@ -150,7 +153,7 @@ export class AdoClient {
       });
       if (!text) return undefined as T;
       try {
-        return JSON.parse(text) as T;
+        return this.storable(JSON.parse(text) as T, text);
       } catch {
         // A truncated body is a transport failure, not a server answer.
         throw new AdoError("unreachable", "Azure DevOps sent an incomplete or non-JSON response", { path, status: res.status });
@@ -185,7 +188,10 @@ export class AdoClient {
     do {
       const page = await this.send("GET", path, { ...o, query: { ...o.query, continuationToken: token } }, async (res) => {
         const text = await res.text();
-        return { body: JSON.parse(text) as { value?: T[] }, next: res.headers.get("x-ms-continuationtoken") ?? undefined };
+        return {
+          body: (text ? this.storable(JSON.parse(text), text) : {}) as { value?: T[] },
+          next: res.headers.get("x-ms-continuationtoken") ?? undefined,
+        };
       }).catch((e: unknown) => {
         if (e instanceof AdoError) throw e;
         throw new AdoError("unreachable", "Azure DevOps sent an incomplete or non-JSON response", { path });
@@ -198,6 +204,11 @@ export class AdoClient {
   /** Error text without this client's credential in any spelling, nor any other known secret. */
   private scrub(text: string): string {
     return scrubSecrets(text, [this.opts.auth.type === "pat" ? this.opts.auth.pat : this.opts.auth.token]);
+  }
+
+  /** Work item titles, names, messages: what Azure DevOps sends is stored, so NUL and lone surrogates are replaced. */
+  private storable<T>(parsed: T, text: string): T {
+    return mayHoldUnstorable(text) ? this.replaced.deep(parsed) : parsed;
   }
 
   private headers(o: RequestOptions): Record<string, string> {
@@ -321,7 +332,7 @@ export class AdoClient {
       body = undefined;
     }
     // Azure DevOps (or a proxy in front of it) may echo the request's credentials in its error text.
-    const raw = messageOf(body);
+    const raw = messageOf(body === undefined ? body : this.storable(body, text));
     const adoMessage = raw === undefined ? undefined : this.scrub(raw);
     const details = { status: res.status, path, adoMessage };
     if (

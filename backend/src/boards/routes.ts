@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { isAdoError } from "../ado/errors";
-import { requireProjectAdmin } from "../auth/middleware";
+import { projectAdminCheck } from "../lib/projectAdmin";
 import type { AppDeps, AppEnv } from "../context";
-import { ApiError, errorResponses } from "../lib/errors";
+import { ApiError, errorResponses, fieldError } from "../lib/errors";
 import { JobSchema } from "../routes/jobs";
 import {
   AdoFieldsQuerySchema,
@@ -65,7 +65,7 @@ async function withAdo<T>(
 
 /** /api/boards: ADO pickers for the wizard, Boards links (CRUD, archive, sync), preview and Plans. */
 export function boardsRouter(deps: AppDeps) {
-  const admin = (c: Context<AppEnv>, projectId: string) => requireProjectAdmin(c, deps, projectId);
+  const admin = projectAdminCheck(deps);
   return (
     new OpenAPIHono<AppEnv>()
       // ---------- pickers (filled from Azure DevOps through the org's connection) ----------
@@ -292,6 +292,9 @@ export function boardsRouter(deps: AppDeps) {
           const orgId = c.get("org").id;
           const current = await loadLink(deps, orgId, c.req.valid("param").id);
           await admin(c, current.projectId);
+          // The body is optional, but a body that is not JSON is a mistake, not "no options".
+          if (!/json/i.test(c.req.header("content-type") ?? "") && (await c.req.text()).trim())
+            throw fieldError("body", 'must be JSON (Content-Type application/json), e.g. {"full": true}, or empty');
           const { full } = (c.req.valid("json") as { full?: boolean } | undefined) ?? {};
           const job = await enqueueSync(deps, orgId, current, { actorId: c.get("user").id, full: full ?? false });
           return c.json({ link: await toLink(deps, current), job: strip(job) }, 202);
@@ -310,6 +313,8 @@ export function boardsRouter(deps: AppDeps) {
           const { config, linkId } = c.req.valid("json");
           const orgId = c.get("org").id;
           await admin(c, config.project.id);
+          // Same checks as saving: an unknown type, state or date field is a field error, not Azure DevOps' raw text.
+          await withAdo(deps, c, (a) => validateWithAdo(a, config));
           const link = linkId ? await loadLink(deps, orgId, linkId) : undefined;
           if (link && link.projectId !== config.project.id)
             throw new ApiError(400, "validation_failed", "linkId: belongs to another project", [

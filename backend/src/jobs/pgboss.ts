@@ -1,6 +1,7 @@
 import { Client } from "pg";
 import PgBoss from "pg-boss";
 import type { Logger } from "../log";
+import { storable } from "../lib/text";
 import { runJob } from "./run";
 import type { JobStore } from "./store";
 import { StoreBackedQueue } from "./base";
@@ -69,7 +70,11 @@ export class PgBossJobQueue extends StoreBackedQueue implements JobQueue {
       // One worker per slot: pg-boss 10 has no per-worker concurrency option.
       for (let i = 0; i < this.concurrency; i++) {
         await this.boss.work<{ jobId: string }>(queueName(kind), { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-          const r = await runJob(this.store, this.handlers, job.data.jobId, this.log, this.stopper.signal);
+          // pg-boss saves a thrown error as jsonb: only plain, storable text may reach it.
+          const r = await runJob(this.store, this.handlers, job.data.jobId, this.log, this.stopper.signal).catch((e: unknown) => {
+            this.log.error("job runner error", { jobId: job.data.jobId, err: e });
+            throw new Error(storable(e instanceof Error ? e.message : String(e)).slice(0, 2000));
+          });
           if (r.outcome === "retry") await this.dispatch(kind, job.data.jobId, r.delayMs);
           if (r.followUp) await this.dispatch(r.followUp.kind, r.followUp.id);
           // Failing the pg-boss job makes it retry: the row is queued again and a live worker resumes it.

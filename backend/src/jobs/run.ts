@@ -9,6 +9,29 @@ import { unref } from "../lib/timers";
  * the runner must dispatch (an event arrived while this one ran). "interrupted" = the runner was
  * stopping and the row is queued for a restart; "lost" = another worker took the row over.
  */
+/**
+ * Records a job's outcome; when that fails (a result the database refuses, a lost connection) the job
+ * still ends `failed` with a reason instead of staying `running`.
+ */
+async function finishOrFail(
+  store: JobStore,
+  log: Logger,
+  id: string,
+  attempt: number | undefined,
+  status: Parameters<JobStore["finish"]>[2],
+  fields: Parameters<JobStore["finish"]>[3],
+): Promise<{ id: string; kind: string } | null> {
+  try {
+    return await store.finish(id, attempt, status, fields);
+  } catch (e) {
+    log.error("job outcome not saved", { jobId: id, err: e });
+    await store.finish(id, attempt, "failed", {
+      error: `The job ended (${status}) but its outcome could not be saved: ${e instanceof Error ? e.message : String(e)}`,
+    });
+    return null;
+  }
+}
+
 export interface RunOutcome {
   outcome: "done" | "skipped" | "interrupted" | "retry" | "lost";
   delayMs?: number;
@@ -71,7 +94,9 @@ export async function runJob(
       return { outcome: "interrupted" };
     }
     if (lost) return { outcome: "lost" };
-    const followUp = await store.finish(id, attempt, ac.signal.aborted ? "cancelled" : "succeeded", { result: result ?? undefined });
+    const followUp = await finishOrFail(store, log, id, attempt, ac.signal.aborted ? "cancelled" : "succeeded", {
+      result: result ?? undefined,
+    });
     return { outcome: "done", followUp };
   } catch (e) {
     if (stopSignal.aborted) {
@@ -80,7 +105,7 @@ export async function runJob(
     }
     if (lost) return { outcome: "lost" };
     if (e instanceof JobCancelled || ac.signal.aborted) {
-      const followUp = await store.finish(id, attempt, "cancelled", { message: "Cancelled" });
+      const followUp = await finishOrFail(store, log, id, attempt, "cancelled", { message: "Cancelled" });
       return { outcome: "done", followUp };
     }
     const reason = userFacingError(e, id);
@@ -91,7 +116,7 @@ export async function runJob(
       return { outcome: "retry", delayMs };
     }
     log.error("job failed", { jobId: id, kind: row.kind, attempt, err: e });
-    const followUp = await store.finish(id, attempt, "failed", { error: reason });
+    const followUp = await finishOrFail(store, log, id, attempt, "failed", { error: reason });
     return { outcome: "done", followUp };
   } finally {
     clearInterval(beat);

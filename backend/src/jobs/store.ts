@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { and, desc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { storable, storableJson } from "../lib/text";
 import { jobs } from "../db/schema";
 import type { EnqueueOptions, JobRecord } from "./types";
 
@@ -202,8 +203,8 @@ export class JobStore {
       .set({
         status: "queued",
         runAfter: new Date(Date.now() + delayMs),
-        error: scrubSecrets(reason),
-        message: scrubSecrets(`Retrying in ${Math.round(delayMs / 1000)} s (attempt ${attempt} failed): ${reason}`),
+        error: storable(scrubSecrets(reason)),
+        message: storable(scrubSecrets(`Retrying in ${Math.round(delayMs / 1000)} s (attempt ${attempt} failed): ${reason}`)),
       })
       .where(this.owned(id, attempt))
       .returning({ id: jobs.id });
@@ -248,7 +249,7 @@ export class JobStore {
       .set({
         progressDone: done,
         ...(total !== undefined ? { progressTotal: total } : {}),
-        ...(message !== undefined ? { message } : {}),
+        ...(message !== undefined ? { message: storable(message) } : {}),
         heartbeatAt: new Date(),
       })
       .where(this.owned(id, attempt))
@@ -275,9 +276,10 @@ export class JobStore {
           finishedAt: new Date(),
           runAfter: null,
           // Error text often quotes Azure DevOps, which may echo credentials: never store them.
-          error: fields.error === undefined ? null : scrubSecrets(fields.error),
-          result: fields.result ?? null,
-          ...(fields.message ? { message: scrubSecrets(fields.message) } : {}),
+          // Texts may quote Azure DevOps data (a title with NUL): stored with such characters replaced.
+          error: fields.error === undefined ? null : storable(scrubSecrets(fields.error)),
+          result: fields.result === undefined ? null : storableJson(fields.result),
+          ...(fields.message ? { message: storable(scrubSecrets(fields.message)) } : {}),
         })
         .where(attempt === undefined ? and(eq(jobs.id, id), inArray(jobs.status, ["queued", "running"])) : this.owned(id, attempt))
         .returning();

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { requireProjectAdmin } from "../auth/middleware";
+import { projectAdminCheck } from "../lib/projectAdmin";
 import type { AppDeps, AppEnv } from "../context";
 import { ApiError, ErrorSchema, errorResponses } from "../lib/errors";
 import {
@@ -41,8 +41,9 @@ const more = {
  * the Tests views. Members may read; changes need a project administrator, verified with Azure DevOps.
  */
 export function reposRouter(deps: AppDeps) {
+  const projectAdmin = projectAdminCheck(deps);
   const admin = async (c: Context<AppEnv>, projectId: string): Promise<Actor> => {
-    await requireProjectAdmin(c, deps, projectId);
+    await projectAdmin(c, projectId);
     return {
       orgId: c.get("org").id,
       userId: c.get("user").id,

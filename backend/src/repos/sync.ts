@@ -53,6 +53,8 @@ export interface SyncSummary {
   /** First entries of the report (all of them up to REPORT_CAP). */
   report: ReportEntry[];
   reportTotal: number;
+  /** NUL characters and lone surrogates (from Azure DevOps answers or files) stored as U+FFFD. */
+  replacedCharacters: number;
   finishedAt: string;
 }
 
@@ -180,7 +182,9 @@ export async function syncLink(ctx: SyncContext, link: ReposLink): Promise<SyncS
     blobsFetched = blobs.size;
     for (const r of missing) {
       const bytes = blobs.get(r.objectId);
-      const text = bytes ? decode(bytes) : undefined;
+      const decoded = bytes ? decode(bytes) : undefined;
+      // A NUL in a file cannot be stored: replaced (and counted with the answers' replacements).
+      const text = decoded === undefined ? undefined : ctx.client.replaced.text(decoded);
       r.parsed =
         bytes === undefined
           ? { ok: false, reason: "could not be downloaded from Azure Repos" }
@@ -255,6 +259,7 @@ async function persist(
     warnings: report.filter((r) => r.severity === "warning").length,
     report: report.slice(0, REPORT_CAP),
     reportTotal: report.length,
+    replacedCharacters: ctx.client.replaced.count,
     finishedAt: now.toISOString(),
   };
   await ctx.db

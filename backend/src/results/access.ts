@@ -55,6 +55,8 @@ export function userAccess(deps: AppDeps) {
       if (!p) throw fieldError(field, `"${project}" is not a project of this organization that you can see`);
       return p;
     },
+    /** The project (name or id) as the user sees it, or null when it does not exist for them. */
+    visibleProject: (c: Context<AppEnv>, project: string) => lookupProject(c, project),
     /** Before showing stored data of a project: 404, as if it did not exist, when the user cannot see the project. */
     requireProject: async (c: Context<AppEnv>, projectId: string, what: string) => {
       if (!(await lookupProject(c, projectId))) throw new ApiError(404, "not_found", `No such ${what} in this organization`);

@@ -1,9 +1,11 @@
 // JUnit XML (and its flavours: xUnit, pytest, jest-junit, mocha, bazel, scalatest, tst, Katalon) to
 // test results. Pure: bytes in, a report or a JUnitParseError with a reason a person can act on.
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { XMLParser } from "fast-xml-parser";
+import { ReplacementCounter } from "../lib/text";
 import { RESULTS_LIMITS, type Outcome, type Totals } from "../schemas/results";
+import { checkXml, XmlProblem } from "./xmlcheck";
 
-export type JUnitErrorKind = "missing" | "empty" | "too_large" | "not_xml" | "corrupt" | "not_junit" | "too_many_cases";
+export type JUnitErrorKind = "missing" | "empty" | "too_large" | "not_xml" | "corrupt" | "too_deep" | "not_junit" | "too_many_cases";
 
 export class JUnitParseError extends Error {
   constructor(
@@ -60,6 +62,24 @@ export interface ParsedReport {
   cases: ParsedCase[];
   totals: Totals;
   stats: JUnitStats;
+  /** NUL characters and lone surrogates replaced by U+FFFD (the database cannot store them). */
+  replaced: number;
+  /** What was cut or changed while reading (bounded: the last entry says how many more there were). */
+  warnings: string[];
+}
+
+/** At most `max` warnings; the rest are counted. */
+export class Warnings {
+  private readonly list: string[] = [];
+  private more = 0;
+  constructor(private readonly max = 20) {}
+  add(w: string): void {
+    if (this.list.length < this.max) this.list.push(w);
+    else this.more++;
+  }
+  all(): string[] {
+    return this.more ? [...this.list, `… and ${this.more} more warnings like these`] : [...this.list];
+  }
 }
 
 /** The attributes we read (fast-xml-parser gives every attribute as a string: parseAttributeValue is off). */
@@ -95,6 +115,9 @@ interface Case extends Properties, Omit<XmlNode, "skipped"> {
   skipped?: XmlNode[];
 }
 type Property = XmlNode;
+
+/** Durations are stored as bigint milliseconds; beyond this (about 285 years) a report's time is nonsense. */
+export const MAX_DURATION_MS = Number.MAX_SAFE_INTEGER / 1000;
 
 const ARRAYS = new Set(["testsuite", "testcase", "failure", "error", "skipped", "properties", "property"]);
 const parser = new XMLParser({
@@ -132,10 +155,6 @@ const num = (v: string | undefined): number | null => {
   const n = Number(s);
   return Number.isFinite(n) ? n : null;
 };
-const count = (v: string | undefined): number => {
-  const n = num(v);
-  return n !== null && n > 0 ? Math.floor(n) : 0;
-};
 const text = (v: unknown): string => (typeof v === "string" ? v : v && typeof v === "object" && "#text" in v ? String(v["#text"]) : "");
 
 /** Suite timestamps seen in the wild: ISO (with or without zone), "2018-10-24 17:24:59", day-first "18-11-2024T01:21:51", RFC 1123. */
@@ -162,19 +181,31 @@ export function trimText(s: string | null | undefined, max: number): string | nu
 }
 
 const WORK_ITEM_PROPERTY = /^work[-_ ]?items?$/i;
+const WORK_ITEM_TOKEN = /^(?:[A-Za-z][\w-]*)?#?(\d{1,10})$/;
 
-/** `<property name="workitem" value="123, AB#456"/>` (or the value as text): work item ids. */
-export function workItemIdsOf(properties: Property[]): number[] {
-  const out: number[] = [];
+/**
+ * `<property name="workitem" value="123, AB#456"/>` (or the value as text): distinct work item ids, at
+ * most `max` (linear in the text; `onCut` hears how many further ids were ignored).
+ */
+export function workItemIdsOf(
+  properties: Property[],
+  max: number = RESULTS_LIMITS.maxWorkItemIds,
+  onCut?: (ignored: number) => void,
+): number[] {
+  const out = new Set<number>();
+  let ignored = 0;
   for (const p of properties) {
     if (!WORK_ITEM_PROPERTY.test((p.name ?? "").trim())) continue;
-    for (const token of (p.value ?? text(p)).split(/[\s,;]+/)) {
-      const m = /^(?:[A-Za-z][\w-]*)?#?(\d{1,10})$/.exec(token.trim());
+    for (const [token] of (p.value ?? text(p)).matchAll(/[^\s,;]+/g)) {
+      const m = WORK_ITEM_TOKEN.exec(token);
       const id = m ? Number(m[1]) : NaN;
-      if (id > 0 && id <= 2_147_483_647 && !out.includes(id)) out.push(id);
+      if (!(id > 0 && id <= 2_147_483_647) || out.has(id)) continue;
+      if (out.size < max) out.add(id);
+      else ignored++;
     }
   }
-  return out;
+  if (ignored) onCut?.(ignored);
+  return [...out];
 }
 
 const propsOf = (n: { properties?: { property?: Property[] }[] }): Property[] => (n.properties ?? []).flatMap((p) => p.property ?? []);
@@ -222,19 +253,6 @@ function identity(c: Case, suite: string): Pick<ParsedCase, "className" | "path"
   };
 }
 
-function describeValidationError(err: { code: string; msg: string; line: number; col: number }): string {
-  const at = `line ${err.line}, column ${err.col}`;
-  const unclosed = /^Invalid '\[(.*)\]' found\.?$/s.exec(err.msg);
-  if (unclosed) {
-    const tags = unclosed[1]
-      .split(",")
-      .map((s) => s.trim().replace(/^"|"$/g, ""))
-      .filter(Boolean);
-    return `is not well-formed XML: it ends before ${tags.map((t) => `<${t}>`).join(", ")} ${tags.length === 1 ? "is" : "are"} closed (truncated or corrupt file)`;
-  }
-  return `is not well-formed XML: ${err.msg.replace(/\.$/, "")} (${at})`;
-}
-
 /**
  * Parses one JUnit XML report. Rejects with JUnitParseError: missing/empty input, not XML, corrupt
  * (not well-formed) XML, XML that is not JUnit (root must be <testsuites> or <testsuite>), too big.
@@ -247,12 +265,20 @@ export function parseJUnit(input: string | Uint8Array | null | undefined, o: { m
   if (!xml.trim()) throw new JUnitParseError("empty", "is empty");
   if (!xml.trimStart().startsWith("<"))
     throw new JUnitParseError("not_xml", "is not XML: it does not start with '<' (expected a JUnit XML report)");
-  // Test reports never need entity declarations; refusing them rules out entity-expansion bombs.
-  if (/<!ENTITY/i.test(xml)) throw new JUnitParseError("corrupt", "declares XML entities (<!ENTITY>), which test reports must not use");
-  const valid = XMLValidator.validate(xml, { allowBooleanAttributes: true });
-  if (valid !== true) throw new JUnitParseError("corrupt", describeValidationError(valid.err));
+  // The database cannot store NUL or lone surrogates: they become U+FFFD, and the upload says how many.
+  const scrub = new ReplacementCounter();
+  let checked: ReturnType<typeof checkXml>;
+  try {
+    // Refuses entity declarations structurally (no expansion bombs), not-well-formed XML and deep nesting.
+    checked = checkXml(scrub.text(xml), { maxCases: o.maxCases ?? RESULTS_LIMITS.maxCases });
+  } catch (e) {
+    if (e instanceof XmlProblem) throw new JUnitParseError(e.kind, e.message);
+    throw e;
+  }
+  scrub.count += checked.replaced;
+  const warnings = new Warnings();
 
-  const doc = parser.parse(xml) as Record<string, unknown>;
+  const doc = parser.parse(checked.xml) as Record<string, unknown>;
   const rootName = Object.keys(doc).find((k) => !k.startsWith("?") && !k.startsWith("#"));
   let topSuites: Suite[];
   let rootAttrs: Attrs = {};
@@ -272,16 +298,33 @@ export function parseJUnit(input: string | Uint8Array | null | undefined, o: { m
   const maxCases = o.maxCases ?? RESULTS_LIMITS.maxCases;
 
   const cases: ParsedCase[] = [];
-  /** Per case, every result element counts as a run outcome (a case may carry several). */
-  const caseRuns = { cases: 0, skipped: 0, failed: 0, error: 0 };
   const testStates = new Map<string, Set<Outcome>>();
   let leafSuites = 0;
   let katalon = 0;
   let anonymous = 0;
+  const maxIds = RESULTS_LIMITS.maxWorkItemIds;
+  /** Distinct ids named by properties: each is checked with Azure DevOps once, so their number is capped too. */
+  const distinctIds = new Set<number>();
+  let idsOverCap = 0;
+  const cutIds = (where: string) => (ignored: number) =>
+    warnings.add(`${where} names more than ${maxIds} work items; ${ignored} more ids were ignored`);
+  const admit = (ids: number[]): number[] =>
+    ids.filter((id) => {
+      if (distinctIds.has(id)) return true;
+      if (distinctIds.size >= RESULTS_LIMITS.maxPropertyWorkItems) {
+        idsOverCap++;
+        return false;
+      }
+      distinctIds.add(id);
+      return true;
+    });
 
   const walk = (suite: Suite, inherited: number[]) => {
-    const name = (suite.name ?? "").trim();
-    const suiteIds = [...inherited, ...workItemIdsOf(propsOf(suite))];
+    const name = scrub.text((suite.name ?? "").trim());
+    // Capped before any case copies them.
+    const suiteIds = [...inherited];
+    for (const id of admit(workItemIdsOf(propsOf(suite), maxIds, cutIds(`Suite "${name.slice(0, 100)}"`))))
+      if (suiteIds.length < maxIds && !suiteIds.includes(id)) suiteIds.push(id);
     const children = suite.testsuite ?? [];
     for (const child of children) walk(typeof child === "object" && child ? child : {}, suiteIds);
     const own = (suite.testcase ?? []).map((c) => (typeof c === "object" && c ? c : {}));
@@ -294,25 +337,33 @@ export function parseJUnit(input: string | Uint8Array | null | undefined, o: { m
       if (id.katalon) katalon++;
       const time = num(c.time);
       const { message, stack } = outcome === "passed" ? { message: null, stack: null } : failureText(results);
-      const ids = [...suiteIds];
-      for (const i of workItemIdsOf(propsOf(c))) if (!ids.includes(i)) ids.push(i);
+      const ids = new Set(suiteIds);
+      const where = `Test "${id.name.slice(0, 100)}"`;
+      for (const i of admit(workItemIdsOf(propsOf(c), maxIds, cutIds(where)))) {
+        if (ids.size < maxIds) ids.add(i);
+        else if (!ids.has(i)) {
+          warnings.add(`${where} is linked to more than ${maxIds} work items with its suites'; the rest were ignored`);
+          break;
+        }
+      }
+      let durationMs = time !== null && time >= 0 ? Math.round(time * 1000) : null;
+      if (durationMs !== null && durationMs > MAX_DURATION_MS) {
+        warnings.add(`${where} lasted ${time} s according to the report, which is not plausible; its duration was not stored`);
+        durationMs = null;
+      }
       cases.push({
         suite: name,
-        className: id.className,
-        path: id.path,
-        name: id.name,
-        fullName: id.fullName,
-        file: c.file?.trim() || null,
+        className: scrub.text(id.className),
+        path: scrub.text(id.path),
+        name: scrub.text(id.name),
+        fullName: scrub.text(id.fullName),
+        file: scrub.text(c.file?.trim() || null),
         outcome,
-        durationMs: time !== null && time >= 0 ? Math.round(time * 1000) : null,
-        message,
-        stack,
-        workItemIds: ids.slice(0, RESULTS_LIMITS.maxWorkItemIds),
+        durationMs,
+        message: scrub.text(message),
+        stack: scrub.text(stack),
+        workItemIds: [...ids],
       });
-      caseRuns.cases++;
-      caseRuns.skipped += c.skipped?.length || (outcome === "skipped" ? 1 : 0);
-      caseRuns.failed += c.failure?.length ?? 0;
-      caseRuns.error += c.error?.length ?? 0;
       // A test is (class, name); a case with neither is a test of its own.
       const key = c.classname !== undefined || c.name !== undefined ? `${c.classname ?? ""}\u0000${c.name ?? ""}` : `#${anonymous++}`;
       const states = testStates.get(key) ?? new Set<Outcome>();
@@ -320,8 +371,13 @@ export function parseJUnit(input: string | Uint8Array | null | undefined, o: { m
       testStates.set(key, states);
     }
   };
-  for (const s of topSuites) walk(s, workItemIdsOf(propsOf(rootAttrs as Suite)));
+  for (const s of topSuites) walk(s, admit(workItemIdsOf(propsOf(rootAttrs as Suite), maxIds, cutIds("The report"))));
+  if (idsOverCap)
+    warnings.add(
+      `The report's workitem properties name more than ${RESULTS_LIMITS.maxPropertyWorkItems} distinct work items; ${idsOverCap} links to further ids were ignored`,
+    );
 
+  // Counts come from the cases, never from the report's own counters (tests="1" failures="2" happens).
   // Tests: a test run several times counts once, with its most severe outcome (passed beats skipped).
   const tests = { total: testStates.size, skipped: 0, failed: 0, error: 0 };
   for (const states of testStates.values()) {
@@ -329,36 +385,23 @@ export function parseJUnit(input: string | Uint8Array | null | undefined, o: { m
     else if (states.has("failed")) tests.failed++;
     else if (!states.has("passed")) tests.skipped++;
   }
-  // Runs: what the suites declare when they declare it, else what the cases show.
-  const suiteTests = topSuites.reduce((n, s) => n + count(s.tests), 0);
-  const runs =
-    suiteTests > 0
-      ? {
-          total: suiteTests,
-          skipped: topSuites.reduce((n, s) => n + (count(s.skipped) ? count(s.skipped) + count(s.disabled) : 0), 0),
-          failed: topSuites.reduce((n, s) => n + count(s.failures), 0),
-          error: topSuites.reduce((n, s) => n + count(s.errors), 0),
-        }
-      : { total: caseRuns.cases, skipped: caseRuns.skipped, failed: caseRuns.failed, error: caseRuns.error };
-  const suiteSeconds = topSuites.reduce((n, s) => n + Math.max(0, num(s.time) ?? 0), 0);
-  const caseMs = cases.reduce((n, c) => n + (c.durationMs ?? 0), 0);
-  // A report without test cases (only suite counts) reports its tests as the suites declare them.
-  if (cases.length === 0) Object.assign(tests, { total: runs.total, skipped: runs.skipped, failed: runs.failed, error: runs.error });
-
   const totals: Totals = { total: cases.length, passed: 0, failed: 0, error: 0, skipped: 0 };
   for (const c of cases) totals[c.outcome]++;
+  const suiteSeconds = topSuites.reduce((n, s) => n + Math.max(0, num(s.time) ?? 0), 0);
+  const caseMs = cases.reduce((n, c) => n + (c.durationMs ?? 0), 0);
   const starts = topSuites
     .map((s) => parseTimestamp(s.timestamp))
     .concat(parseTimestamp(rootAttrs.timestamp))
     .filter((d): d is Date => d !== null);
   const names = [...new Set([rootAttrs.name, ...topSuites.map((s) => s.name)].map((n) => n?.trim()).filter(Boolean))] as string[];
+  const suiteMs = Math.round(suiteSeconds * 1000);
 
   return {
     format: katalon > 0 && katalon >= cases.length / 2 ? "katalon" : "junit",
-    name: names[0] ?? null,
-    hostname: topSuites.map((s) => s.hostname?.trim()).find(Boolean) ?? null,
+    name: scrub.text(names[0] ?? null),
+    hostname: scrub.text(topSuites.map((s) => s.hostname?.trim()).find(Boolean) ?? null),
     startedAt: starts.length ? new Date(Math.min(...starts.map((d) => d.getTime()))) : null,
-    durationMs: suiteSeconds > 0 ? Math.round(suiteSeconds * 1000) : cases.some((c) => c.durationMs !== null) ? caseMs : null,
+    durationMs: suiteSeconds > 0 && suiteMs <= MAX_DURATION_MS ? suiteMs : cases.some((c) => c.durationMs !== null) ? caseMs : null,
     cases,
     totals,
     stats: {
@@ -369,11 +412,13 @@ export function parseJUnit(input: string | Uint8Array | null | undefined, o: { m
       tests_skip: tests.skipped,
       tests_fail: tests.failed,
       tests_error: tests.error,
-      runs: runs.total,
-      runs_succ: runs.total - runs.skipped - runs.failed - runs.error,
-      runs_skip: runs.skipped,
-      runs_fail: runs.failed,
-      runs_error: runs.error,
+      runs: totals.total,
+      runs_succ: totals.passed,
+      runs_skip: totals.skipped,
+      runs_fail: totals.failed,
+      runs_error: totals.error,
     },
+    replaced: scrub.count,
+    warnings: warnings.all(),
   };
 }

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppDeps, AppEnv } from "../context";
 import { recordAudit } from "../lib/audit";
 import { ApiError, ErrorSchema, errorResponses, fieldError, zodFields } from "../lib/errors";
+import { findUnstorable, unstorableReason } from "../lib/text";
 import { JobSchema } from "../routes/jobs";
 import {
   OUTCOMES,
@@ -74,13 +75,23 @@ async function readUpload(
         // `curl -F "file=<report.xml"` sends the content as a plain field.
         text = value;
       } else if (k === "metadata") {
+        let parsed: unknown;
         try {
-          Object.assign(meta, JSON.parse(value));
+          parsed = JSON.parse(value);
         } catch {
           throw fieldError("metadata", "must be a JSON object");
         }
-      } else meta[k] = value;
+        const bad = findUnstorable(parsed);
+        if (bad) throw fieldError(bad.field === "body" ? "metadata" : bad.field, bad.message);
+        Object.assign(meta, parsed);
+      } else {
+        const why = unstorableReason(k) ?? unstorableReason(value);
+        if (why) throw fieldError(unstorableReason(k) ? "body" : k, why);
+        meta[k] = value;
+      }
     }
+    const nameWhy = file ? unstorableReason(file.name) : null;
+    if (nameWhy) throw fieldError("file", `the file name ${nameWhy}`);
     const bytes = file ? new Uint8Array(await file.arrayBuffer()) : text ? new TextEncoder().encode(text) : undefined;
     return { bytes, fileName: file?.name?.slice(0, 256) || null, meta };
   }
@@ -144,6 +155,7 @@ export function resultsRouter(deps: AppDeps) {
         } catch (e) {
           if (!(e instanceof JUnitParseError)) throw e;
           if (e.kind === "too_large") return tooLarge(c);
+          // Names the file whatever the reason (not XML, not well-formed with line and column, too deep, too many cases).
           throw fieldError(
             "file",
             e.kind === "missing" ? 'is required (the JUnit XML report, as the body or multipart field "file")' : e.message,
@@ -156,9 +168,21 @@ export function resultsRouter(deps: AppDeps) {
         const readable = await access.readableWorkItems(c, [...explicit, ...fromProperties]);
         const missing = explicit.filter((id) => !readable.has(id));
         if (missing.length) throw fieldError("workItemIds", `${missing.join(", ")}: no such work item, or you cannot read it`);
-        const warnings = fromProperties
-          .filter((id) => !readable.has(id))
-          .map((id) => `Work item ${id} (from a workitem property) does not exist or you cannot read it; its tests were not linked to it`);
+        const unreadable = fromProperties.filter((id) => !readable.has(id));
+        const warnings = [
+          ...report.warnings,
+          ...unreadable
+            .slice(0, 20)
+            .map(
+              (id) => `Work item ${id} (from a workitem property) does not exist or you cannot read it; its tests were not linked to it`,
+            ),
+          ...(unreadable.length > 20
+            ? [`… and ${unreadable.length - 20} more work items from workitem properties that do not exist or you cannot read`]
+            : []),
+          ...(report.replaced
+            ? [`${report.replaced} NUL characters or lone surrogates in the report were stored as U+FFFD (the database cannot store them)`]
+            : []),
+        ];
 
         const orgId = c.get("org").id;
         const userId = c.get("user").id;
@@ -205,6 +229,7 @@ export function resultsRouter(deps: AppDeps) {
             run,
             stats: { suites: report.stats.suites, tests: report.stats.tests, runs: report.stats.runs },
             linked: { results: saved.linkedResults, workItems: saved.linkedWorkItems },
+            replacedCharacters: report.replaced,
             warnings,
             pushJobId,
           },

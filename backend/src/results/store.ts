@@ -100,7 +100,7 @@ export async function saveRun(deps: AppDeps, n: NewRun): Promise<{ run: RunRow; 
             name: c.name,
             fullName: c.fullName,
             outcome: c.outcome,
-            durationMs: c.durationMs === null ? null : Math.min(c.durationMs, 2_147_483_647),
+            durationMs: c.durationMs,
             message: c.message,
             stack: c.stack,
           })),
@@ -362,8 +362,9 @@ export async function findResultsByPathAndName(
         and(
           eq(testResults.orgId, orgId),
           eq(testResults.projectId, projectId),
-          sql`(${testResults.path}, ${testResults.name}) IN (${sql.join(
-            batch.map((t) => sql`(${t.path}, ${t.name})`),
+          // The hashes use the index (names of any length); the texts make the match exact.
+          sql`(md5(${testResults.path}), md5(${testResults.name}), ${testResults.path}, ${testResults.name}) IN (${sql.join(
+            batch.map((t) => sql`(md5(${t.path}), md5(${t.name}), ${t.path}, ${t.name})`),
             sql`, `,
           )})`,
         ),

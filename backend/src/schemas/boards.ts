@@ -142,6 +142,8 @@ export const SyncSummarySchema = z
     bugs: EntityCountsSchema,
     revisionsRead: z.number().int(),
     adoRequests: z.number().int(),
+    /** NUL characters and lone surrogates in Azure DevOps data, stored as U+FFFD (absent in summaries stored before it was counted). */
+    replacedCharacters: z.number().int().optional(),
     unmapped: z.array(UnmappedSchema),
     startedAt: z.string(),
     finishedAt: z.string(),
@@ -198,8 +200,9 @@ export const ListLinksQuerySchema = z.object({
 export const SyncBodySchema = z
   .object({
     /** Re-read everything instead of continuing from the stored continuation token. */
-    full: z.boolean().default(false),
+    full: z.boolean("must be true or false").default(false),
   })
+  .strict()
   .default({ full: false });
 
 // ---------- preview (dry run) ----------

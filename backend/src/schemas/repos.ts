@@ -99,6 +99,8 @@ export const SyncSummarySchema = z.object({
   warnings: z.number().int(),
   report: z.array(ReportEntrySchema),
   reportTotal: z.number().int(),
+  /** NUL characters and lone surrogates (Azure DevOps answers, files) stored as U+FFFD. */
+  replacedCharacters: z.number().int().optional(),
   finishedAt: z.string(),
 });
 export type SyncSummary = z.infer<typeof SyncSummarySchema>;

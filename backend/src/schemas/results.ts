@@ -12,6 +12,8 @@ export const RESULTS_LIMITS = {
   maxCases: 50_000,
   /** Work item ids given for a whole upload. */
   maxWorkItemIds: 50,
+  /** Distinct work items named by workitem properties in one upload (each is checked with Azure DevOps). */
+  maxPropertyWorkItems: 1_000,
   runName: 256,
   source: 100,
   project: 256,
@@ -121,6 +123,9 @@ export const UploadResponseSchema = z.object({
     runs: z.number().int(),
   }),
   linked: z.object({ results: z.number().int(), workItems: z.array(z.number().int()) }),
+  /** NUL characters and lone surrogates of the report stored as U+FFFD. */
+  replacedCharacters: z.number().int(),
+  /** What was cut or changed (bounded: a last entry counts the rest). */
   warnings: z.array(z.string()),
   /** The push job when `push` was asked for (see GET /api/jobs/{id}). */
   pushJobId: z.string().nullable(),

@@ -2,6 +2,7 @@
 // payload in shared/fixtures/ado-webhooks: UTF-8 BOMs, trailing commas (hand-edited or older
 // serializers), PascalCase envelopes, resource versions 1.0 to 5.1 (identities as "Name <mail>"
 // strings or as objects), and workitem.updated whose resource.workItemId may be 0.
+import { unstorableReason } from "../lib/text";
 
 export const SUPPORTED_EVENTS = ["workitem.created", "workitem.updated", "workitem.deleted", "workitem.restored", "git.push"] as const;
 export type SupportedEvent = (typeof SUPPORTED_EVENTS)[number];
@@ -125,6 +126,9 @@ export function normaliseDelivery(payload: unknown): NormalisedDelivery {
   if (!eventId)
     throw new WebhookRejection(400, "invalid_payload", "id (the event id) is missing: it is needed to handle each event once", "id");
   if (eventId.length > 200) throw new WebhookRejection(400, "invalid_payload", "id is too long", "id");
+  // Ids are stored and compared: refused rather than altered (an altered id would deduplicate the wrong event).
+  const idWhy = unstorableReason(eventId);
+  if (idWhy) throw new WebhookRejection(400, "invalid_payload", `id ${idWhy}`, "id");
   if (!isObj(env.resource)) throw new WebhookRejection(400, "invalid_payload", "resource is missing", "resource");
   const resource = normaliseResource(env.resource);
   const containers = isObj(env.resourceContainers) ? camelKeys(env.resourceContainers) : {};
@@ -146,6 +150,24 @@ export function normaliseDelivery(payload: unknown): NormalisedDelivery {
     if (!out.repositoryId)
       throw new WebhookRejection(400, "invalid_payload", "resource.repository.id is missing", "resource.repository.id");
     out.projectId ??= isObj(repo?.project) ? str(repo.project.id) : undefined;
+    const refUpdates = resource.refUpdates ?? resource.RefUpdates;
+    if (refUpdates !== undefined && refUpdates !== null) {
+      if (!Array.isArray(refUpdates))
+        throw new WebhookRejection(422, "invalid_payload", "resource.refUpdates must be an array of ref updates", "resource.refUpdates");
+      refUpdates.forEach((u, i) => {
+        if (!isObj(u))
+          throw new WebhookRejection(422, "invalid_payload", `resource.refUpdates[${i}] must be an object`, `resource.refUpdates.${i}`);
+        const name = u.name ?? u.Name;
+        if (name !== undefined && name !== null && typeof name !== "string")
+          throw new WebhookRejection(
+            422,
+            "invalid_payload",
+            `resource.refUpdates[${i}].name must be a string`,
+            `resource.refUpdates.${i}.name`,
+          );
+      });
+      resource.refUpdates = refUpdates.map((u) => camelKeys(u as Obj));
+    }
   } else {
     out.workItemId = workItemIdOf(eventType, resource);
     if (!out.workItemId)
@@ -155,6 +177,14 @@ export function normaliseDelivery(payload: unknown): NormalisedDelivery {
         "The work item id is missing (resource.workItemId, resource.id or resource.url)",
         "resource.workItemId",
       );
+  }
+  for (const [field, value] of [
+    ["resourceContainers.project.id", out.projectId],
+    ["resourceContainers.collection.id", out.collectionId],
+    ["resource.repository.id", out.repositoryId],
+  ] as const) {
+    const why = value === undefined ? null : unstorableReason(value);
+    if (why) throw new WebhookRejection(400, "invalid_payload", `${field} ${why}`, field);
   }
   return out;
 }

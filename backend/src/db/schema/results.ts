@@ -1,7 +1,8 @@
+import { sql } from "drizzle-orm";
 import { bigint, bigserial, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { Outcome } from "../../schemas/results";
 
-// Mirrors migrations/0005_results.sql (the SQL is the source of truth).
+// Mirrors migrations/0005_results.sql and 0010_hostile_input.sql (the SQL is the source of truth).
 const ts = (name: string) => timestamp(name, { withTimezone: true });
 
 export type AdoPushStatus = "none" | "queued" | "pushing" | "pushed" | "failed";
@@ -54,12 +55,15 @@ export const testResults = pgTable(
     name: text("name").notNull(),
     fullName: text("full_name").notNull(),
     outcome: text("outcome").$type<Outcome>().notNull(),
-    durationMs: integer("duration_ms"),
+    durationMs: bigint("duration_ms", { mode: "number" }),
     message: text("message"),
     stack: text("stack"),
     adoResultId: integer("ado_result_id"),
   },
-  (t) => [index("test_results_run").on(t.runId, t.seq), index("test_results_path_name").on(t.orgId, t.projectId, t.path, t.name)],
+  (t) => [
+    index("test_results_run").on(t.runId, t.seq),
+    index("test_results_path_name_hash").on(t.orgId, t.projectId, sql`md5(${t.path})`, sql`md5(${t.name})`),
+  ],
 );
 
 export const testResultLinks = pgTable(
