@@ -67,3 +67,26 @@ describe("connections to Azure DevOps Server hosts reach only public addresses",
     });
   });
 });
+
+describe("IP literals, which are dialled without a lookup", () => {
+  let server: Server;
+  let hits = 0;
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      hits++;
+      res.end("{}");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  it.each(["127.0.0.1", "[::ffff:127.0.0.1]", "[::1]"])("refuses %s before connecting", async (host) => {
+    const port = (server.address() as AddressInfo).port;
+    const e = (await publicOnlyFetch()(`http://${host}:${port}/_apis/projects`).catch((x: unknown) => x)) as Error & {
+      cause?: { code?: string };
+    };
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.cause?.code).toBe("EPRIVATEADDRESS");
+    expect(hits).toBe(0);
+  });
+});
