@@ -161,6 +161,13 @@ export function parseOrganizationUrl(input: string, serverHosts: string[] = []):
   };
 }
 
+/** A URL this backend stored after validating it (its host was trusted then): parsed back without the allow-list. */
+export function storedOrgUrl(url: string): OrgUrl {
+  const parsed = parseOrganizationUrl(url, [new URL(url).host.toLowerCase()]);
+  if (!parsed.ok) throw new Error(`stored organization URL is invalid: ${parsed.reason}`);
+  return parsed.value;
+}
+
 /**
  * Where a request for `orgUrl` really goes. With a simulator configured (dev, demo, tests) every
  * organization maps to `{simulator}/{name}`, mirroring the dev.azure.com path layout.

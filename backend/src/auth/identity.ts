@@ -23,6 +23,9 @@ export const SECURITY = {
   project: { namespace: "52d39943-cb85-4d7f-8fa8-c6baac873819", genericWrite: 2, publishTestResults: 8 },
 } as const;
 
+/** The Project namespace's security token of a project. */
+const projectToken = (projectId: string) => `$PROJECT:vstfs:///Classification/TeamProject/${projectId}`;
+
 const TTL_MS = 5 * 60_000;
 const hash = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -98,14 +101,12 @@ export class IdentityVerifier {
   }
 
   isProjectAdmin(org: OrgUrl, accessToken: string, projectId: string): Promise<boolean> {
-    const p = SECURITY.project;
-    return this.evaluate(org, accessToken, p.namespace, `$PROJECT:vstfs:///Classification/TeamProject/${projectId}`, p.genericWrite);
+    return this.evaluate(org, accessToken, SECURITY.project.namespace, projectToken(projectId), SECURITY.project.genericWrite);
   }
 
   /** Whether the user may create test runs in the project (upload or push results). */
   canPublishTestResults(org: OrgUrl, accessToken: string, projectId: string): Promise<boolean> {
-    const p = SECURITY.project;
-    return this.evaluate(org, accessToken, p.namespace, `$PROJECT:vstfs:///Classification/TeamProject/${projectId}`, p.publishTestResults);
+    return this.evaluate(org, accessToken, SECURITY.project.namespace, projectToken(projectId), SECURITY.project.publishTestResults);
   }
 
   /** Ids of the projects the user can see (with their own token, not the connection's PAT). */

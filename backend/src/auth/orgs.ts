@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { OrgUrl } from "../ado/urls";
+import { sameOrganization, storedOrgUrl, type OrgUrl } from "../ado/urls";
 import type { Database } from "../db/client";
 import { organizations } from "../db/schema";
 import { ApiError } from "../lib/errors";
@@ -12,8 +12,6 @@ export interface BoundOrg {
   url: string;
 }
 
-const isCloud = (u: string) => /^https:\/\/(dev\.azure\.com\/|[a-z0-9-]+\.visualstudio\.com(\/|$))/i.test(u);
-
 /**
  * Binds an organization id (the instanceId an Azure DevOps host answered) to where it was first seen.
  * Tenancy is keyed by that id, so an id must never be accepted from a second place: a collection on an
@@ -21,19 +19,21 @@ const isCloud = (u: string) => /^https:\/\/(dev\.azure\.com\/|[a-z0-9-]+\.visual
  * Microsoft's hosts vouch for each other: the same id under another cloud name is the organization renamed.
  */
 export class OrgBinder {
-  private readonly known = new Map<string, BoundOrg>();
+  /** Bound organizations by id, with their parsed URL (the check runs on every request). */
+  private readonly known = new Map<string, { bound: BoundOrg; at: OrgUrl }>();
 
   constructor(private readonly database: Database) {}
 
   async bind(verified: VerifiedOrg, via: OrgUrl): Promise<BoundOrg> {
     const hit = this.known.get(verified.id);
-    if (hit && sameSource(hit.url, via)) return hit;
+    if (hit && sameOrganization(hit.at, via)) return hit.bound;
     const db = this.database.db;
     await db.insert(organizations).values({ id: verified.id, name: via.name, url: via.url }).onConflictDoNothing();
     const [row] = await db.select().from(organizations).where(eq(organizations.id, verified.id)).limit(1);
     let bound: BoundOrg = { id: row.id, name: row.name, url: row.url };
-    if (!sameSource(row.url, via)) {
-      if (!(isCloud(row.url) && isCloud(via.url)))
+    let stored = storedOrgUrl(row.url);
+    if (!sameOrganization(stored, via)) {
+      if (stored.kind === "server" || via.kind === "server")
         throw new ApiError(
           401,
           "organization_conflict",
@@ -42,22 +42,12 @@ export class OrgBinder {
       // Renamed in Azure DevOps: Microsoft answered for the new name with the same instance id.
       await db.update(organizations).set({ name: via.name, url: via.url, lastSeenAt: new Date() }).where(eq(organizations.id, row.id));
       bound = { id: row.id, name: via.name, url: via.url };
+      stored = via;
     } else {
       await db.update(organizations).set({ lastSeenAt: new Date() }).where(eq(organizations.id, row.id));
     }
     if (this.known.size > 10_000) this.known.clear();
-    this.known.set(bound.id, bound);
+    this.known.set(bound.id, { bound, at: stored });
     return bound;
   }
-}
-
-/** dev.azure.com/x and x.visualstudio.com are one organization; a server collection is its host + path. */
-function sameSource(storedUrl: string, via: OrgUrl): boolean {
-  if (isCloud(storedUrl) && isCloud(via.url)) return cloudName(storedUrl) === via.name.toLowerCase();
-  return storedUrl.toLowerCase() === via.url.toLowerCase();
-}
-
-function cloudName(url: string): string {
-  const m = /^https:\/\/dev\.azure\.com\/([^/]+)/i.exec(url) ?? /^https:\/\/([^.]+)\.visualstudio\.com/i.exec(url);
-  return (m?.[1] ?? "").toLowerCase();
 }

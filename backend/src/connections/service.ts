@@ -3,7 +3,7 @@ import { and, count, eq, ne, sql } from "drizzle-orm";
 import { AdoClient, type RequestOptions } from "../ado/client";
 import { connectionData } from "../ado/endpoints";
 import { AdoError, isAdoError } from "../ado/errors";
-import { parseOrganizationUrl, sameOrganization, type OrgUrl } from "../ado/urls";
+import { parseOrganizationUrl, sameOrganization, storedOrgUrl, type OrgUrl } from "../ado/urls";
 import type { AppDeps } from "../context";
 import { connectionHooks, connections } from "../db/schema";
 import { recordAudit } from "../lib/audit";
@@ -209,8 +209,7 @@ function parseUrlField(deps: AppDeps, input: string): OrgUrl {
  */
 function ownOrgUrlField(deps: AppDeps, actor: Actor, input: string): OrgUrl {
   const org = parseUrlField(deps, input);
-  const own = parseOrganizationUrl(actor.orgUrl, [new URL(actor.orgUrl).host.toLowerCase()]);
-  if (!own.ok || !sameOrganization(org, own.value))
+  if (!sameOrganization(org, storedOrgUrl(actor.orgUrl)))
     throw fieldError("organizationUrl", `is a different Azure DevOps organization than the one you are in (${actor.orgName})`);
   return org;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ThrottleState } from "../ado/client";
-import { parseOrganizationUrl, type OrgUrl } from "../ado/urls";
+import { storedOrgUrl, type OrgUrl } from "../ado/urls";
 import type { AppDeps } from "../context";
 import { and, eq } from "drizzle-orm";
 import { connections } from "../db/schema";
@@ -33,9 +33,7 @@ export function clientOptions(deps: AppDeps, org: OrgUrl, pat: string, throttleK
 
 export function orgUrlOf(row: Pick<ConnectionRow, "organizationUrl">): OrgUrl {
   // Validated (with the operator's host allowlist) when saved; the client's SSRF guard still checks at call time.
-  const parsed = parseOrganizationUrl(row.organizationUrl, [new URL(row.organizationUrl).hostname.toLowerCase()]);
-  if (!parsed.ok) throw new Error(`stored organization URL is invalid: ${parsed.reason}`);
-  return parsed.value;
+  return storedOrgUrl(row.organizationUrl);
 }
 
 /** A stored secret that cannot be opened: its key is no longer configured, or the envelope was altered. */
@@ -80,14 +78,14 @@ export async function resealSecrets(deps: AppDeps): Promise<{ resealed: number; 
   const rows = await deps.database.db.select().from(connections);
   let resealed = 0;
   let broken = 0;
+  const current = (sealed: string) => {
+    try {
+      return deps.secrets.keyIdOf(sealed) === deps.secrets.currentKeyId;
+    } catch {
+      return false;
+    }
+  };
   for (const row of rows) {
-    const current = (sealed: string) => {
-      try {
-        return deps.secrets.keyIdOf(sealed) === deps.secrets.currentKeyId;
-      } catch {
-        return false;
-      }
-    };
     if (current(row.patSealed) && current(row.hookSecretSealed)) continue;
     const set: Partial<ConnectionRow> = {};
     let patOk = true;

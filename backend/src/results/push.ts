@@ -46,6 +46,9 @@ export function toAdoResult(r: ResultRow, workItemIds: number[], run: Pick<RunRo
   };
 }
 
+/** Groups a run's push jobs (one at a time; the jobs API finds the run's project from it). */
+export const runResourceKey = (runId: string) => `results-run:${runId}`;
+
 /** A reason someone can act on, for the run's push status and the failed job. */
 export function pushFailureReason(e: unknown): string {
   return scrubSecrets(describePushFailure(e));
@@ -228,7 +231,7 @@ export async function enqueuePush(deps: AppDeps, orgId: string, runId: string, u
     orgId,
     PUSH_JOB,
     { runId },
-    { resourceKey: `results-run:${runId}`, createdBy: userId, singleton: true },
+    { resourceKey: runResourceKey(runId), createdBy: userId, singleton: true },
   );
   await updateRunAdo(deps, orgId, runId, { adoJobId: job.id });
   return { job, run: toRunDto(await findRun(deps, orgId, runId)) };

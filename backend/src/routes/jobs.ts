@@ -3,6 +3,9 @@ import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { AppDeps, AppEnv } from "../context";
 import { boardsLinks, reposLinks, testRuns } from "../db/schema";
+import { resourceKeyOf as reposResourceKey } from "../repos/service";
+import { runResourceKey } from "../results/push";
+import { boardsResourceKey } from "../schemas/boards";
 import { ApiError, errorResponses } from "../lib/errors";
 
 export const JobSchema = z
@@ -30,13 +33,19 @@ export type Job = z.infer<typeof JobSchema>;
 
 /** The project a job works on, from its resource key (a link or a run of that project). */
 export async function projectOfJob(deps: AppDeps, orgId: string, resourceKey: string | null): Promise<string | null> {
-  const m = /^(boards|repos-link|results-run):(.+)$/.exec(resourceKey ?? "");
-  if (!m) return null;
-  const table = m[1] === "boards" ? boardsLinks : m[1] === "repos-link" ? reposLinks : testRuns;
+  // The prefixes come from the features' own key builders, so a renamed key cannot silently skip the check.
+  const owners = [
+    { prefix: boardsResourceKey(""), table: boardsLinks },
+    { prefix: reposResourceKey(""), table: reposLinks },
+    { prefix: runResourceKey(""), table: testRuns },
+  ];
+  const owner = owners.find((o) => resourceKey?.startsWith(o.prefix));
+  if (!owner || !resourceKey) return null;
+  const { table } = owner;
   const [row] = await deps.database.db
     .select({ projectId: table.projectId })
     .from(table)
-    .where(and(eq(table.orgId, orgId), eq(table.id, m[2])))
+    .where(and(eq(table.orgId, orgId), eq(table.id, resourceKey.slice(owner.prefix.length))))
     .limit(1);
   return row?.projectId ?? null;
 }
