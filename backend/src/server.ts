@@ -137,4 +137,9 @@ export async function main(env = process.env): Promise<void> {
   process.on("SIGTERM", shutdown);
 }
 
-if (require.main === module) void main();
+if (require.main === module)
+  // A start that fails (configuration, database, migrations) ends the process with an error, never "still serving".
+  main().catch((e: unknown) => {
+    process.stderr.write(`backend failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });

@@ -87,14 +87,15 @@ export async function migrate(database: Database, dir = MIGRATIONS_DIR): Promise
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".sql"))
     .sort();
+  // An advisory lock serialises concurrent starters on Postgres (two CREATE TABLE IF NOT EXISTS racing
+  // on a fresh database collide in pg_type); PGlite is single-process.
+  const lock = database.kind === "postgres" ? "SELECT pg_advisory_xact_lock(724201);" : "";
   await database.exec(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    `BEGIN; ${lock} CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); COMMIT;`,
   );
   const applied: string[] = [];
   for (const file of files) {
     const sql = readFileSync(path.join(dir, file), "utf8");
-    // An advisory lock serialises concurrent starters on Postgres; PGlite is single-process.
-    const lock = database.kind === "postgres" ? "SELECT pg_advisory_xact_lock(724201);" : "";
     const name = file.replace(/'/g, "''");
     await database.exec(
       `BEGIN; ${lock}
