@@ -183,7 +183,7 @@ async function handle(sim: SimulatorImpl, req: Request, url: URL, setUser: (id: 
         if (!team) throw new AdoError(404, `The team with id '${segs[2]}' does not exist.`, "TeamNotFoundException");
       }
     }
-    requireScope(identity, match.route.scopes);
+    requireScope(identity, match.route.scopes, match.route.oauth !== false);
     let bodyCache: unknown;
     let bodyRead = false;
     const ctx: Ctx = {

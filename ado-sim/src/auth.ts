@@ -111,7 +111,8 @@ export function authenticate(state: SimState, org: Org, req: Request, now: Date)
     const membership = org.members.get(t.userId);
     const user = state.users.get(t.userId);
     if (!membership || !user) return fail();
-    return { ok: true, identity: { kind: "bearer", user, membership, scopes: "all" } };
+    const scopes: Identity["scopes"] = t.scopes ? new Set(expandScopes(t.scopes)) : "all";
+    return { ok: true, identity: { kind: "bearer", user, membership, scopes } };
   }
   return fail();
 }
@@ -146,7 +147,9 @@ export function scopeError(identity: Identity): AdoError {
   );
 }
 
-export function requireScope(identity: Identity, anyOf: string[]): void {
+export function requireScope(identity: Identity, anyOf: string[], oauth = true): void {
+  // An operation the spec lists for PATs only: OAuth-style bearer tokens get the missing-scope answer.
+  if (!oauth && identity.kind === "bearer" && identity.scopes !== "all") throw scopeError(identity);
   if (!hasScope(identity, anyOf)) throw scopeError(identity);
 }
 

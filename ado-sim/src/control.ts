@@ -49,8 +49,8 @@ export async function controlRoutes(sim: SimulatorImpl, method: string, segs: st
       return ok({ ok: true });
     }
     if (method === "POST" && path === "tokens") {
-      const b = await body<{ org: string; userId: string }>(req);
-      return ok({ token: sim.issueAccessToken(b.org, b.userId) });
+      const b = await body<{ org: string; userId: string; scopes?: string[] }>(req);
+      return ok({ token: sim.issueAccessToken(b.org, b.userId, undefined, b.scopes) });
     }
     if (method === "GET" && path === "deliveries") return ok(sim.deliveries());
     if (method === "POST" && path === "flush") {

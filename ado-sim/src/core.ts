@@ -1,5 +1,5 @@
-// core + location + security: connectionData, projects, teams, permissionevaluationbatch.
-import { canSeeProject, evaluatePermission } from "./auth";
+// core + location + security: connectionData, projects, teams, permissionevaluationbatch, ACL query.
+import { canSeeProject, evaluatePermission, isCollectionAdmin, isProjectAdmin, permissionDenied, SECURITY_NAMESPACES } from "./auth";
 import { badRequest, intParam, json, list, notFound, orgUrl, AdoError, type Ctx } from "./http";
 import { getProcess } from "./processes";
 import type { RouteDef } from "./router";
@@ -39,11 +39,14 @@ export function teamJson(ctx: Ctx, p: Project, t: Team) {
   };
 }
 
+/** A user's identity descriptor as connectionData reports it (and ACLs key their entries by). */
+const identityDescriptor = (orgId: string, uniqueName: string) => `Microsoft.IdentityModel.Claims.ClaimsIdentity;${orgId}\\${uniqueName}`;
+
 function connectionData(ctx: Ctx): Response {
   const u = ctx.identity.user;
   const identity = {
     id: u.id,
-    descriptor: `Microsoft.IdentityModel.Claims.ClaimsIdentity;${ctx.org.id}\\${u.uniqueName}`,
+    descriptor: identityDescriptor(ctx.org.id, u.uniqueName),
     subjectDescriptor: u.descriptor,
     providerDisplayName: u.displayName,
     isActive: true,
@@ -139,11 +142,62 @@ async function permissionBatch(ctx: Ctx): Promise<Response> {
   });
 }
 
+/**
+ * `GET _apis/accesscontrollists/{namespace}?token=&descriptors=&includeExtendedInfo=true`: the ACL of one
+ * token with, per requested identity, its effective permissions (own and inherited through groups, as
+ * `az devops security permission show` reads them). ACEs are not stored: each is derived from the
+ * identity's roles, like permissionevaluationbatch. Reading another identity's permissions needs an
+ * administrator of the token's scope (stricter than "View permissions" grants, which are not modelled).
+ */
+function queryAcl(ctx: Ctx): Response {
+  const q = (n: string) => ctx.url.searchParams.get(n) ?? undefined;
+  const namespace = ctx.params.namespaceId.toLowerCase();
+  const token = q("token");
+  if (!token) throw badRequest("The simulator answers ACL queries for one token only: token is required.", "ArgumentNullException");
+  const project = /^\$PROJECT:vstfs:\/\/\/Classification\/TeamProject\/([0-9a-f-]{36})/i.exec(token)?.[1]?.toLowerCase();
+  const admin =
+    isCollectionAdmin(ctx.identity) ||
+    (namespace === SECURITY_NAMESPACES.project && project !== undefined && isProjectAdmin(ctx.identity, project));
+  if (!admin) throw permissionDenied(ctx.identity, "View permissions");
+  const extended = (q("includeExtendedInfo") ?? "").toLowerCase() === "true";
+  const aces: Record<string, unknown> = {};
+  for (const d of (q("descriptors") ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const user = [...ctx.org.members.keys()]
+      .map((id) => ctx.state.users.get(id))
+      .find((u) => u && identityDescriptor(ctx.org.id, u.uniqueName).toLowerCase() === d.toLowerCase());
+    if (!user) continue; // unknown identities have no entry
+    const who = { kind: "pat" as const, user, membership: ctx.org.members.get(user.id)!, scopes: "all" as const };
+    let effective = 0;
+    for (let bit = 0; bit < 31; bit++) if (evaluatePermission(ctx.org, who, namespace, token, 1 << bit)) effective |= 1 << bit;
+    // Roles come from group membership, so nothing is explicit on the token itself.
+    aces[d] = {
+      descriptor: d,
+      allow: 0,
+      deny: 0,
+      ...(extended ? { extendedInfo: { effectiveAllow: effective, effectiveDeny: 0, inheritedAllow: effective } } : {}),
+    };
+  }
+  return list([{ inheritPermissions: true, token, acesDictionary: aces, includeExtendedInfo: extended }]);
+}
+
 export const coreRoutes: RouteDef[] = [
   { method: "GET", levels: ["org"], path: "connectionData", scopes: [], handler: connectionData },
   { method: "GET", levels: ["org"], path: "projects", scopes: ["vso.project", "vso.profile"], handler: listProjects },
   { method: "GET", levels: ["org"], path: "projects/:projectId", scopes: ["vso.project", "vso.profile"], handler: getProject },
   { method: "GET", levels: ["org"], path: "projects/:projectId/teams", scopes: ["vso.project", "vso.profile"], handler: listTeams },
   { method: "GET", levels: ["org"], path: "projects/:projectId/teams/:teamId", scopes: ["vso.project", "vso.profile"], handler: getTeam },
-  { method: "POST", levels: ["org"], path: "security/permissionevaluationbatch", scopes: [], handler: permissionBatch },
+  // The spec declares no OAuth scope for the security reads (../shared/ado-rest-specs/security/7.1/security.json:
+  // only the PAT scheme), so the extension's own access token is refused there; see docs/ado-fidelity.md.
+  { method: "POST", levels: ["org"], path: "security/permissionevaluationbatch", scopes: [], oauth: false, handler: permissionBatch },
+  {
+    method: "GET",
+    levels: ["org"],
+    path: "accesscontrollists/:namespaceId",
+    scopes: ["vso.security_manage"],
+    oauth: false,
+    handler: queryAcl,
+  },
 ];

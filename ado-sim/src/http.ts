@@ -49,7 +49,7 @@ export interface Identity {
   kind: "pat" | "bearer";
   user: User;
   membership: Membership;
-  /** "all" for bearer user tokens and full-access PATs. */
+  /** "all" for full-access PATs (and unscoped test tokens); an extension's access token has its manifest's scopes. */
   scopes: Set<string> | "all";
 }
 

@@ -50,8 +50,8 @@ export interface Simulator {
     repo: string,
     input: { branch: string; changes: FileChange[]; comment?: string; byUserId?: string; oldObjectId?: string },
   ): CommitJson;
-  /** A Bearer "user access token" as SDK.getAccessToken() would hand out (full user rights). */
-  issueAccessToken(org: string, userId: string, validForMs?: number): string;
+  /** A Bearer "user access token" as SDK.getAccessToken() would hand out (limited to `scopes` when given). */
+  issueAccessToken(org: string, userId: string, validForMs?: number, scopes?: string[]): string;
   /** Adds a PAT with specific scopes/expiry for tests; returns it (use .token). */
   addPat(pat: {
     token?: string;

@@ -13,6 +13,11 @@ export interface RouteDef {
   path: string;
   /** PAT scopes; any one of them is enough (implied scopes count). Empty = any authenticated caller. */
   scopes: string[];
+  /**
+   * False for operations whose spec declares no OAuth scope (only the PAT `accessToken` scheme), e.g.
+   * the security reads: an OAuth-style token (the extension's SDK.getAccessToken()) is refused there.
+   */
+  oauth?: boolean;
   /** GET without api-version is allowed by ADO (latest version); other verbs must send one. */
   handler: (ctx: Ctx) => Response | Promise<Response>;
 }

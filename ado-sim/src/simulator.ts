@@ -238,8 +238,11 @@ export class SimulatorImpl implements SimCore {
     };
   }
 
-  /** A Bearer "user access token" with the user's full rights, as SDK.getAccessToken() hands out. */
-  issueAccessToken(orgName: string, userId: string, validForMs = 60 * 60_000): string {
+  /**
+   * A Bearer "user access token" as SDK.getAccessToken() hands out: the user's rights, limited to the
+   * extension's scopes (pass the manifest's `scopes`; omitted = unscoped, like a full session).
+   */
+  issueAccessToken(orgName: string, userId: string, validForMs = 60 * 60_000, scopes?: string[]): string {
     const org = this.org(orgName);
     if (!org.members.has(userId)) throw new Error(`User ${userId} is not a member of ${orgName}`);
     const token = `eyJ0eXAiOiJKV1Qi.${newTokenString()}.${newTokenString()}`;
@@ -248,6 +251,7 @@ export class SimulatorImpl implements SimCore {
       userId,
       org: org.name.toLowerCase(),
       validTo: new Date(this.clock().getTime() + validForMs),
+      ...(scopes ? { scopes: [...scopes] } : {}),
     });
     return token;
   }

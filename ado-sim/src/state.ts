@@ -45,6 +45,11 @@ export interface AccessToken {
   userId: string;
   org: string;
   validTo: Date;
+  /**
+   * The scopes of the extension that asked for it (its manifest's `scopes`): Azure DevOps limits an
+   * extension's access token to them. Absent: every scope (tests that stand in for a full session).
+   */
+  scopes?: string[];
 }
 
 export interface ClassNode {

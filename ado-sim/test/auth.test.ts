@@ -174,4 +174,42 @@ describe("authentication and authorization", () => {
     expect(missing.status).toBe(404);
     expect(missing.json.message).toMatch(/^TF200016/);
   });
+
+  // The security reads declare no OAuth scope in ../shared/ado-rest-specs/security/7.1/security.json
+  // (only the PAT scheme): an extension's scoped access token is refused; a PAT reads them.
+  test("the extension's access token cannot read permissions; an admin's PAT reads a member's effective rights", async () => {
+    const scoped = sim.issueAccessToken("fabrikam", DEMO_USERS.admin.id, undefined, ["vso.profile", "vso.project", "vso.work"]);
+    const bearer = { Authorization: `Bearer ${scoped}`, "X-TFS-FedAuthRedirect": "Suppress" };
+    const batch = { evaluations: [{ securityNamespaceId: SECURITY_NAMESPACES.collection, token: "NAMESPACE:", permissions: 2 }] };
+    const refused = await admin.post("/_apis/security/permissionevaluationbatch", batch, bearer);
+    expect(refused.status).toBe(401);
+    expect(refused.json.message).toMatch(/^TF400813/);
+    expect((await admin.get("/_apis/projects", bearer)).status).toBe(200); // within its scopes
+    expect((await admin.post("/_apis/security/permissionevaluationbatch", batch)).json.evaluations[0].value).toBe(true);
+
+    const who = async (pat: string) => (await client(sim, pat).get("/_apis/connectionData")).json.authenticatedUser.descriptor as string;
+    const memberDescriptor = await who(DEMO_PATS.member);
+    const acl = (pat: string, headers?: Record<string, string>) =>
+      client(sim, pat).get(
+        `/_apis/accesscontrollists/${SECURITY_NAMESPACES.collection}?token=NAMESPACE:&descriptors=${encodeURIComponent(`${memberDescriptor},${DEMO_USERS.admin.id}`)}&includeExtendedInfo=true`,
+        headers,
+      );
+    const read = await acl(DEMO_PATS.admin);
+    expect(read.status).toBe(200);
+    expect(read.json.count).toBe(1);
+    const aces = read.json.value[0].acesDictionary;
+    expect(Object.keys(aces)).toEqual([memberDescriptor]); // an unknown descriptor has no entry
+    expect(aces[memberDescriptor].extendedInfo.effectiveAllow & 2).toBe(0); // a member does not administer
+    expect(aces[memberDescriptor].extendedInfo.effectiveAllow & 1).toBe(1);
+    const adminRead = await client(sim, DEMO_PATS.admin).get(
+      `/_apis/accesscontrollists/${SECURITY_NAMESPACES.collection}?token=NAMESPACE:&descriptors=${encodeURIComponent(await who(DEMO_PATS.admin))}&includeExtendedInfo=true`,
+    );
+    expect(
+      Object.values(adminRead.json.value[0].acesDictionary as Record<string, { extendedInfo: { effectiveAllow: number } }>)[0].extendedInfo
+        .effectiveAllow & 2,
+    ).toBe(2);
+    expect((await acl(DEMO_PATS.member)).status).toBe(403); // reading others' permissions is an administrator's
+    expect((await acl(DEMO_PATS.readOnly)).status).toBe(401); // a scoped PAT needs the security scope
+    expect((await acl(DEMO_PATS.admin, bearer)).status).toBe(401);
+  });
 });

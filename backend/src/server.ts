@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app";
 import { resealSecrets } from "./connections/store";
+import { patClientSource } from "./connections/service";
 import { IdentityVerifier } from "./auth/identity";
 import { ConfigError, loadConfig, type Config } from "./config";
 import type { AppDeps } from "./context";
@@ -58,6 +59,7 @@ export async function buildBackend(
     identity: new IdentityVerifier(ado),
     ado,
   };
+  deps.identity.patClient = patClientSource(deps);
   // Key rotation: secrets sealed under an older key are re-sealed under the current one.
   const sealed = await resealSecrets(deps);
   if (sealed.resealed || sealed.broken) log.warn("stored secrets re-sealed under the current encryption key", sealed);

@@ -1,4 +1,4 @@
-import { createSimulator, DEMO_USERS } from "@testops/ado-sim";
+import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { JobStore } from "../src/jobs/store";
 import { recordAudit } from "../src/lib/audit";
 import { authHeaders, DB_KINDS, signAppToken, testBackend } from "./helpers";
@@ -50,9 +50,51 @@ describe.each(DB_KINDS)("API authentication and tenancy (%s)", (kind) => {
       isOrgAdmin: true,
     });
     expect(me.organization.id).toBe(sim.org("fabrikam").id);
-    const member = await (await get("/api/me", await authHeaders(sim, "fabrikam", DEMO_USERS.member.id))).json();
-    expect(member.isOrgAdmin).toBe(false);
   });
+
+  // The extension's access token cannot read permissions (the security reads declare no OAuth scope):
+  // the organization connection's PAT reads the member's effective permissions from the ACL instead.
+  it("checks roles with the connection's PAT when Azure DevOps refuses the extension's token", async () => {
+    const own = await testBackend({ kind, fetch: sim.fetch });
+    const get = (path: string, headers: Record<string, string> = {}) => own.app.request(path, { headers });
+    const member = await authHeaders(sim, "fabrikam", DEMO_USERS.member.id);
+    const admin = await authHeaders(sim, "fabrikam", DEMO_USERS.admin.id);
+    const refused = await sim.fetch(`http://sim.local/fabrikam/_apis/security/permissionevaluationbatch?api-version=7.1`, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${admin["X-Ado-Access-Token"]}`,
+        "Content-Type": "application/json",
+        "X-TFS-FedAuthRedirect": "Suppress",
+      },
+      body: JSON.stringify({
+        evaluations: [{ securityNamespaceId: "3e65f728-f8bc-4ecd-8764-7e378b19bfa7", token: "NAMESPACE:", permissions: 2 }],
+      }),
+    });
+    expect(refused.status).toBe(401);
+    // No connection yet: nobody's role can be told, so the hub offers Connect and saving checks with the PAT entered.
+    expect((await (await get("/api/me", member)).json()).isOrgAdmin).toBe(true);
+    const byMember = await own.app.request("/api/connections", {
+      method: "POST",
+      headers: { ...member, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "M", organizationUrl: "https://dev.azure.com/fabrikam", pat: DEMO_PATS.member }),
+    });
+    expect(byMember.status).toBe(403);
+    const created = await own.app.request("/api/connections", {
+      method: "POST",
+      headers: { ...admin, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "A", organizationUrl: "https://dev.azure.com/fabrikam", pat: DEMO_PATS.admin }),
+    });
+    expect(created.status).toBe(201);
+    sim.requestLog.clear();
+    expect((await (await get("/api/me", member)).json()).isOrgAdmin).toBe(false);
+    expect((await (await get("/api/me", admin)).json()).isOrgAdmin).toBe(true);
+    // Asked as the PAT's owner (the admin), about the member's own descriptor.
+    const acl = sim.requestLog.entries().filter((e) => /accesscontrollists/i.test(e.path));
+    expect(acl.length).toBeGreaterThanOrEqual(1);
+    expect(acl.every((e) => e.userId === DEMO_USERS.admin.id && e.status === 200)).toBe(true);
+    expect(acl.some((e) => decodeURIComponent(e.query).includes(DEMO_USERS.member.uniqueName))).toBe(true);
+    await own.close();
+  }, 60_000);
 
   it("rejects an access token of another user than the app token's", async () => {
     const headers = await authHeaders(sim, "fabrikam", DEMO_USERS.admin.id);

@@ -43,6 +43,8 @@ export async function boardsBackend(kind: DbKind, sim: Simulator, clientFor: (or
       .onConflictDoNothing();
   }
   setConnectionProvider(async (_deps, orgId) => ({ connectionId: null, client: clientFor(names.get(orgId)!) }));
+  // The same stand-in connection reads members' roles (the extension's token cannot; docs/ado-fidelity.md).
+  backend.deps.identity.patClient = async (org) => clientFor(org.name);
   return backend;
 }
 

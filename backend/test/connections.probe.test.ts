@@ -8,6 +8,7 @@ const all = (s: CapabilityState): Record<Capability, CapabilityState> => ({
   code: s,
   testWrite: s,
   editSubscriptions: s,
+  readPermissions: s,
 });
 const no = (c: Capability): CapabilityState => ({ state: "no", requirement: REQUIREMENTS[c] });
 
@@ -22,6 +23,7 @@ describe("Test Connection feature table (pure)", () => {
     ["code", ["manualSync", "handleWebhookEvents", "webhookSetup"]],
     ["project", ["manualSync"]],
     ["editSubscriptions", ["webhookSetup"]],
+    ["readPermissions", ["roleChecks"]],
   ] as const)("missing %s blocks exactly %j, naming it", (cap, blocked) => {
     const table = featureTable({ ...all({ state: "yes" }), [cap]: no(cap) });
     expect(table.filter((f) => f.allowed === false).map((f) => f.feature)).toEqual(blocked);

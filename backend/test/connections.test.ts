@@ -76,6 +76,7 @@ describe.each(DB_KINDS)("connections API against the simulator (%s)", (kind) => 
         "linkTestCase",
         "handleWebhookEvents",
         "webhookSetup",
+        "roleChecks",
       ]);
       for (const f of r.body.features) expect(f).toMatchObject({ allowed: true, missing: [] });
     });

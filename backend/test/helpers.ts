@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { sign } from "hono/jwt";
 import { APP_TOKEN_ISSUER } from "../src/auth/appToken";
 import { loadConfig, type Config } from "../src/config";
@@ -84,15 +86,39 @@ export async function testBackend(o: { kind?: DbKind; fetch?: typeof fetch; env?
   };
 }
 
+/** The manifest's scopes: Azure DevOps limits the extension's access token (SDK.getAccessToken()) to them. */
+export const EXTENSION_SCOPES: string[] = (
+  JSON.parse(readFileSync(path.join(__dirname, "../../vss-extension.json"), "utf8")) as { scopes: string[] }
+).scopes;
+
 /** The headers a hub page sends: app token (who), collection URL and the user's ADO access token (where). */
 export async function authHeaders(
-  sim: { issueAccessToken(org: string, userId: string): string },
+  sim: { issueAccessToken(org: string, userId: string, validForMs?: number, scopes?: string[]): string },
   org: string,
   userId: string,
 ): Promise<Record<string, string>> {
   return {
     Authorization: `Bearer ${await signAppToken(userId)}`,
     "X-Ado-Collection-Url": `https://dev.azure.com/${org}/`,
-    "X-Ado-Access-Token": sim.issueAccessToken(org, userId),
+    "X-Ado-Access-Token": sim.issueAccessToken(org, userId, undefined, EXTENSION_SCOPES),
   };
+}
+
+/**
+ * Connects `org` through the API as its administrator. Role checks need it: Azure DevOps does not
+ * answer them for the extension's token, so the backend reads members' rights with the connection's PAT.
+ */
+export async function connectOrg(
+  app: { request(url: string, init: RequestInit): Response | Promise<Response> },
+  headers: Record<string, string>,
+  org: string,
+  pat: string,
+): Promise<string> {
+  const res = await app.request("/api/connections", {
+    method: "POST",
+    headers: { ...headers, "Content-Type": "application/json" },
+    body: JSON.stringify({ name: `${org} connection`, organizationUrl: `https://dev.azure.com/${org}`, pat }),
+  });
+  if (res.status !== 201) throw new Error(`connecting ${org} answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
 }

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createSimulator, DEMO_USERS } from "@testops/ado-sim";
+import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { ALL_SCOPES } from "@testops/ado-sim/auth";
 import type { SimulatorImpl } from "@testops/ado-sim/simulator";
 import { findResultsByPathAndName, linkResultsToWorkItem, splitKatalonId } from "../src/results";
 import { pushFailureReason, toAdoResult } from "../src/results/push";
 import { AdoError } from "../src/ado/errors";
 import type { ResultRow } from "../src/results/store";
-import { authHeaders, DB_KINDS, testBackend } from "./helpers";
+import { authHeaders, connectOrg, DB_KINDS, testBackend } from "./helpers";
 
 jest.setTimeout(90_000);
 
@@ -50,6 +50,8 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
     story = sim.createWorkItem("fabrikam", PROJECT, "User Story", { "System.Title": "Book an appointment" }).id;
     bug = sim.createWorkItem("fabrikam", PROJECT, "Bug", { "System.Title": "Booking button dead" }).id;
     contosoItem = sim.createWorkItem("contoso", "Contoso Web", "User Story", { "System.Title": "Checkout" }).id;
+    await connectOrg(backend.app, admin, "fabrikam", DEMO_PATS.admin);
+    await connectOrg(backend.app, contoso, "contoso", DEMO_PATS.contoso);
   });
   afterAll(() => backend.close());
 
@@ -260,8 +262,12 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
       return (await call("GET", `/api/jobs/${id}`)).body;
     }
 
-    it("answers 409 when the organization has no connection", async () => {
+    it("answers 409 when the organization has no active connection", async () => {
+      // A disconnected connection still reads members' roles (who may upload), but pushes nothing.
+      for (const c of (await call("GET", "/api/connections")).body.connections.filter((x: { status: string }) => x.status === "Active"))
+        expect((await call("POST", `/api/connections/${c.id}/disconnect`)).status).toBe(200);
       const up = await upload(KATALON, { project: PROJECT });
+      expect(up.status).toBe(201);
       const r = await call("POST", `/api/results/runs/${up.body.run.id}/push`);
       expect(r.status).toBe(409);
       expect(r.body.error).toBe("no_connection");

@@ -12,7 +12,7 @@ export async function pageHeaders(stack: Stack, userId: string = DEMO_USERS.admi
   return {
     Authorization: `Bearer ${await mintAppToken({ userId, secret: stack.extensionSecret, audience: `${stack.extension.id}.app` })}`,
     "X-Ado-Collection-Url": "https://dev.azure.com/fabrikam/",
-    "X-Ado-Access-Token": stack.sim.issueAccessToken("fabrikam", userId),
+    "X-Ado-Access-Token": stack.sim.issueAccessToken("fabrikam", userId, undefined, stack.extension.scopes),
   };
 }
 

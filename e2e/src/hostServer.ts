@@ -29,7 +29,7 @@ export interface HostSimulator {
     users: Map<string, { id: string; displayName: string; uniqueName: string; descriptor: string }>;
   };
   fetch: typeof fetch;
-  issueAccessToken(org: string, userId: string): string;
+  issueAccessToken(org: string, userId: string, validForMs?: number, scopes?: string[]): string;
 }
 
 export interface HostOptions {
@@ -134,12 +134,15 @@ type Json = Record<string, unknown>;
 
 export function hostApp(o: HostOptions) {
   const tokens = new Map<string, { token: string; until: number }>();
-  /** The signed-in user's Azure DevOps access token (what SDK.getAccessToken() returns). */
-  const accessToken = (org: string, userId: string) => {
-    const key = `${org}/${userId}`;
+  /**
+   * The signed-in user's Azure DevOps access token: the web UI's own (every scope) for the host's
+   * calls, or the one SDK.getAccessToken() hands the extension, limited to the manifest's scopes.
+   */
+  const accessToken = (org: string, userId: string, forExtension = false) => {
+    const key = `${org}/${userId}/${forExtension ? "ext" : "web"}`;
     const hit = tokens.get(key);
     if (hit && hit.until > Date.now()) return hit.token;
-    const token = o.sim.issueAccessToken(org, userId);
+    const token = o.sim.issueAccessToken(org, userId, undefined, forExtension ? o.extension.scopes : undefined);
     tokens.set(key, { token, until: Date.now() + 50 * 60_000 });
     return token;
   };
@@ -170,7 +173,7 @@ export function hostApp(o: HostOptions) {
   app.post("/api/tokens/access", async (c) => {
     const { org, userId } = await c.req.json<{ org: string; userId: string }>();
     try {
-      return c.json({ token: accessToken(org, userId) });
+      return c.json({ token: accessToken(org, userId, true) });
     } catch (e) {
       return c.json({ error: "forbidden", message: (e as Error).message }, 403);
     }

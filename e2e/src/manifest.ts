@@ -29,6 +29,8 @@ export interface ExtensionInfo {
   id: string;
   version: string;
   name: string;
+  /** The manifest's `scopes`: Azure DevOps limits the extension's access token to them. */
+  scopes: string[];
   contributions: HostContribution[];
 }
 
@@ -53,6 +55,7 @@ export function readExtension(manifestPath = path.join(ROOT, "vss-extension.json
     id: string;
     version: string;
     name: string;
+    scopes?: string[];
     contributions: ManifestContribution[];
   };
   const id = `${m.publisher}.${m.id}`;
@@ -62,6 +65,7 @@ export function readExtension(manifestPath = path.join(ROOT, "vss-extension.json
     id,
     version: m.version,
     name: m.name,
+    scopes: m.scopes ?? [],
     contributions: m.contributions
       .filter((c) => c.properties?.uri)
       .map((c) => ({

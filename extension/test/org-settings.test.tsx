@@ -214,7 +214,7 @@ describe("org settings hub (real backend + simulator)", () => {
     const c = await screen.findByRole("region", { name: "Connection Main" });
     fireEvent.click(button("Test connection", c));
     const table = await within(c).findByRole("table", { name: "Features this PAT allows" });
-    expect(within(table).getAllByText("Yes")).toHaveLength(7);
+    expect(within(table).getAllByText("Yes")).toHaveLength(8);
   });
 
   it("history lists every change with who did it", async () => {

@@ -8,8 +8,8 @@ import type * as SimModule from "@testops/ado-sim";
 import type * as Helpers from "../../backend/test/helpers";
 import { sdkMock } from "./sdkMock";
 
-const { createSimulator, DEMO_USERS } = require("@testops/ado-sim") as typeof SimModule;
-const { authHeaders, signAppToken, testBackend } = require("../../backend/test/helpers") as typeof Helpers;
+const { createSimulator, DEMO_PATS, DEMO_USERS } = require("@testops/ado-sim") as typeof SimModule;
+const { authHeaders, connectOrg, EXTENSION_SCOPES, signAppToken, testBackend } = require("../../backend/test/helpers") as typeof Helpers;
 const { WorkItemResultsPage, PAGE_SIZE, frame } =
   require("../src/work-item-results/WorkItemResults") as typeof import("../src/work-item-results/WorkItemResults");
 
@@ -36,7 +36,7 @@ const workItem = (title: string) => sim.createWorkItem("fabrikam", PROJECT, "Use
 
 async function renderForm() {
   sdkMock.appToken = await signAppToken(DEMO_USERS.member.id, { expInSec: 30 });
-  sdkMock.accessToken = sim.issueAccessToken("fabrikam", DEMO_USERS.member.id);
+  sdkMock.accessToken = sim.issueAccessToken("fabrikam", DEMO_USERS.member.id, undefined, EXTENSION_SCOPES);
   const view = render(<WorkItemResultsPage />);
   // The listener is registered under the contribution id as soon as the SDK is ready.
   await waitFor(() => expect(sdkMock.registered.has(sdkMock.contributionId)).toBe(true));
@@ -47,6 +47,7 @@ const rows = () => within(screen.getByRole("list", { name: "Test results" })).ge
 
 beforeAll(async () => {
   backend = await testBackend({ fetch: sim.fetch });
+  await connectOrg(backend.app, await authHeaders(sim, "fabrikam", DEMO_USERS.admin.id), "fabrikam", DEMO_PATS.admin);
 });
 afterAll(() => backend.close());
 beforeEach(() => {

@@ -64,6 +64,7 @@ const FULL_SCOPES = [
   "vso.build",
   "vso.identity",
   "vso.graph",
+  "vso.security_manage",
 ];
 
 function makeUser(name: string, email: string): User {

@@ -8,7 +8,7 @@ import { chunk, type AdoClient } from "./client";
 // azure-devops-extension-api (dates arrive as ISO strings on the wire, hence the Omit/overrides).
 
 export type ConnectionInfo = Pick<ConnectionData, "instanceId" | "deploymentType"> & {
-  authenticatedUser: { id: string; providerDisplayName?: string; properties?: { Account?: { $value?: string } } };
+  authenticatedUser: { id: string; descriptor?: string; providerDisplayName?: string; properties?: { Account?: { $value?: string } } };
 };
 
 /** Who a credential belongs to and which organization (instanceId) answered. Needs no scope. */

@@ -26,6 +26,12 @@ export const SECURITY = {
 /** The Project namespace's security token of a project. */
 const projectToken = (projectId: string) => `$PROJECT:vstfs:///Classification/TeamProject/${projectId}`;
 
+/**
+ * A client with the organization connection's PAT, for checks Azure DevOps does not answer for the
+ * extension's token (null when the organization has no usable connection). Wired in server.ts.
+ */
+export type PatClientSource = (org: OrgUrl) => Promise<AdoClient | null>;
+
 const TTL_MS = 5 * 60_000;
 const hash = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -35,6 +41,9 @@ const hash = (s: string) => createHash("sha256").update(s).digest("hex");
  */
 export class IdentityVerifier {
   private cache = new Map<string, { at: number; value: unknown }>();
+
+  /** Set by server.ts once the database is open (connections live there). */
+  patClient: PatClientSource = async () => null;
 
   constructor(private readonly transport: AdoTransport) {}
 
@@ -76,7 +85,20 @@ export class IdentityVerifier {
     });
   }
 
-  private async evaluate(org: OrgUrl, accessToken: string, namespace: string, token: string, permissions: number): Promise<boolean> {
+  /**
+   * Whether the user has `permissions` on a security token. Asked with the user's own token first;
+   * Azure DevOps declares no OAuth scope for the security reads, so the extension's token may get a
+   * missing-scope 401 (docs/ado-fidelity.md, point 10). Then the organization connection's PAT (or
+   * the PAT an administrator is about to save) reads the user's effective permissions from the ACL.
+   */
+  private async evaluate(
+    org: OrgUrl,
+    accessToken: string,
+    namespace: string,
+    token: string,
+    permissions: number,
+    candidatePat?: string,
+  ): Promise<boolean> {
     return this.cached(`p:${hash(accessToken)}:${org.url}:${namespace}:${token}:${permissions}`, async () => {
       try {
         const res = await this.client(org, accessToken).post<{ evaluations?: { value?: boolean }[] }>(
@@ -88,16 +110,68 @@ export class IdentityVerifier {
         );
         return res.evaluations?.[0]?.value === true;
       } catch (e) {
-        if (isAdoError(e, "forbidden") || isAdoError(e, "missing_scope")) return false;
+        if (isAdoError(e, "missing_scope")) return this.evaluateWithPat(org, accessToken, namespace, token, permissions, candidatePat);
+        if (isAdoError(e, "forbidden")) return false;
         if (isAdoError(e)) throw new ApiError(502, "ado_unavailable", `Could not check permissions with Azure DevOps: ${e.message}`);
         throw e;
       }
     });
   }
 
-  isOrgAdmin(org: OrgUrl, accessToken: string): Promise<boolean> {
+  private async evaluateWithPat(
+    org: OrgUrl,
+    accessToken: string,
+    namespace: string,
+    token: string,
+    permissions: number,
+    candidatePat?: string,
+  ): Promise<boolean> {
+    const pat = candidatePat
+      ? new AdoClient({ org, auth: { type: "pat", pat: candidatePat }, ...this.transport, maxRetries: 1, timeoutMs: 15_000 })
+      : await this.patClient(org);
+    if (!pat)
+      throw new ApiError(
+        409,
+        "no_connection",
+        "This organization has no Azure DevOps connection to check your permissions with (Azure DevOps does not let the extension do it): connect the organization first (Organization settings → TestOps)",
+      );
+    const descriptor = await this.descriptorOf(org, accessToken);
+    try {
+      const res = await pat.get<{ value?: { acesDictionary?: Record<string, { extendedInfo?: { effectiveAllow?: number } }> }[] }>(
+        `_apis/accesscontrollists/${namespace}`,
+        { query: { token, descriptors: descriptor, includeExtendedInfo: true, recurse: false } },
+      );
+      const aces = res.value?.[0]?.acesDictionary ?? {};
+      const ace = Object.entries(aces).find(([k]) => k.toLowerCase() === descriptor.toLowerCase())?.[1];
+      return ((ace?.extendedInfo?.effectiveAllow ?? 0) & permissions) === permissions;
+    } catch (e) {
+      if (isAdoError(e, "missing_scope") || isAdoError(e, "forbidden") || isAdoError(e, "bad_credentials"))
+        throw new ApiError(
+          403,
+          "permissions_unverifiable",
+          "The organization connection's PAT cannot read permissions, so yours cannot be checked: its owner must be an organization administrator and the PAT needs the Security (Manage) scope or full access",
+        );
+      if (isAdoError(e)) throw new ApiError(502, "ado_unavailable", `Could not check permissions with Azure DevOps: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** The user's identity descriptor (connectionData), which ACL entries are keyed by. */
+  private descriptorOf(org: OrgUrl, accessToken: string): Promise<string> {
+    return this.cached(`d:${hash(accessToken)}:${org.url}`, async () => {
+      const data = await this.client(org, accessToken).get<{ authenticatedUser?: { descriptor?: string } }>("_apis/connectionData", {
+        apiVersion: "7.1-preview",
+      });
+      const d = data.authenticatedUser?.descriptor;
+      if (!d) throw new ApiError(502, "ado_unavailable", "Azure DevOps did not report the user's identity descriptor");
+      return d;
+    });
+  }
+
+  /** `candidatePat`: the PAT an administrator is about to save, used when no connection exists yet. */
+  isOrgAdmin(org: OrgUrl, accessToken: string, candidatePat?: string): Promise<boolean> {
     const c = SECURITY.collection;
-    return this.evaluate(org, accessToken, c.namespace, c.token, c.genericWrite);
+    return this.evaluate(org, accessToken, c.namespace, c.token, c.genericWrite, candidatePat);
   }
 
   isProjectAdmin(org: OrgUrl, accessToken: string, projectId: string): Promise<boolean> {

@@ -46,9 +46,12 @@ export function requireAuth(deps: AppDeps): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Throws 403 unless ADO says the caller administers the organization (Project Collection Administrators). */
-export async function requireOrgAdmin(c: Context<AppEnv>, deps: AppDeps): Promise<void> {
-  if (!(await deps.identity.isOrgAdmin(c.get("org").parsed, c.get("accessToken")))) {
+/**
+ * Throws 403 unless ADO says the caller administers the organization (Project Collection Administrators).
+ * `candidatePat`: a PAT the caller is about to save, to check with when the organization has no connection yet.
+ */
+export async function requireOrgAdmin(c: Context<AppEnv>, deps: AppDeps, candidatePat?: string): Promise<void> {
+  if (!(await deps.identity.isOrgAdmin(c.get("org").parsed, c.get("accessToken"), candidatePat))) {
     throw new ApiError(403, "forbidden", "Only organization administrators (Project Collection Administrators) can do this");
   }
 }

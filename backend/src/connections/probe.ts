@@ -10,7 +10,7 @@ import { FEATURES, type FeatureKey, type FeatureResult, type Requirement, type T
  * `test` op plus validateOnly. ADO checks a PAT's scope before it looks the resource up, so any
  * answer other than 401 TF400813 proves the scope.
  */
-export type Capability = "project" | "work" | "workWrite" | "code" | "testWrite" | "editSubscriptions";
+export type Capability = "project" | "work" | "workWrite" | "code" | "testWrite" | "editSubscriptions" | "readPermissions";
 
 export const REQUIREMENTS: Record<Capability, Requirement> = {
   project: { kind: "scope", name: "vso.project", label: "Project and Team (Read)" },
@@ -23,6 +23,9 @@ export const REQUIREMENTS: Record<Capability, Requirement> = {
     name: "Edit subscriptions",
     label: "Service hooks: Edit subscriptions (Project Collection Administrators have it)",
   },
+  // Reading another identity's effective permissions (ACL query): the PAT's owner must administer the
+  // organization, and a scoped PAT needs the security scope (docs/ado-fidelity.md, point 10).
+  readPermissions: { kind: "scope", name: "vso.security_manage", label: "Security (Manage)" },
 };
 
 /** What each feature needs from the PAT. */
@@ -34,6 +37,7 @@ export const FEATURE_NEEDS: Record<FeatureKey, Capability[]> = {
   linkTestCase: ["workWrite"],
   handleWebhookEvents: ["work", "code"],
   webhookSetup: ["work", "code", "editSubscriptions"],
+  roleChecks: ["readPermissions"],
 };
 
 export type CapabilityState =
@@ -92,6 +96,7 @@ async function probe(cap: Capability, call: () => Promise<unknown>): Promise<Cap
 const NO_SUCH_ID = 2147483647;
 const SERVICE_HOOKS_NAMESPACE = "cb594ebe-87dd-4fc9-ac2c-6a10a4c92046";
 const EDIT_SUBSCRIPTIONS = 2;
+const COLLECTION_NAMESPACE = "3e65f728-f8bc-4ecd-8764-7e378b19bfa7";
 
 export interface ProbeContext {
   /** The organization the hub runs in (instanceId); a PAT for another org is refused. */
@@ -184,6 +189,13 @@ export async function testConnection(client: AdoClient, ctx: ProbeContext): Prom
       probe("code", () => client.get("_apis/git/repositories", { query: { $top: 1 }, signal })),
       probeEditSubscriptions(client, user.id, ctx),
     ]);
+    // The owner's own collection-level entry: what role checks read for each member.
+    const readPermissions = await probe("readPermissions", () =>
+      client.get(`_apis/accesscontrollists/${COLLECTION_NAMESPACE}`, {
+        query: { token: "NAMESPACE:", descriptors: who.authenticatedUser?.descriptor ?? "", includeExtendedInfo: true },
+        signal,
+      }),
+    );
     // Test runs only exist inside a project: probe against one the PAT can see.
     const testWrite: CapabilityState = firstProjectId
       ? await probe("testWrite", () =>
@@ -196,7 +208,7 @@ export async function testConnection(client: AdoClient, ctx: ProbeContext): Prom
               ? "Test Management could not be checked without Project and Team (Read)"
               : "Test Management could not be checked: the PAT sees no project",
         };
-    const features = featureTable({ project: projectState, work, workWrite, code, testWrite, editSubscriptions });
+    const features = featureTable({ project: projectState, work, workWrite, code, testWrite, editSubscriptions, readPermissions });
     const allowed = features.filter((f) => f.allowed).length;
     return {
       outcome: "ok",

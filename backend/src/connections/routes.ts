@@ -65,8 +65,8 @@ function actorNames(deps: AppDeps) {
 export function connectionsRouter(deps: AppDeps) {
   const nameOf = actorNames(deps);
   /** Every change: an organization admin according to Azure DevOps (never the UI's say-so). */
-  const actor = async (c: Context<AppEnv>): Promise<Actor> => {
-    await requireOrgAdmin(c, deps);
+  const actor = async (c: Context<AppEnv>, candidatePat?: string): Promise<Actor> => {
+    await requireOrgAdmin(c, deps, candidatePat);
     const org = c.get("org");
     return { orgId: org.id, orgName: org.name, orgUrl: org.url, userId: c.get("user").id, userName: await nameOf(c), isOrgAdmin: true };
   };
@@ -89,7 +89,7 @@ export function connectionsRouter(deps: AppDeps) {
         request: body(CreateConnectionSchema),
         responses: { 201: json(ConnectionSchema, "Created and connected"), ...errorResponses, ...conflict, ...busy },
       }),
-      async (c) => c.json(await createConnection(deps, await actor(c), c.req.valid("json")), 201),
+      async (c) => c.json(await createConnection(deps, await actor(c, c.req.valid("json").pat), c.req.valid("json")), 201),
     )
     .openapi(
       createRoute({
@@ -99,7 +99,7 @@ export function connectionsRouter(deps: AppDeps) {
         request: body(TestConnectionSchema),
         responses: { 200: json(TestResultSchema, "What the PAT allows, feature by feature (or why it does not work)"), ...errorResponses },
       }),
-      async (c) => c.json(await testConnectionFor(deps, await actor(c), c.req.valid("json")), 200),
+      async (c) => c.json(await testConnectionFor(deps, await actor(c, c.req.valid("json").pat), c.req.valid("json")), 200),
     )
     .openapi(
       createRoute({
@@ -119,7 +119,8 @@ export function connectionsRouter(deps: AppDeps) {
         request: { params: IdParam, ...body(UpdateConnectionSchema) },
         responses: { 200: json(ConnectionSchema, "Updated"), ...errorResponses, ...conflict, ...busy },
       }),
-      async (c) => c.json(await updateConnection(deps, await actor(c), c.req.valid("param").id, c.req.valid("json")), 200),
+      async (c) =>
+        c.json(await updateConnection(deps, await actor(c, c.req.valid("json").pat), c.req.valid("param").id, c.req.valid("json")), 200),
     )
     .openapi(
       createRoute({

@@ -5,7 +5,7 @@ import { connectionData } from "../ado/endpoints";
 import { AdoError, isAdoError } from "../ado/errors";
 import { parseOrganizationUrl, sameOrganization, storedOrgUrl, type OrgUrl } from "../ado/urls";
 import type { AppDeps } from "../context";
-import { connectionHooks, connections } from "../db/schema";
+import { connectionHooks, connections, organizations } from "../db/schema";
 import { recordAudit } from "../lib/audit";
 import { ApiError, fieldError } from "../lib/errors";
 import { registerSecret } from "../log";
@@ -64,6 +64,31 @@ export async function adoClientFor(deps: AppDeps, orgId: string): Promise<AdoCli
     );
   }
   return new ReportingClient(deps, row.id, clientOptions(deps, orgUrlOf(row), await openPatOrFail(deps, row), row.id));
+}
+
+/**
+ * For permission checks Azure DevOps does not answer for the extension's token: a client with the PAT of
+ * the organization's connection (Active first; a Disconnected or Error one still tells who may reconnect
+ * or fix it), sent only to the URL it was saved for; null when the organization has none.
+ */
+export function patClientSource(deps: AppDeps): (org: OrgUrl) => Promise<AdoClient | null> {
+  return async (org) => {
+    const [bound] = await deps.database.db
+      .select({ id: organizations.id })
+      .from(organizations)
+      .where(eq(organizations.url, org.url))
+      .limit(1);
+    if (!bound) return null;
+    const rows = await deps.database.db.select().from(connections).where(eq(connections.orgId, bound.id));
+    const row = rows.find((r) => r.status === "Active") ?? rows.sort((a, b) => +b.statusChangedAt - +a.statusChangedAt)[0];
+    if (!row) return null;
+    try {
+      return new AdoClient({ ...clientOptions(deps, orgUrlOf(row), openPat(deps, row), row.id), maxRetries: 1, timeoutMs: 15_000 });
+    } catch (e) {
+      if (e instanceof SealedSecretError) return null;
+      throw e;
+    }
+  };
 }
 
 /** The stored PAT; one that cannot be decrypted puts the connection in Error and answers 409 with the reason. */

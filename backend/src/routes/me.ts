@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../context";
-import { errorResponses } from "../lib/errors";
+import { ApiError, errorResponses } from "../lib/errors";
 
 export const MeSchema = z
   .object({
@@ -21,7 +21,12 @@ export function meRouter(deps: AppDeps) {
     }),
     async (c) => {
       const org = c.get("org");
-      const isOrgAdmin = await deps.identity.isOrgAdmin(org.parsed, c.get("accessToken"));
+      // Before the first connection Azure DevOps may not tell (the extension's token cannot read
+      // permissions): show the Connect form; saving checks the caller's rights with the PAT they enter.
+      const isOrgAdmin = await deps.identity.isOrgAdmin(org.parsed, c.get("accessToken")).catch((e: unknown) => {
+        if (e instanceof ApiError && e.code === "no_connection") return true;
+        throw e;
+      });
       return c.json({ userId: c.get("user").id, organization: { id: org.id, name: org.name, url: org.url }, isOrgAdmin }, 200);
     },
   );

@@ -120,6 +120,8 @@ export const FEATURES = [
   { key: "linkTestCase", label: "Link test case" },
   { key: "handleWebhookEvents", label: "Handle webhook events" },
   { key: "webhookSetup", label: "Webhook setup" },
+  // Azure DevOps does not answer permission checks for the extension's token; the PAT reads members' roles.
+  { key: "roleChecks", label: "Check members' roles" },
 ] as const;
 export type FeatureKey = (typeof FEATURES)[number]["key"];
 
