@@ -145,6 +145,16 @@ export class IdentityVerifier {
       const ace = Object.entries(aces).find(([k]) => k.toLowerCase() === descriptor.toLowerCase())?.[1];
       return ((ace?.extendedInfo?.effectiveAllow ?? 0) & permissions) === permissions;
     } catch (e) {
+      if (candidatePat && isAdoError(e, "bad_credentials"))
+        throw new ApiError(400, "pat_rejected", "Azure DevOps rejected this personal access token (wrong, expired or revoked)", [
+          { field: "pat", message: "was rejected by Azure DevOps (wrong, expired or revoked)" },
+        ]);
+      if (candidatePat && (isAdoError(e, "forbidden") || isAdoError(e, "missing_scope")))
+        throw new ApiError(
+          403,
+          "forbidden",
+          "Only organization administrators (Project Collection Administrators) can do this: Azure DevOps did not let this PAT read your permissions (its owner must be an organization administrator, and a scoped PAT needs Security (Manage))",
+        );
       if (isAdoError(e, "missing_scope") || isAdoError(e, "forbidden") || isAdoError(e, "bad_credentials"))
         throw new ApiError(
           403,
