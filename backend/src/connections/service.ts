@@ -82,12 +82,12 @@ export function patClientSource(deps: AppDeps): (org: OrgUrl) => Promise<AdoClie
     const rows = await deps.database.db.select().from(connections).where(eq(connections.orgId, bound.id));
     const row = rows.find((r) => r.status === "Active") ?? rows.sort((a, b) => +b.statusChangedAt - +a.statusChangedAt)[0];
     if (!row) return null;
-    try {
-      return new AdoClient({ ...clientOptions(deps, orgUrlOf(row), openPat(deps, row), row.id), maxRetries: 1, timeoutMs: 15_000 });
-    } catch (e) {
-      if (e instanceof SealedSecretError) return null;
-      throw e;
-    }
+    // A PAT that cannot be decrypted puts the connection in Error and answers 409 saying so.
+    return new AdoClient({
+      ...clientOptions(deps, orgUrlOf(row), await openPatOrFail(deps, row), row.id),
+      maxRetries: 1,
+      timeoutMs: 15_000,
+    });
   };
 }
 
