@@ -1,7 +1,7 @@
 import * as React from "react";
 import { render, screen, waitFor, within, fireEvent } from "@testing-library/react";
 import { createSimulator, DEMO_PATS, DEMO_USERS, type Simulator } from "@testops/ado-sim";
-import { authHeaders, signAppToken, testBackend } from "../../backend/test/helpers";
+import { authHeaders, EXTENSION_SCOPES, signAppToken, testBackend } from "../../backend/test/helpers";
 import { PageProvider } from "../src/common/context";
 import { POLL_MS } from "../src/project-settings/boards/hooks";
 import { sdkMock } from "./sdkMock";
@@ -60,7 +60,7 @@ export async function useUser(sim: Simulator, user: UserKey, project: { id: stri
   const u = DEMO_USERS[user];
   sdkMock.user = { ...sdkMock.user, id: u.id, name: u.uniqueName, displayName: u.displayName };
   sdkMock.appToken = await signAppToken(u.id);
-  sdkMock.accessToken = sim.issueAccessToken("fabrikam", u.id);
+  sdkMock.accessToken = sim.issueAccessToken("fabrikam", u.id, undefined, EXTENSION_SCOPES);
   // setup.ts resets the mock before each test: keep pointing at this project.
   sdkMock.reset = () => {
     baseReset();

@@ -10,7 +10,7 @@ import { sdkMock } from "./sdkMock";
 
 // Required after the globals exist.
 const { createSimulator, DEMO_PATS, DEMO_USERS } = require("@testops/ado-sim") as typeof SimModule;
-const { signAppToken, testBackend } = require("../../backend/test/helpers") as typeof Helpers;
+const { EXTENSION_SCOPES, signAppToken, testBackend } = require("../../backend/test/helpers") as typeof Helpers;
 const { reportAdoFailure } = require("@testops/backend/connections/service") as typeof import("@testops/backend/connections/service");
 const { AdoError } = require("@testops/backend/ado/errors") as typeof import("@testops/backend/ado/errors");
 const { PageProvider } = require("../src/common/context") as typeof import("../src/common/context");
@@ -29,7 +29,7 @@ const realFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise.reso
 async function signIn(user: { id: string }) {
   // Short-lived tokens: the hub's client does not cache them, so switching users works between tests.
   sdkMock.appToken = await signAppToken(user.id, { expInSec: 30 });
-  sdkMock.accessToken = sim.issueAccessToken("fabrikam", user.id);
+  sdkMock.accessToken = sim.issueAccessToken("fabrikam", user.id, undefined, EXTENSION_SCOPES);
 }
 
 function renderHub() {
@@ -62,12 +62,17 @@ describe("org settings hub (real backend + simulator)", () => {
     expect(screen.queryByText(/Only organization administrators/)).toBeNull();
   });
 
-  it("empty state for a member is read-only", async () => {
+  // Azure DevOps does not tell the extension who administers the organization: until a connection
+  // exists anyone is offered Connect, and saving checks the role with the PAT entered.
+  it("before any connection, a member is offered Connect but cannot save one", async () => {
     await signIn(DEMO_USERS.member);
     renderHub();
-    expect(await screen.findByText(/Ask an organization administrator/)).toBeTruthy();
-    expect(screen.getByText(/Only organization administrators/)).toBeTruthy();
-    expect(screen.queryByRole("button", { name: "New connection" })).toBeNull();
+    fireEvent.click(await screen.findByRole("button", { name: "New connection" }));
+    type("Name", "Mine");
+    type("Organization URL", FABRIKAM);
+    type("Personal access token", DEMO_PATS.member);
+    fireEvent.click(button("Save", panel()));
+    expect(await within(panel()).findByText(/Only organization administrators/)).toBeTruthy();
   });
 
   it("shows an error state with Retry when the backend cannot be reached", async () => {

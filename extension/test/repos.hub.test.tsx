@@ -2,7 +2,7 @@ import "./nodeGlobals";
 import * as React from "react";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
-import { authHeaders, signAppToken, testBackend } from "../../backend/test/helpers";
+import { authHeaders, EXTENSION_SCOPES, signAppToken, testBackend } from "../../backend/test/helpers";
 import { createApi } from "../src/common/api";
 import { ReposHub } from "../src/project-settings/repos/ReposLinks";
 import { sdkMock } from "./sdkMock";
@@ -43,7 +43,7 @@ describe("Repos tab of the project settings hub", () => {
   });
   beforeEach(async () => {
     sdkMock.appToken = await signAppToken(DEMO_USERS.admin.id);
-    sdkMock.accessToken = sim.issueAccessToken("fabrikam", DEMO_USERS.admin.id);
+    sdkMock.accessToken = sim.issueAccessToken("fabrikam", DEMO_USERS.admin.id, undefined, EXTENSION_SCOPES);
   });
 
   const renderHub = (api = createApi("https://dev.azure.com/fabrikam/", BASE)) =>
@@ -197,7 +197,7 @@ describe("Repos tab of the project settings hub", () => {
     // A fresh client (and SDK mock) per user: the app token is cached per frame, and a frame never changes user.
     const as = async (user: keyof typeof DEMO_USERS) => {
       const appToken = await signAppToken(DEMO_USERS[user].id);
-      const accessToken = sim.issueAccessToken("fabrikam", DEMO_USERS[user].id);
+      const accessToken = sim.issueAccessToken("fabrikam", DEMO_USERS[user].id, undefined, EXTENSION_SCOPES);
       let fresh!: typeof createApi;
       jest.isolateModules(() => {
         Object.assign((require("./sdkMock") as typeof import("./sdkMock")).sdkMock, { appToken, accessToken });

@@ -137,6 +137,18 @@ export class IdentityVerifier {
       );
     const descriptor = await this.descriptorOf(org, accessToken);
     try {
+      // The caller's own PAT: Azure DevOps evaluates its owner's rights directly (PATs may call the batch).
+      if (candidatePat) {
+        const owner = await pat.get<{ authenticatedUser?: { descriptor?: string } }>("_apis/connectionData", { apiVersion: "7.1-preview" });
+        if (owner.authenticatedUser?.descriptor?.toLowerCase() === descriptor.toLowerCase()) {
+          const res = await pat.post<{ evaluations?: { value?: boolean }[] }>("_apis/security/permissionevaluationbatch", {
+            alwaysAllowAdministrators: false,
+            evaluations: [{ securityNamespaceId: namespace, token, permissions }],
+          });
+          return res.evaluations?.[0]?.value === true;
+        }
+      }
+      // Anyone else's: their effective permissions from the ACL (needs an administrator's PAT).
       const res = await pat.get<{ value?: { acesDictionary?: Record<string, { extendedInfo?: { effectiveAllow?: number } }> }[] }>(
         `_apis/accesscontrollists/${namespace}`,
         { query: { token, descriptors: descriptor, includeExtendedInfo: true, recurse: false } },
