@@ -3,7 +3,8 @@
 import { refuseUnknownMembers, RUN_CREATE_MODEL, RUN_UPDATE_MODEL, TEST_CASE_RESULT_MODEL } from "./testmodels";
 import { badRequest, intParam, json, list, notFound, orgUrl, type Ctx } from "./http";
 import type { RouteDef } from "./router";
-import type { Project } from "./state";
+import { getProcess } from "./processes";
+import { findProject, type Project } from "./state";
 
 const READ = ["vso.test"];
 const WRITE = ["vso.test_write"];
@@ -186,6 +187,22 @@ function validateResult(ctx: Ctx, r: Record<string, unknown>) {
         `TF401232: Work item ${w.id} does not exist, or you do not have permissions to read it.`,
         "InvalidPropertyException",
       );
+  // `associatedBugs` ("bugs linked to test result", TestCaseResult in the spec) takes bugs only: a work
+  // item outside its project's Bug category is refused (assumption, stricter than proven; see
+  // docs/ado-fidelity.md point 10). Requirements reach results through test cases or test methods.
+  for (const b of (r.associatedBugs as { id: unknown }[]) ?? []) {
+    const id = Number(b.id);
+    const project = findProject(ctx.org, ctx.org.workItems.projectId(id));
+    const type = String(ctx.org.workItems.latest(id).fields["System.WorkItemType"] ?? "");
+    const bugTypes = project
+      ? (getProcess(project.processName).categories.find((c) => c.referenceName === "Microsoft.BugCategory")?.types ?? [])
+      : [];
+    if (!bugTypes.includes(type))
+      throw badRequest(
+        `Work item ${id} is a ${type}, not a bug: associatedBugs takes work items of the Bug category (Microsoft.BugCategory).`,
+        "InvalidPropertyException",
+      );
+  }
   if (typeof r.comment === "string" && r.comment.length > 1000)
     throw badRequest("The comment exceeds 1000 characters.", "InvalidPropertyException");
 }

@@ -613,6 +613,21 @@ d("conformance with the 7.1 REST specs", () => {
     expect(res.json.message).toContain("'workItems' is not a member of TestCaseResult");
   });
 
+  test("associatedBugs takes bugs only: a user story there is refused, a bug is linked", async () => {
+    const story = sim.createWorkItem("fabrikam", "Fabrikam Fiber", "User Story", { "System.Title": "s" }).id;
+    const bug = sim.createWorkItem("fabrikam", "Fabrikam Fiber", "Bug", { "System.Title": "b" }).id;
+    const run = await c.post("/Fabrikam Fiber/_apis/test/runs", { name: "bugs", state: "InProgress" });
+    const wrong = await c.post(`/Fabrikam Fiber/_apis/test/Runs/${run.json.id}/results`, [
+      { testCaseTitle: "t", outcome: "Failed", associatedBugs: [{ id: story }] },
+    ]);
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.message).toContain("Microsoft.BugCategory");
+    const ok = await c.post(`/Fabrikam Fiber/_apis/test/Runs/${run.json.id}/results`, [
+      { testCaseTitle: "t", outcome: "Failed", associatedBugs: [{ id: bug }] },
+    ]);
+    expect(ok.status).toBe(200);
+  });
+
   test("error bodies have ADO's exception shape", async () => {
     const res = await client(sim, DEMO_PATS.readOnly).get("/Fabrikam Fiber/_apis/test/runs");
     expect(Object.keys(res.json).sort()).toEqual(["$id", "errorCode", "eventId", "innerException", "message", "typeKey", "typeName"]);

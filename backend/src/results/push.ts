@@ -3,6 +3,7 @@ import { scrubSecrets } from "../lib/scrub";
 // create a test run, add its results (with their linked work items), complete the run. Resumable:
 // a retried push reuses the ADO run it created and only sends results not sent yet.
 import type { AdoClient } from "../ado/client";
+import { getWorkItemsBatch } from "../ado/endpoints";
 import { isAdoError } from "../ado/errors";
 import { adoClientFor, getActiveConnection, reportAdoFailure } from "../connections/service";
 import type { AppDeps } from "../context";
@@ -41,7 +42,8 @@ export function toAdoResult(r: ResultRow, workItemIds: number[], run: Pick<RunRo
     ...(r.message ? { errorMessage: trimText(r.message, 4000) } : {}),
     // The TestCaseResult spec caps stackTrace at 1,000 characters.
     ...(r.stack ? { stackTrace: trimText(r.stack, 1000) } : {}),
-    // ADO links a result to work items through associatedBugs (the result then shows on the work item).
+    // associatedBugs takes bugs only (callers pass the Bug-category ids); requirements are reached
+    // through their test cases (docs/ado-fidelity.md, point 10).
     ...(workItemIds.length ? { associatedBugs: workItemIds.map((id) => ({ id })) } : {}),
   };
 }
@@ -81,6 +83,28 @@ interface AdoRun {
   id: number;
   webAccessUrl?: string;
   url?: string;
+}
+
+/**
+ * Which linked work items are bugs (the project's Bug category, discovered, never a hard-coded type name):
+ * only those go in a result's associatedBugs. One category read per push, one batch read per 200 new ids.
+ */
+function bugsOf(client: AdoClient, project: string, signal: AbortSignal) {
+  let bugTypes: Promise<Set<string>> | undefined;
+  const known = new Map<number, boolean>();
+  return async (ids: number[]): Promise<(id: number) => boolean> => {
+    const unknown = [...new Set(ids)].filter((id) => !known.has(id));
+    if (unknown.length) {
+      bugTypes ??= client
+        .get<{ workItemTypes?: { name: string }[] }>(`${project}/_apis/wit/workitemtypecategories/Microsoft.BugCategory`, { signal })
+        .then((c) => new Set((c.workItemTypes ?? []).map((t) => t.name.toLowerCase())));
+      const types = await bugTypes;
+      for (const id of unknown) known.set(id, false);
+      for (const wi of await getWorkItemsBatch(client, unknown, { fields: ["System.WorkItemType"], signal }))
+        known.set(wi.id, types.has(String(wi.fields["System.WorkItemType"] ?? "").toLowerCase()));
+    }
+    return (id) => known.get(id) === true;
+  };
 }
 
 async function pushRun(
@@ -124,12 +148,14 @@ async function pushRun(
   const total = run.total;
   let done = total - (await countUnpushed(deps, run.orgId, run.id));
   await ctx.progress(done, total, `Created test run ${adoRunId}`);
+  const isBug = await bugsOf(client, project, ctx.signal);
   for (;;) {
     const batch = await unpushedResults(deps, run.orgId, run.id, PUSH_BATCH);
     if (!batch.length) break;
+    const bugs = await isBug(batch.flatMap((b) => b.workItemIds));
     const res = await client.post<{ value?: { id: number }[] }>(
       `${project}/_apis/test/Runs/${adoRunId}/results`,
-      batch.map((b) => toAdoResult(b.row, b.workItemIds, run)),
+      batch.map((b) => toAdoResult(b.row, b.workItemIds.filter(bugs), run)),
       { signal: ctx.signal },
     );
     const ids = res.value ?? [];
