@@ -7,12 +7,20 @@ import { mintAppToken } from "./tokens";
 
 const PROJECT = "Fabrikam Fiber";
 
-/** A hub page's headers for `userId` in the demo organization. */
-export async function pageHeaders(stack: Stack, userId: string = DEMO_USERS.admin.id): Promise<Record<string, string>> {
+/**
+ * A hub page's headers for `userId` in the demo organization: the extension's access token is limited
+ * to the manifest's scopes. `fullSession`: a token with every scope instead (what a signed-in browser
+ * session holds), so the demo can seed results before anyone has connected the organization.
+ */
+export async function pageHeaders(
+  stack: Stack,
+  userId: string = DEMO_USERS.admin.id,
+  o: { fullSession?: boolean } = {},
+): Promise<Record<string, string>> {
   return {
     Authorization: `Bearer ${await mintAppToken({ userId, secret: stack.extensionSecret, audience: `${stack.extension.id}.app` })}`,
     "X-Ado-Collection-Url": "https://dev.azure.com/fabrikam/",
-    "X-Ado-Access-Token": stack.sim.issueAccessToken("fabrikam", userId, undefined, stack.extension.scopes),
+    "X-Ado-Access-Token": stack.sim.issueAccessToken("fabrikam", userId, undefined, o.fullSession ? undefined : stack.extension.scopes),
   };
 }
 
@@ -33,7 +41,8 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 
 /** Three nightly runs, two days apart; one test regresses in the last. Returns the stories they link to (none if the project already has runs). */
 export async function seedDemoResults(stack: Stack, now = new Date()): Promise<number[]> {
-  const headers = await pageHeaders(stack);
+  // Before the organization is connected only a full session token can have its rights checked.
+  const headers = await pageHeaders(stack, DEMO_USERS.admin.id, { fullSession: true });
   const runs = await stack.backend.app.request(`/api/results/runs?project=${encodeURIComponent(PROJECT)}`, { headers });
   if (!runs.ok) throw new Error(`demo results: listing runs answered ${runs.status}`);
   if (((await runs.json()) as { total: number }).total > 0) return [];
