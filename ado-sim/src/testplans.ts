@@ -3,7 +3,7 @@
 // Shapes: ../shared/ado-rest-specs/testPlan/7.1/testPlan.json (TestPlanCreateParams, TestSuiteCreateParams,
 // SuiteTestCaseCreateUpdateParameters, TestPlan, TestSuite, TestPoint) and
 // ../shared/ado-rest-specs/test/7.1/test.json (TestPoint, TestPointsQuery, RunCreateModel.plan/pointIds).
-import { badRequest, intParam, json, list, notFound, orgUrl, type Ctx } from "./http";
+import { badRequest, identityRef, intParam, json, list, notFound, orgUrl, type Ctx } from "./http";
 import { findType, getProcess } from "./processes";
 import type { RouteDef } from "./router";
 import type { Org, Project } from "./state";
@@ -51,8 +51,9 @@ export interface PlanRecord {
   ownerId: string;
   revision: number;
   updatedDate: string;
-  startDate?: string;
-  endDate?: string;
+  startDate: string;
+  endDate: string;
+  lastUpdatedById?: string;
 }
 
 export interface SuiteRecord {
@@ -185,6 +186,11 @@ export function applyResultToPoint(org: Org, runId: number, result: { id: number
   p.revision++;
 }
 
+function userRef(ctx: Ctx, id: string) {
+  const u = ctx.state.users.get(id);
+  return u ? identityRef(ctx.base, ctx.org, u) : { id };
+}
+
 function planUrl(ctx: Ctx, p: PlanRecord) {
   return `${orgUrl(ctx)}/${p.projectId}/_apis/testplan/Plans/${p.id}`;
 }
@@ -224,9 +230,11 @@ function planJson(ctx: Ctx, p: PlanRecord) {
     state: p.state,
     revision: p.revision,
     updatedDate: p.updatedDate,
-    ...(p.startDate ? { startDate: p.startDate } : {}),
-    ...(p.endDate ? { endDate: p.endDate } : {}),
-    owner: { id: p.ownerId },
+    startDate: p.startDate,
+    endDate: p.endDate,
+    testOutcomeSettings: { syncOutcomeAcrossSuites: false },
+    owner: userRef(ctx, p.ownerId),
+    updatedBy: userRef(ctx, p.ownerId),
     rootSuite: { id: root.id, name: root.name },
     project: projectRef(ctx, project),
     _links: { self: { href: planUrl(ctx, p) } },
@@ -250,7 +258,10 @@ function suiteJson(ctx: Ctx, s: SuiteRecord) {
     plan: { id: plan.id, name: plan.name },
     project: projectRef(ctx, project),
     revision: s.revision,
+    defaultTesters: [],
+    lastUpdatedBy: userRef(ctx, plan.ownerId),
     lastUpdatedDate: s.lastUpdatedDate,
+    ...(s.suiteType !== "staticTestSuite" ? { lastPopulatedDate: s.lastUpdatedDate } : {}),
     _links: { self: { href: `${planUrl(ctx, plan)}/Suites/${s.id}` } },
   };
 }
@@ -381,8 +392,9 @@ export const testPlanRoutes: RouteDef[] = [
         ownerId: ctx.identity.user.id,
         revision: 1,
         updatedDate: now,
-        ...(typeof b.startDate === "string" ? { startDate: b.startDate } : {}),
-        ...(typeof b.endDate === "string" ? { endDate: b.endDate } : {}),
+        // The web UI's defaults when none are given: today for a week (assumption for the REST call).
+        startDate: typeof b.startDate === "string" ? b.startDate : now,
+        endDate: typeof b.endDate === "string" ? b.endDate : new Date(Date.parse(now) + 7 * 86_400_000).toISOString(),
       };
       ps.plans.push(plan);
       // Every plan has a root static suite named after it.
