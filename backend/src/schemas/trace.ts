@@ -69,6 +69,7 @@ export const CreateFromKatalonResultSchema = z.object({
   /** Katalon test cases already linked to a Test Case (nothing was changed for them). */
   alreadyLinked: z.array(KatalonTraceSchema),
 });
+export type CreateFromKatalonResult = z.infer<typeof CreateFromKatalonResultSchema>;
 
 export const GenerateSchema = z
   .object({
