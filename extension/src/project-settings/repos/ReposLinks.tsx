@@ -57,6 +57,7 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
   const [busy, setBusy] = React.useState<string>();
   const live = React.useRef(true);
   const seen = React.useRef("");
+  const traceDirty = React.useRef(true);
   const inFlight = React.useRef<Promise<void> | null>(null);
 
   const load = React.useCallback(async () => {
@@ -65,12 +66,23 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
       // The Tests view changes when a sync finishes, a link is (un)archived or edited: reload it then,
       // and show links and tests together so a link never says Active before its tests appear.
       const stamp = r.links.map((l) => `${l.id}:${l.archived}:${l.lastSyncedAt}:${l.updatedAt}:${l.linkResults}`).join("|");
-      const v = stamp !== seen.current ? await unwrap(await api.api.repos.tests.$get({ query: { projectId } })) : undefined;
+      const changed = stamp !== seen.current;
+      // Which synced Katalon test cases automate an Azure DevOps Test Case (issue 17): read with the tests, and
+      // after a link or create action; a failure there never hides the links.
+      const [v, t] = await Promise.all([
+        changed ? api.api.repos.tests.$get({ query: { projectId } }).then((res) => unwrap(res)) : undefined,
+        changed || traceDirty.current
+          ? api.api.trace.katalon
+              .$get({ query: { projectId } })
+              .then((res) => unwrap(res))
+              .catch(() => undefined)
+          : undefined,
+      ]);
       if (!live.current) return;
-      // Which synced Katalon test cases automate an Azure DevOps Test Case (issue 17).
-      const t = await unwrap(await api.api.trace.katalon.$get({ query: { projectId } }));
-      if (!live.current) return;
-      setTraces(t.links);
+      if (t) {
+        traceDirty.current = false;
+        setTraces(t.links);
+      }
       if (v) {
         seen.current = stamp;
         setTests(v);
@@ -242,6 +254,7 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
           onDismiss={() => setOverlay(undefined)}
           onDone={() => {
             setOverlay(undefined);
+            traceDirty.current = true;
             void refresh();
           }}
         />
@@ -255,6 +268,7 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
           onDone={(summary) => {
             setOverlay(undefined);
             setNotice(summary);
+            traceDirty.current = true;
             void refresh();
           }}
         />
