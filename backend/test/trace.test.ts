@@ -282,6 +282,12 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
     const wi = (await call("GET", `/api/results/work-items/${story2}`)).body;
     expect(wi.results.map((r: any) => `${r.path}/${r.name}`)).toEqual([TC1]);
 
+    // Plans' coverage counts them too: story 2 is tested and passing in Sprint 2.
+    const plans = (await call("GET", `/api/boards/plans?projectId=${project.id}`)).body;
+    const sprint = plans.releases.flatMap((r: any) => r.sprints).find((x: any) => x.id === sprintId);
+    expect(sprint.coverage.tested).toBeGreaterThanOrEqual(2);
+    expect(sprint.coverage.passed).toBeGreaterThanOrEqual(1);
+
     const csv = await call("GET", `/api/trace/view.csv?sprintId=${sprintId}`);
     expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
     expect(csv.body).toContain(`${story2},Book an appointment`);
@@ -302,6 +308,26 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
       (await c.get<{ value: any[] }>(`${project.id}/_apis/test/Plans/${plan.id}/Suites/${suiteId}/points`)).value[0];
     expect((await point(suite2.id)).outcome).toBe("Passed");
     expect((await point(suite1.id)).outcome).toBe("Failed");
+  });
+
+  test("generation from a WIQL query or ids: requirements outside the Boards link are named, members are refused", async () => {
+    const body = { projectId: project.id, wiql: `SELECT [System.Id] FROM WorkItems WHERE [System.Id] IN (${story1}, ${existingTc})` };
+    expect((await call("POST", "/api/trace/generate", { body, headers: member })).status).toBe(403);
+    const res = await call("POST", "/api/trace/generate", { body });
+    expect(res.status).toBe(200);
+    // story 1 already has its generated test case; the Test Case is not a synced requirement.
+    expect(res.body).toMatchObject({ requirements: 1, created: 0, existing: 1, notSynced: [existingTc] });
+    const bad = await call("POST", "/api/trace/generate", { body: { projectId: project.id, sprintId, releaseId: sprintId } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.fields[0].field).toBe("sprintId");
+    const other = await call("POST", "/api/trace/generate", {
+      body: { projectId: project.id, sprintId: "00000000-0000-4000-8000-000000000000" },
+    });
+    expect(other.status).toBe(400);
+    expect(other.body.fields).toEqual([{ field: "sprintId", message: "is not a sprint of this project's Boards link" }]);
+    // Members read the view; a stranger to the org's data gets 404 for an unknown sprint.
+    expect((await call("GET", `/api/trace/view?sprintId=${sprintId}`, { headers: member })).body.canEdit).toBe(false);
+    expect((await call("GET", "/api/trace/view?sprintId=00000000-0000-4000-8000-000000000000")).status).toBe(404);
   });
 
   test("a rename in the repository updates the association; a deletion is reported, not unlinked", async () => {
