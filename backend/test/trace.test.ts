@@ -193,6 +193,9 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
     const missing = await call("POST", "/api/trace/katalon/link", { body: { ...body, adoTestCaseId: 999_999 } });
     expect(missing.status).toBe(400);
     expect(missing.body.fields[0].field).toBe("adoTestCaseId");
+    const elsewhere = sim.createWorkItem("fabrikam", "Scrum Project", "Test Case", { "System.Title": "Elsewhere" }).id;
+    const other = await call("POST", "/api/trace/katalon/link", { body: { ...body, adoTestCaseId: elsewhere } });
+    expect(other.body.fields).toEqual([{ field: "adoTestCaseId", message: expect.stringContaining('is in project "Scrum Project"') }]);
     const both = await call("POST", "/api/trace/katalon/create", { body: { projectId: project.id } });
     expect(both.status).toBe(400);
   });
@@ -225,6 +228,16 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
       body: { projectId: project.id, reposTestCaseIds: [tcs["Test Cases/Main Test Cases/TC2_Verify Successful Appointment"]] },
     });
     expect(again.body.created).toEqual([]);
+    // A suite's members: both already linked now.
+    const suite = (await call("GET", `/api/repos/tests?projectId=${project.id}`)).body.suites.find(
+      (x: any) => x.name === "TS_RegressionTest",
+    );
+    const bySuite = await call("POST", "/api/trace/katalon/create", { body: { projectId: project.id, suiteId: suite.id } });
+    expect(bySuite.body.created).toEqual([]);
+    expect(bySuite.body.alreadyLinked.map((x: any) => x.katalonId).sort()).toEqual([
+      TC1,
+      "Test Cases/Main Test Cases/TC2_Verify Successful Appointment",
+    ]);
     // The same Test Case cannot be automated twice.
     const twice = await call("POST", "/api/trace/katalon/link", {
       body: { projectId: project.id, reposTestCaseId: tcs[LOGIN], adoTestCaseId: existingTc },

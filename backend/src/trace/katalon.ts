@@ -114,15 +114,10 @@ export async function linkToExisting(deps: AppDeps, orgId: string, userId: strin
   const wi = await getWorkItem(client, input.adoTestCaseId).catch((e) => adoRefusal(e, "adoTestCaseId"));
   if (wi.fields["System.WorkItemType"] !== TEST_CASE_TYPE)
     throw fieldError("adoTestCaseId", `work item ${wi.id} is a ${String(wi.fields["System.WorkItemType"])}, not a Test Case`);
-  if (String(wi.fields["System.TeamProject"] ?? "").toLowerCase() !== hit.link.projectId.toLowerCase()) {
-    // The link stores the project id; ADO answers the name. Compare through the Repos link's project name too.
-    const names = [hit.link.repoProjectName.toLowerCase(), hit.link.projectId.toLowerCase()];
-    if (!names.includes(String(wi.fields["System.TeamProject"] ?? "").toLowerCase()))
-      throw fieldError(
-        "adoTestCaseId",
-        `Test Case ${wi.id} is in project "${String(wi.fields["System.TeamProject"])}", not in this project`,
-      );
-  }
+  // The Test Case must be in this project (ADO answers its name; the link stores the project id).
+  const proj = await client.get<{ id: string; name: string }>(`_apis/projects/${encodeURIComponent(input.projectId)}`);
+  if (String(wi.fields["System.TeamProject"] ?? "").toLowerCase() !== proj.name.toLowerCase())
+    throw fieldError("adoTestCaseId", `Test Case ${wi.id} is in project "${String(wi.fields["System.TeamProject"])}", not in ${proj.name}`);
   const existingForKatalon = await deps.database.db.select().from(traceTestCases).where(eq(traceTestCases.reposTestCaseId, hit.k.id));
   if (existingForKatalon[0] && existingForKatalon[0].adoTestCaseId !== wi.id)
     throw new ApiError(
@@ -299,6 +294,8 @@ export async function refreshAssociations(deps: AppDeps, client: AdoClient, orgI
     .where(and(eq(traceTestCases.orgId, orgId), eq(reposTestCases.linkId, linkId), isNotNull(traceTestCases.adoTestCaseId)));
   let updated = 0;
   let deleted = 0;
+  // A new Katalon id changes which results reach the requirements (whatever Azure DevOps answers).
+  let renamed = 0;
   for (const { t, k, link } of rows) {
     if (k.removedAt) {
       deleted++;
@@ -306,6 +303,7 @@ export async function refreshAssociations(deps: AppDeps, client: AdoClient, orgI
     }
     const assoc = associationFor(k, link.repositoryName, t.automatedTestId ?? randomUUID());
     if (assoc.name === t.automatedTestName && assoc.storage === t.automatedTestStorage && !t.automationProblem) continue;
+    if (assoc.name !== t.automatedTestName) renamed++;
     try {
       const wi = await getWorkItem(client, t.adoTestCaseId!, { signal });
       await writeAssociation(client, wi.id, wi.rev, assoc, signal);
@@ -326,6 +324,6 @@ export async function refreshAssociations(deps: AppDeps, client: AdoClient, orgI
         .where(eq(traceTestCases.id, t.id));
     }
   }
-  if (rows.length) await relinkChain(deps, orgId);
+  if (renamed) await relinkChain(deps, orgId);
   return { updated, deleted };
 }
