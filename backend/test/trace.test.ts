@@ -366,4 +366,19 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
     expect(login).toMatchObject({ removed: true, problem: expect.stringContaining("deleted from the repository") });
     expect(login.adoTestCaseId).toEqual(expect.any(Number));
   });
+
+  test("a Tested By link removed in Azure DevOps leaves the view and takes its chain results with it", async () => {
+    const rels = org().workItems.latest(story2).relations;
+    const index = rels.findIndex((r) => r.rel === "Microsoft.VSTS.Common.TestedBy-Forward" && r.targetId === existingTc);
+    await simClient(sim).patch(`_apis/wit/workitems/${story2}`, [{ op: "remove", path: `/relations/${index}` }], {
+      contentType: "application/json-patch+json",
+    });
+    const link = (await call("GET", "/api/boards/links")).body.links[0];
+    expect((await call("POST", `/api/boards/links/${link.id}/sync`, { body: {} })).status).toBe(202);
+    await idle();
+    const v = (await call("GET", `/api/trace/view?sprintId=${sprintId}`)).body as TraceView;
+    expect(v.requirements.find((r) => r.adoId === story2)!.testCases.map((t) => t.adoTestCaseId)).not.toContain(existingTc);
+    const wi = (await call("GET", `/api/results/work-items/${story2}`)).body;
+    expect(wi.results.map((r: any) => `${r.path}/${r.name}`)).not.toContain(TC1);
+  });
 });

@@ -169,7 +169,7 @@ export async function linkToExisting(deps: AppDeps, orgId: string, userId: strin
           })
           .returning()
       )[0];
-  await relinkChain(deps, orgId);
+  await relinkChain(deps, orgId, { testCaseIds: [row.id] });
   return toDto(await orgWebUrl(deps, orgId), row, hit.k);
 }
 
@@ -274,7 +274,7 @@ export async function createFromKatalon(deps: AppDeps, orgId: string, userId: st
           .returning();
     created.push(toDto(url, row, t.k));
   }
-  await relinkChain(deps, orgId);
+  await relinkChain(deps, orgId, { testCaseIds: created.map((c) => c.testCaseId) });
   const alreadyLinked = targets.filter((t) => linkedBy.get(t.k.id)?.adoTestCaseId).map((t) => toDto(url, linkedBy.get(t.k.id)!, t.k));
   return { created, alreadyLinked };
 }
@@ -295,7 +295,7 @@ export async function refreshAssociations(deps: AppDeps, client: AdoClient, orgI
   let updated = 0;
   let deleted = 0;
   // A new Katalon id changes which results reach the requirements (whatever Azure DevOps answers).
-  let renamed = 0;
+  const renamed: string[] = [];
   for (const { t, k, link } of rows) {
     if (k.removedAt) {
       deleted++;
@@ -303,7 +303,7 @@ export async function refreshAssociations(deps: AppDeps, client: AdoClient, orgI
     }
     const assoc = associationFor(k, link.repositoryName, t.automatedTestId ?? randomUUID());
     if (assoc.name === t.automatedTestName && assoc.storage === t.automatedTestStorage && !t.automationProblem) continue;
-    if (assoc.name !== t.automatedTestName) renamed++;
+    if (assoc.name !== t.automatedTestName) renamed.push(t.id);
     try {
       const wi = await getWorkItem(client, t.adoTestCaseId!, { signal });
       await writeAssociation(client, wi.id, wi.rev, assoc, signal);
@@ -324,6 +324,6 @@ export async function refreshAssociations(deps: AppDeps, client: AdoClient, orgI
         .where(eq(traceTestCases.id, t.id));
     }
   }
-  if (renamed) await relinkChain(deps, orgId);
+  await relinkChain(deps, orgId, { testCaseIds: renamed });
   return { updated, deleted };
 }

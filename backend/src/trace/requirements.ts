@@ -202,7 +202,7 @@ export async function generateFromRequirements(
         .where(eq(traceTestCases.id, tc.id));
     }
   }
-  await relinkChain(deps, orgId);
+  await relinkChain(deps, orgId, { requirementIds: requirements.map((r) => r.adoId) });
   return { requirements: requirements.length, created, existing: already, adoCreated, notSynced };
 }
 
@@ -298,6 +298,6 @@ export async function readTestedByLinks(
       .values({ linkId: link.id, orgId: link.orgId, readUntil: until })
       .onConflictDoUpdate({ target: traceBoardsState.linkId, set: { readUntil: until } });
   });
-  await relinkChain(deps, link.orgId);
+  await relinkChain(deps, link.orgId, { requirementIds: readIds });
   return { read: items.length, links: pairs.length };
 }
