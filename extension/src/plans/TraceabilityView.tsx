@@ -66,7 +66,11 @@ function RequirementRows({ r }: { r: TraceRequirement }) {
                   <OutcomeBadge outcome={r.outcome} label={`Requirement ${r.adoId} outcome`} />
                   {r.reported.tests ? <span className="body-s testops-muted">{plural(r.reported.tests, "reported test")}</span> : null}
                 </span>
-                {r.gaps.includes("no_tests") && <GapPills gaps={["no_tests"]} />}
+                {r.gaps.includes("no_tests") && (
+                  <span className="flex-row">
+                    <GapPills gaps={["no_tests"]} />
+                  </span>
+                )}
               </div>
             </td>
           )}
@@ -113,7 +117,13 @@ function RequirementRows({ r }: { r: TraceRequirement }) {
               )
             ) : null}
           </td>
-          <td>{t ? <GapPills gaps={t.gaps} /> : null}</td>
+          <td>
+            {t ? (
+              <span className="flex-row flex-wrap rhythm-horizontal-4">
+                <GapPills gaps={t.gaps} />
+              </span>
+            ) : null}
+          </td>
         </tr>
       ))}
     </>
