@@ -271,6 +271,25 @@ export async function readTestedByLinks(
     }
   }
   const readIds = items.map((w) => Number(w.id));
+  // Only requirements whose set of Tested By test cases changed need their chain results recomputed.
+  const before = readIds.length
+    ? await deps.database.db
+        .select({ r: traceRequirementLinks.requirementId, t: traceRequirementLinks.testCaseId })
+        .from(traceRequirementLinks)
+        .where(
+          and(
+            eq(traceRequirementLinks.orgId, link.orgId),
+            eq(traceRequirementLinks.source, "ado"),
+            inArray(traceRequirementLinks.requirementId, readIds),
+          ),
+        )
+    : [];
+  const key = (r: number, t: string) => `${r}|${t}`;
+  const old = new Set(before.map((b) => key(b.r, b.t)));
+  const now = new Set(pairs.filter((p) => byAdo.has(p.testCaseAdoId)).map((p) => key(p.requirementId, byAdo.get(p.testCaseAdoId)!)));
+  const changed = new Set<number>();
+  for (const k of old) if (!now.has(k)) changed.add(Number(k.split("|")[0]));
+  for (const k of now) if (!old.has(k)) changed.add(Number(k.split("|")[0]));
   await deps.database.db.transaction(async (tx) => {
     if (readIds.length)
       await tx
@@ -298,6 +317,6 @@ export async function readTestedByLinks(
       .values({ linkId: link.id, orgId: link.orgId, readUntil: until })
       .onConflictDoUpdate({ target: traceBoardsState.linkId, set: { readUntil: until } });
   });
-  await relinkChain(deps, link.orgId, { requirementIds: readIds });
+  await relinkChain(deps, link.orgId, { requirementIds: [...changed] });
   return { read: items.length, links: pairs.length };
 }
