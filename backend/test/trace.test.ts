@@ -281,6 +281,14 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
       requirementId: story2,
     });
 
+    // A second plan holds the existing Test Case in a static suite: a run belongs to one plan, so it gets its own run.
+    const regression = await c.post<{ id: number; rootSuite: { id: number } }>(`${project.id}/_apis/testplan/plans`, {
+      name: "Regression",
+    });
+    await c.post(`${project.id}/_apis/testplan/Plans/${regression.id}/Suites/${regression.rootSuite.id}/TestCase`, [
+      { workItem: { id: existingTc } },
+    ]);
+
     const up = await call("POST", `/api/results/junit?project=${encodeURIComponent(PROJECT)}`, { raw: KATALON, type: "application/xml" });
     expect(up.status).toBe(201);
     const v = (await call("GET", `/api/trace/view?sprintId=${sprintId}`)).body as TraceView;
@@ -312,7 +320,7 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
     await idle();
     const job = (await call("GET", `/api/jobs/${push.body.job.id}`)).body;
     expect(job.status).toBe("succeeded");
-    expect(job.result.testPoints).toEqual({ plans: 1, points: 2 });
+    expect(job.result.testPoints).toEqual({ plans: 2, points: 3 });
     // The main run's results name their Test Cases.
     const main = org().test.runs.find((r) => r.id === job.result.adoRunId)!;
     expect(main.results.find((r) => r.data.automatedTestName === TC1)!.data.testCase).toEqual({ id: String(existingTc) });
@@ -321,6 +329,18 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
       (await c.get<{ value: any[] }>(`${project.id}/_apis/test/Plans/${plan.id}/Suites/${suiteId}/points`)).value[0];
     expect((await point(suite2.id)).outcome).toBe("Passed");
     expect((await point(suite1.id)).outcome).toBe("Failed");
+    const inRegression = await c.get<{ value: any[] }>(
+      `${project.id}/_apis/test/Plans/${regression.id}/Suites/${regression.rootSuite.id}/points?testCaseId=${existingTc}`,
+    );
+    expect(inRegression.value[0].outcome).toBe("Passed");
+    // Two runs on points, each of one plan and completed.
+    const planRuns = org().test.runs.filter((r) => r.data.plan);
+    expect(planRuns.map((r) => [Number((r.data.plan as { id: string }).id), r.state]).sort()).toEqual(
+      [
+        [plan.id, "Completed"],
+        [regression.id, "Completed"],
+      ].sort(),
+    );
   });
 
   test("generation from a WIQL query or ids: requirements outside the Boards link are named, members are refused", async () => {
