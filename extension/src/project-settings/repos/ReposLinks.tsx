@@ -58,6 +58,7 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
   const live = React.useRef(true);
   const seen = React.useRef("");
   const traceDirty = React.useRef(true);
+  const traceSeq = React.useRef(0);
   const inFlight = React.useRef<Promise<void> | null>(null);
 
   const load = React.useCallback(async () => {
@@ -67,22 +68,25 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
       // and show links and tests together so a link never says Active before its tests appear.
       const stamp = r.links.map((l) => `${l.id}:${l.archived}:${l.lastSyncedAt}:${l.updatedAt}:${l.linkResults}`).join("|");
       const changed = stamp !== seen.current;
-      // Which synced Katalon test cases automate an Azure DevOps Test Case (issue 17): read with the tests, and
-      // after a link or create action; a failure there never hides the links.
-      const [v, t] = await Promise.all([
-        changed ? api.api.repos.tests.$get({ query: { projectId } }).then((res) => unwrap(res)) : undefined,
-        changed || traceDirty.current
-          ? api.api.trace.katalon
-              .$get({ query: { projectId } })
-              .then((res) => unwrap(res))
-              .catch(() => undefined)
-          : undefined,
-      ]);
-      if (!live.current) return;
-      if (t) {
+      // Which synced Katalon test cases automate an Azure DevOps Test Case (issue 17): read beside the tests and
+      // after a link or create action, without holding the links back; a failure there never hides them.
+      if (changed || traceDirty.current) {
         traceDirty.current = false;
-        setTraces(t.links);
+        const seq = ++traceSeq.current;
+        api.api.trace.katalon
+          .$get({ query: { projectId } })
+          .then((res) => unwrap(res))
+          .then(
+            (t) => {
+              if (live.current && seq === traceSeq.current) setTraces(t.links);
+            },
+            () => {
+              traceDirty.current = true;
+            },
+          );
       }
+      const v = changed ? await unwrap(await api.api.repos.tests.$get({ query: { projectId } })) : undefined;
+      if (!live.current) return;
       if (v) {
         seen.current = stamp;
         setTests(v);
