@@ -363,6 +363,23 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
     expect((await call("GET", "/api/trace/view?sprintId=00000000-0000-4000-8000-000000000000")).status).toBe(404);
   });
 
+  test("a linked Test Case deleted in Azure DevOps does not break a push", async () => {
+    const doomed = sim.createWorkItem("fabrikam", PROJECT, "Test Case", { "System.Title": "Soon gone" }).id;
+    const tc2 = tcs["Test Cases/Main Test Cases/TC2_Verify Successful Appointment"];
+    // Move TC2's link to a Test Case that is then deleted.
+    await backend.deps.database.query(`UPDATE trace_test_cases SET ado_test_case_id = $1 WHERE repos_test_case_id = $2`, [doomed, tc2]);
+    sim.deleteWorkItem("fabrikam", doomed);
+    const up = await call("POST", `/api/results/junit?project=${encodeURIComponent(PROJECT)}`, { raw: KATALON, type: "application/xml" });
+    const push = await call("POST", `/api/results/runs/${up.body.run.id}/push`);
+    await idle();
+    const job = (await call("GET", `/api/jobs/${push.body.job.id}`)).body;
+    expect(job.status).toBe("succeeded");
+    const main = org().test.runs.find((r) => r.id === job.result.adoRunId)!;
+    expect(
+      main.results.find((r) => String(r.data.automatedTestName).endsWith("TC2_Verify Successful Appointment"))!.data.testCase,
+    ).toBeUndefined();
+  });
+
   test("a rename in the repository updates the association; a deletion is reported, not unlinked", async () => {
     const original = readFileSync(path.join(KATALON_FIXTURE_DIR, "Test Cases/Main Test Cases/TC1_Verify Successful Login.tc"), "utf8");
     sim.pushCommit("fabrikam", PROJECT, "katalon-ci-samples", {

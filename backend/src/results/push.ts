@@ -11,7 +11,7 @@ import { ApiError } from "../lib/errors";
 import { PUSH_JOB, type Outcome } from "../schemas/results";
 import { trimText } from "./junit";
 import { userFacingError } from "../jobs/transient";
-import { linkedResults, pushToTestPoints } from "../trace/push";
+import { liveLinkedResults, pushToTestPoints } from "../trace/push";
 import {
   countUnpushed,
   findRun,
@@ -124,7 +124,7 @@ async function pushRun(
   }
   // A results POST whose answer was lost may have been applied too: adopt what the run already holds.
   if (resumed) await adoptAppliedResults(deps, client, run, project, adoRunId, ctx.signal);
-  const testCaseOf = new Map((await linkedResults(deps, run)).map((l) => [l.resultId, l.adoTestCaseId]));
+  const testCaseOf = new Map((await liveLinkedResults(deps, client, run, ctx.signal)).map((l) => [l.resultId, l.adoTestCaseId]));
   const total = run.total;
   let done = total - (await countUnpushed(deps, run.orgId, run.id));
   await ctx.progress(done, total, `Created test run ${adoRunId}`);

@@ -3,6 +3,7 @@
 // belongs to one plan, RunCreateModel.plan + pointIds), so requirement-based suites show the outcomes.
 import { and, eq } from "drizzle-orm";
 import type { AdoClient } from "../ado/client";
+import { getWorkItemsBatch } from "../ado/endpoints";
 import type { AppDeps } from "../context";
 import { tracePlanPushes } from "../db/schema";
 import type { RunRow } from "../results/store";
@@ -41,6 +42,27 @@ export async function linkedResults(deps: AppDeps, run: Pick<RunRow, "orgId" | "
     message: (r.message as string | null) ?? null,
     stack: (r.stack as string | null) ?? null,
   }));
+}
+
+/**
+ * The run's linked results whose Test Case still exists in Azure DevOps (a Test Case deleted since it was linked
+ * must not make Azure DevOps refuse the whole results batch).
+ */
+export async function liveLinkedResults(
+  deps: AppDeps,
+  client: AdoClient,
+  run: Pick<RunRow, "orgId" | "id" | "projectId">,
+  signal?: AbortSignal,
+) {
+  const linked = await linkedResults(deps, run);
+  if (!linked.length) return linked;
+  const found = await getWorkItemsBatch(
+    client,
+    linked.map((l) => l.adoTestCaseId),
+    { fields: ["System.Id", "System.WorkItemType"], signal },
+  );
+  const live = new Set(found.filter((w) => w.fields?.["System.WorkItemType"] === "Test Case").map((w) => Number(w.id)));
+  return linked.filter((l) => live.has(l.adoTestCaseId));
 }
 
 interface AdoPoint {
