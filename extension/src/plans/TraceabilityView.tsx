@@ -7,12 +7,13 @@ import { Link } from "azure-devops-ui/Link";
 import { MessageCard, MessageCardSeverity } from "azure-devops-ui/MessageCard";
 import { Pill, PillSize, PillVariant } from "azure-devops-ui/Pill";
 import { Status, Statuses, StatusSize } from "azure-devops-ui/Status";
+import { TextField, TextFieldWidth } from "azure-devops-ui/TextField";
 import { ZeroData } from "azure-devops-ui/ZeroData";
 import type { Plans } from "@testops/backend/schemas/boards";
 import { GAP_LABELS, type Gap, type GenerateResult, type TraceRequirement, type TraceView } from "@testops/backend/schemas/trace";
 import { ApiClientError, unwrap } from "../common/api";
 import { usePage } from "../common/context";
-import { ErrorCard, Loading } from "../common/ui";
+import { ErrorCard, FormField, Loading } from "../common/ui";
 import { fmtTime, plural } from "../project-settings/boards/format";
 import { useAsync } from "../project-settings/boards/hooks";
 import { Picker } from "../project-settings/boards/Picker";
@@ -141,6 +142,9 @@ function GenerateDialog({
 }) {
   const { api, project } = usePage();
   const [withAdo, setWithAdo] = React.useState(true);
+  // Which requirements: the chosen release or sprint, or those a WIQL query returns (the synced ones among them).
+  const [useQuery, setUseQuery] = React.useState(false);
+  const [wiql, setWiql] = React.useState("");
   const [busy, setBusy] = React.useState(false);
   const [error, setError] = React.useState<string>();
   const run = async () => {
@@ -150,17 +154,22 @@ function GenerateDialog({
       const body = {
         projectId: project!.id,
         createAdoTestCases: withAdo,
-        ...(scope.kind === "sprint" ? { sprintId: scope.id } : { releaseId: scope.id }),
+        ...(useQuery ? { wiql } : scope.kind === "sprint" ? { sprintId: scope.id } : { releaseId: scope.id }),
       };
       const r = (await unwrap(await api.api.trace.generate.$post({ json: body }))) as unknown as GenerateResult;
       onDone(
         `${plural(r.created, "test case")} generated, ${r.existing} already existed` +
           (withAdo ? `, ${plural(r.adoCreated, "Test Case")} created in Azure DevOps` : "") +
-          ` (${plural(r.requirements, "requirement")} of ${scope.name}).`,
+          ` (${plural(r.requirements, "requirement")} ${useQuery ? "of the query" : `of ${scope.name}`}).` +
+          (r.notSynced.length ? ` Not synced by the Boards link, left out: ${r.notSynced.join(", ")}.` : ""),
       );
     } catch (e) {
       setError(
-        e instanceof ApiClientError && e.status === 403 ? "Only project administrators can generate test cases." : (e as Error).message,
+        e instanceof ApiClientError && e.status === 403
+          ? "Only project administrators can generate test cases."
+          : e instanceof ApiClientError && e.fields.length
+            ? e.fields.map((f) => f.message).join("; ")
+            : (e as Error).message,
       );
       setBusy(false);
     }
@@ -170,7 +179,12 @@ function GenerateDialog({
       titleProps={{ text: `Generate test cases for ${scope.name}` }}
       footerButtonProps={[
         { text: "Cancel", onClick: onDismiss },
-        { text: busy ? "Generating…" : "Generate", primary: true, onClick: () => void run(), disabled: busy },
+        {
+          text: busy ? "Generating…" : "Generate",
+          primary: true,
+          onClick: () => void run(),
+          disabled: busy || (useQuery && !wiql.trim()),
+        },
       ]}
       onDismiss={onDismiss}
     >
@@ -179,6 +193,24 @@ function GenerateDialog({
           One test case per requirement, titled after it with its acceptance criteria. Requirements that already have a generated test case
           are left alone.
         </span>
+        <Checkbox
+          label={`Use the requirements of a WIQL query instead of ${scope.name}`}
+          checked={useQuery}
+          onChange={(_e, v) => setUseQuery(v)}
+        />
+        {useQuery && (
+          <FormField label="WIQL query" help="A flat list query; the requirements among its answer that the Boards link synced are used.">
+            <TextField
+              ariaLabel="WIQL query"
+              multiline
+              rows={3}
+              value={wiql}
+              onChange={(_e, v) => setWiql(v)}
+              placeholder="SELECT [System.Id] FROM WorkItems WHERE [System.Tags] CONTAINS 'checkout'"
+              width={TextFieldWidth.auto}
+            />
+          </FormField>
+        )}
         <Checkbox
           label="Also create Azure DevOps Test Cases, linked to their requirement (Tested By)"
           checked={withAdo}
