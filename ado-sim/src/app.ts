@@ -9,13 +9,22 @@ import { AdoError, adoErrorBody, errorResponse, json, notFound, queryGetter, API
 import { matchRoute, type Level, type RouteDef } from "./router";
 import type { SimulatorImpl } from "./simulator";
 import { findOrg, findProject, findTeam } from "./state";
+import { testPlanRoutes } from "./testplans";
 import { testRoutes } from "./testruns";
 import { throttledBody } from "./throttle";
 import { witRoutes } from "./wit";
 import { workRoutes } from "./work";
 import { controlRoutes } from "./control";
 
-export const ALL_ROUTES: RouteDef[] = [...coreRoutes, ...witRoutes, ...workRoutes, ...gitRoutes, ...hookRoutes, ...testRoutes];
+export const ALL_ROUTES: RouteDef[] = [
+  ...coreRoutes,
+  ...witRoutes,
+  ...workRoutes,
+  ...gitRoutes,
+  ...hookRoutes,
+  ...testRoutes,
+  ...testPlanRoutes,
+];
 
 /** Header used between the app and the in-process fetch to signal an injected connection reset. */
 export const RESET_HEADER = "x-sim-fault-reset";

@@ -5,6 +5,7 @@ import { badRequest, intParam, json, list, notFound, orgUrl, type Ctx } from "./
 import type { RouteDef } from "./router";
 import { getProcess } from "./processes";
 import { findProject, type Project } from "./state";
+import { applyResultToPoint, checkResultTestCase, newPlanState, resultsForPoints, type PlanState } from "./testplans";
 
 const READ = ["vso.test"];
 const WRITE = ["vso.test_write"];
@@ -57,10 +58,12 @@ export interface TestState {
   runs: TestRunRecord[];
   nextRunId: number;
   nextResultId: number;
+  /** Test plans, suites and points (testplans.ts). */
+  plans: PlanState;
 }
 
 export function newTestState(): TestState {
-  return { runs: [], nextRunId: 1, nextResultId: 100000 };
+  return { runs: [], nextRunId: 1, nextResultId: 100000, plans: newPlanState() };
 }
 
 const pick = (o: Record<string, unknown>, keys: string[]) =>
@@ -205,6 +208,7 @@ function validateResult(ctx: Ctx, r: Record<string, unknown>) {
   }
   if (typeof r.comment === "string" && r.comment.length > 1000)
     throw badRequest("The comment exceeds 1000 characters.", "InvalidPropertyException");
+  checkResultTestCase(ctx, r);
 }
 
 function workItemIds(r: Record<string, unknown>): number[] {
@@ -224,6 +228,10 @@ export const testRoutes: RouteDef[] = [
       const state = String(b.state ?? "NotStarted");
       if (!["NotStarted", "InProgress", "Waiting"].includes(state))
         throw badRequest(`The run state '${state}' is not valid for a new run.`, "InvalidPropertyException");
+      // A run on test points (plan + pointIds) starts with one pending result per point.
+      const pointResults = b.plan !== undefined ? resultsForPoints(ctx, b.plan, b.pointIds) : [];
+      if (b.pointIds !== undefined && b.plan === undefined)
+        throw badRequest("pointIds need the plan they belong to.", "InvalidPropertyException");
       const now = ctx.sim.clock().toISOString();
       const run: TestRunRecord = {
         id: ctx.org.test.nextRunId++,
@@ -239,7 +247,14 @@ export const testRoutes: RouteDef[] = [
         lastUpdatedDate: now,
         ownerId: ctx.identity.user.id,
         revision: 1,
-        results: [],
+        results: pointResults.map((data) => ({
+          id: ctx.org.test.nextResultId++,
+          data,
+          associatedWorkItems: [],
+          createdDate: now,
+          lastUpdatedDate: now,
+          revision: 1,
+        })),
       };
       ctx.org.test.runs.push(run);
       return json(runJson(ctx, run));
@@ -314,6 +329,14 @@ export const testRoutes: RouteDef[] = [
       if (run.state === "Completed")
         throw badRequest(`Test run ${run.id} is completed; results cannot be added.`, "InvalidPropertyException");
       body.forEach((r) => validateResult(ctx, r));
+      for (const r of body) {
+        const point = (r.testPoint as { id?: unknown } | undefined)?.id;
+        if (point === undefined) continue;
+        // A result on a test point belongs to a run of that point's plan.
+        const planId = Number((run.data.plan as { id?: unknown } | undefined)?.id ?? 0);
+        if (!ctx.org.test.plans.points.some((p) => p.id === Number(point) && p.planId === planId))
+          throw badRequest(`Test point ${String(point)} is not in the test plan of run ${run.id}.`, "InvalidPropertyException");
+      }
       const now = ctx.sim.clock().toISOString();
       const added = body.map((r) => {
         const rec: TestResultRecord = {
@@ -327,6 +350,7 @@ export const testRoutes: RouteDef[] = [
         if (rec.data.durationInMs === undefined && r.startedDate && r.completedDate)
           rec.data.durationInMs = Date.parse(String(r.completedDate)) - Date.parse(String(r.startedDate));
         run.results.push(rec);
+        applyResultToPoint(ctx.org, run.id, rec, now);
         return rec;
       });
       return list(added.map((r) => resultJson(ctx, run, r)));
@@ -346,11 +370,22 @@ export const testRoutes: RouteDef[] = [
       const out = body.map((r) => {
         const rec = run.results.find((x) => x.id === Number(r.id));
         if (!rec) throw notFound(`Test result ${r.id} not found in run ${run.id}.`, "TestObjectNotFoundException");
+        // The point a result was created for stays its point.
+        if (
+          r.testPoint !== undefined &&
+          rec.data.testPoint !== undefined &&
+          String((r.testPoint as { id?: unknown }).id) !== String((rec.data.testPoint as { id?: unknown }).id)
+        )
+          throw badRequest(
+            `Result ${rec.id} belongs to test point ${String((rec.data.testPoint as { id?: unknown }).id)}.`,
+            "InvalidPropertyException",
+          );
         Object.assign(rec.data, r);
         const wi = workItemIds(r);
         if (wi.length) rec.associatedWorkItems = [...new Set([...rec.associatedWorkItems, ...wi])];
         rec.revision++;
         rec.lastUpdatedDate = now;
+        applyResultToPoint(ctx.org, run.id, rec, now);
         return rec;
       });
       return list(out.map((r) => resultJson(ctx, run, r)));

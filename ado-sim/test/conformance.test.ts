@@ -19,6 +19,7 @@ const AREAS: Record<string, string> = {
   hooks: "hooks/7.1/serviceHooks.json",
   test: "test/7.1/test.json",
   security: "security/7.1/security.json",
+  testPlan: "testPlan/7.1/testPlan.json",
 };
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8").replace(/^\uFEFF/, ""));
@@ -129,6 +130,7 @@ d("conformance with the 7.1 REST specs", () => {
   }
 
   let deleted = 0;
+  const plan = { id: 0, storyId: 0, testCaseId: 0, suiteId: 0, pointId: 0 };
   const cases: Case[] = [
     { area: "core", method: "GET", specPath: "/{organization}/_apis/projects", call: () => c.get("/_apis/projects") },
     {
@@ -507,6 +509,93 @@ d("conformance with the 7.1 REST specs", () => {
           alwaysAllowAdministrators: false,
           evaluations: [{ securityNamespaceId: "3e65f728-f8bc-4ecd-8764-7e378b19bfa7", token: "NAMESPACE:", permissions: 2 }],
         }),
+    },
+    // Test plans (issue #17): a plan, a requirement-based suite whose test case comes from a Tested By link, its points.
+    {
+      area: "testPlan",
+      method: "POST",
+      specPath: "/{organization}/{project}/_apis/testplan/plans",
+      call: async () => {
+        const story = await c.jsonPatch("POST", "/Fabrikam Fiber/_apis/wit/workitems/$User Story", [
+          { op: "add", path: "/fields/System.Title", value: "Traceable story" },
+        ]);
+        const tc = await c.jsonPatch("POST", "/Fabrikam Fiber/_apis/wit/workitems/$Test Case", [
+          { op: "add", path: "/fields/System.Title", value: "Traceable test" },
+          { op: "add", path: "/relations/-", value: { rel: "Microsoft.VSTS.Common.TestedBy-Reverse", url: story.json.url } },
+        ]);
+        plan.storyId = story.json.id;
+        plan.testCaseId = tc.json.id;
+        const res = await c.post("/Fabrikam Fiber/_apis/testplan/plans", {
+          name: "Release 1 plan",
+          iteration: "Fabrikam Fiber\\Release 1",
+        });
+        plan.id = res.json.id;
+        return res;
+      },
+      notProduced: ["buildId", "buildDefinition", "releaseEnvironmentDefinition"],
+    },
+    {
+      area: "testPlan",
+      method: "GET",
+      specPath: "/{organization}/{project}/_apis/testplan/plans",
+      call: () => c.get("/Fabrikam Fiber/_apis/testplan/plans"),
+      // Only plans tied to a build or a release stage have these.
+      notProduced: ["buildId", "buildDefinition", "releaseEnvironmentDefinition"],
+    },
+    {
+      area: "testPlan",
+      method: "POST",
+      specPath: "/{organization}/{project}/_apis/testplan/Plans/{planId}/suites",
+      call: async () => {
+        const res = await c.post(`/Fabrikam Fiber/_apis/testplan/Plans/${plan.id}/suites`, {
+          suiteType: "requirementTestSuite",
+          requirementId: plan.storyId,
+        });
+        plan.suiteId = res.json.id;
+        return res;
+      },
+    },
+    {
+      area: "testPlan",
+      method: "GET",
+      specPath: "/{organization}/{project}/_apis/testplan/Plans/{planId}/suites",
+      call: () => c.get(`/Fabrikam Fiber/_apis/testplan/Plans/${plan.id}/suites`),
+    },
+    {
+      area: "testPlan",
+      method: "GET",
+      specPath: "/{organization}/_apis/testplan/suites",
+      call: () => c.get(`/_apis/testplan/suites?testCaseId=${plan.testCaseId}`),
+    },
+    {
+      area: "testPlan",
+      method: "GET",
+      specPath: "/{organization}/{project}/_apis/testplan/Plans/{planId}/Suites/{suiteId}/TestCase",
+      call: () => c.get(`/Fabrikam Fiber/_apis/testplan/Plans/${plan.id}/Suites/${plan.suiteId}/TestCase`),
+    },
+    {
+      area: "test",
+      method: "GET",
+      specPath: "/{organization}/{project}/_apis/test/Plans/{planId}/Suites/{suiteId}/points",
+      call: async () => {
+        const res = await c.get(`/Fabrikam Fiber/_apis/test/Plans/${plan.id}/Suites/${plan.suiteId}/points?testCaseId=${plan.testCaseId}`);
+        plan.pointId = Number(res.json.value[0].id);
+        return res;
+      },
+      // No tester is assigned to the simulator's points.
+      notProduced: ["assignedTo", "lastUpdatedBy"],
+    },
+    {
+      area: "testPlan",
+      method: "GET",
+      specPath: "/{organization}/{project}/_apis/testplan/Plans/{planId}/Suites/{suiteId}/TestPoint",
+      call: () => c.get(`/Fabrikam Fiber/_apis/testplan/Plans/${plan.id}/Suites/${plan.suiteId}/TestPoint?pointId=${plan.pointId}`),
+    },
+    {
+      area: "test",
+      method: "POST",
+      specPath: "/{organization}/{project}/_apis/test/points",
+      call: () => c.post("/Fabrikam Fiber/_apis/test/points", { pointsFilter: { testcaseIds: [plan.testCaseId] } }),
     },
   ];
 

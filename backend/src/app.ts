@@ -17,6 +17,7 @@ import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
 import { reposRouter } from "./repos/routes";
 import { resultsRouter } from "./results/routes";
+import { traceRouter } from "./trace/routes";
 import { meRouter } from "./routes/me";
 import { webhooksRouter } from "./webhooks/routes";
 
@@ -117,7 +118,8 @@ export function createApp(deps: AppDeps) {
     .route("/audit", auditRouter(deps))
     .route("/boards", boardsRouter(deps))
     .route("/repos", reposRouter(deps))
-    .route("/results", resultsRouter(deps));
+    .route("/results", resultsRouter(deps))
+    .route("/trace", traceRouter(deps));
 
   const routes = app.route("/", healthRouter(deps)).route("/api", apiRoutes).route("/hooks/ado", webhooksRouter(deps));
 

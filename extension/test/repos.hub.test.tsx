@@ -216,6 +216,8 @@ describe("Repos tab of the project settings hub", () => {
     ).toEqual(["Show sync report (0 skipped, 3 warnings)"]);
     expect(screen.getByRole("button", { name: "New Repos link" }).getAttribute("aria-disabled")).toBe("true");
     expect(screen.getByText("Tests")).toBeTruthy();
+    // No traceability actions either.
+    expect(screen.queryAllByRole("button", { name: /to a Test Case$|^Create Test Cases for / })).toEqual([]);
     view.unmount();
 
     // An administrator of the project sees the actions and no read-only notice.
@@ -224,5 +226,25 @@ describe("Repos tab of the project settings hub", () => {
     expect(within(card2).getByRole("button", { name: "Edit" })).toBeTruthy();
     expect(screen.queryByText(/Read-only/)).toBeNull();
     lead.unmount();
+  });
+
+  it("creates Test Cases for a folder of Katalon test cases and shows the links (issue 17)", async () => {
+    const view = renderHub();
+    await screen.findByRole("region", { name: "Katalon CI" });
+    const tree = screen.getByRole("tree", { name: "Synced tests" });
+    fireEvent.click(within(tree).getByRole("button", { name: "Create Test Cases for Main Test Cases" }));
+    const dialog = await screen.findByRole("dialog");
+    expect(within(dialog).getByText("Create Test Cases for Main Test Cases?")).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole("button", { name: "Create" }));
+    expect(await screen.findByText("2 Test Cases created, 0 already linked (Main Test Cases).")).toBeTruthy();
+    await waitFor(() => expect(within(tree).getAllByLabelText(/^Linked to Test Case \d+$/)).toHaveLength(2));
+    const org = sim.state.orgs.get("fabrikam")!;
+    const ids = within(tree)
+      .getAllByLabelText(/^Linked to Test Case \d+$/)
+      .map((e) => Number(e.getAttribute("aria-label")!.replace(/\D/g, "")));
+    expect(ids.map((id) => org.workItems.field(id, "Microsoft.VSTS.TCM.AutomatedTestType"))).toEqual(["Katalon", "Katalon"]);
+    // Login (another folder) can still be linked one by one.
+    expect(within(tree).getByRole("button", { name: "Link Login to a Test Case" })).toBeTruthy();
+    view.unmount();
   });
 });

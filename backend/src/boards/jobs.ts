@@ -10,6 +10,7 @@ import { BOARDS_SYNC_JOB } from "../schemas/boards";
 import { boardsConnection, reportConnectionFailure } from "./ado";
 import { recordSyncFailure, syncLink } from "./engine";
 import { enqueueSync, loadLink } from "./links";
+import { readTestedByLinks } from "../trace/requirements";
 
 /** A reason a project admin can act on, for the link status and the failed job. */
 export function failureReason(e: unknown): string {
@@ -53,7 +54,9 @@ export function registerBoardsJobs(deps: AppDeps): void {
       }
       try {
         const summary = await syncLink(deps, conn.client, link, { full: payload.full, signal, progress, pageSize: payload.pageSize });
-        return summary as unknown as Record<string, unknown>;
+        // Traceability (issue 17): the Tested By links of the requirements this sync changed.
+        const testedBy = await readTestedByLinks(deps, conn.client, link, signal);
+        return { ...summary, testedBy } as unknown as Record<string, unknown>;
       } catch (e) {
         // Stopped or cancelled: not a failure; a restart resumes from the stored token.
         if (signal.aborted || e instanceof JobCancelled) throw e;

@@ -10,6 +10,7 @@ import { userFacingError } from "../jobs/transient";
 import { ApiError } from "../lib/errors";
 import { enqueueSync, loadLink, REPOS_SYNC_JOB } from "./service";
 import { SyncError, syncLink } from "./sync";
+import { refreshAssociations } from "../trace/katalon";
 
 /** A reason a project admin can act on, for the link status and the failed job. */
 export function failureReason(e: unknown): string {
@@ -56,7 +57,9 @@ export function registerReposJobs(deps: AppDeps): void {
     try {
       const summary = await syncLink({ db: deps.database.db, client, signal, progress, full: payload.full }, link);
       const { report: _report, ...rest } = summary;
-      return rest;
+      // Traceability (issue 17): renamed Katalon test cases carry their new id to their Test Cases.
+      const associations = await refreshAssociations(deps, client, orgId, link.id, signal);
+      return { ...rest, associations };
     } catch (e) {
       if (signal.aborted || e instanceof JobCancelled) throw e;
       return fail(failureReason(e), e);

@@ -12,6 +12,7 @@ import { ApiError } from "../lib/errors";
 import { PUSH_JOB, type Outcome } from "../schemas/results";
 import { trimText } from "./junit";
 import { userFacingError } from "../jobs/transient";
+import { liveLinkedResults, pushToTestPoints } from "../trace/push";
 import {
   countUnpushed,
   findRun,
@@ -30,7 +31,7 @@ export const PUSH_BATCH = 500;
 const ADO_OUTCOME: Record<Outcome, string> = { passed: "Passed", failed: "Failed", error: "Error", skipped: "NotExecuted" };
 
 /** One stored result as an ADO TestCaseResult (pure; table-tested). */
-export function toAdoResult(r: ResultRow, workItemIds: number[], run: Pick<RunRow, "source">) {
+export function toAdoResult(r: ResultRow, workItemIds: number[], run: Pick<RunRow, "source">, testCaseId?: number) {
   return {
     testCaseTitle: r.name.slice(0, 256) || r.fullName.slice(0, 256),
     automatedTestName: r.fullName.slice(0, 512),
@@ -45,6 +46,8 @@ export function toAdoResult(r: ResultRow, workItemIds: number[], run: Pick<RunRo
     // associatedBugs takes bugs only (callers pass the Bug-category ids); requirements are reached
     // through their test cases (docs/ado-fidelity.md, point 10).
     ...(workItemIds.length ? { associatedBugs: workItemIds.map((id) => ({ id })) } : {}),
+    // The Test Case work item this (Katalon) result automates (issue 17).
+    ...(testCaseId ? { testCase: { id: String(testCaseId) } } : {}),
   };
 }
 
@@ -145,6 +148,7 @@ async function pushRun(
   }
   // A results POST whose answer was lost may have been applied too: adopt what the run already holds.
   if (resumed) await adoptAppliedResults(deps, client, run, project, adoRunId, ctx.signal);
+  const testCaseOf = new Map((await liveLinkedResults(deps, client, run, ctx.signal)).map((l) => [l.resultId, l.adoTestCaseId]));
   const total = run.total;
   let done = total - (await countUnpushed(deps, run.orgId, run.id));
   await ctx.progress(done, total, `Created test run ${adoRunId}`);
@@ -155,7 +159,7 @@ async function pushRun(
     const bugs = await isBug(batch.flatMap((b) => b.workItemIds));
     const res = await client.post<{ value?: { id: number }[] }>(
       `${project}/_apis/test/Runs/${adoRunId}/results`,
-      batch.map((b) => toAdoResult(b.row, b.workItemIds.filter(bugs), run)),
+      batch.map((b) => toAdoResult(b.row, b.workItemIds.filter(bugs), run, testCaseOf.get(b.row.id))),
       { signal: ctx.signal },
     );
     const ids = res.value ?? [];
@@ -226,8 +230,10 @@ export function registerResultsJobs(deps: AppDeps): void {
     try {
       const client = await adoClientFor(deps, orgId);
       const out = await pushRun(deps, client, run, { signal, progress });
+      // Traceability (issue 17): linked Test Cases' test points get the outcomes too (their own run per plan).
+      const testPoints = await pushToTestPoints(deps, client, run, signal);
       await updateRunAdo(deps, orgId, run.id, { adoStatus: "pushed", adoError: null, adoPushedAt: new Date() });
-      return out;
+      return { ...out, testPoints };
     } catch (e) {
       if (signal.aborted || e instanceof JobCancelled) {
         await updateRunAdo(deps, orgId, run.id, { adoStatus: "failed", adoError: "Cancelled; push again to resume" });

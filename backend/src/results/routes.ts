@@ -21,6 +21,7 @@ import { userAccess } from "./access";
 import { JUnitParseError, parseJUnit, type ParsedReport } from "./junit";
 import { enqueuePush } from "./push";
 import { findRun, listRunResults, listRuns, resultsForWorkItem, saveRun, toRunDto } from "./store";
+import { linkRunThroughChain } from "../trace/chain";
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const RunIdParam = z.object({ id: z.uuid("must be a test run id (UUID)") });
@@ -197,6 +198,8 @@ export function resultsRouter(deps: AppDeps) {
           workItemIds: explicit,
           allowedPropertyIds: readable,
         });
+        // Traceability (issue 17): a Katalon result counts for every requirement its test case is linked to.
+        await linkRunThroughChain(deps, orgId, saved.run.id);
         await recordAudit(deps.database.db, {
           orgId,
           actorId: userId,

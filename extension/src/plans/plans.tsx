@@ -1,10 +1,46 @@
 import * as React from "react";
-import { PageProvider } from "../common/context";
+import { Header, TitleSize } from "azure-devops-ui/Header";
+import { Page } from "azure-devops-ui/Page";
+import { Tab, TabBar, TabSize } from "azure-devops-ui/Tabs";
+import { PageProvider, usePage } from "../common/context";
 import { showRoot } from "../common/ui";
 import { PlansView } from "./PlansView";
+import { TraceabilityView } from "./TraceabilityView";
+
+/** Boards → TestOps Plans: the plans (PlansView, its own page) or the traceability view of a release or sprint. */
+function PlansHub() {
+  const { project } = usePage();
+  const [tab, setTab] = React.useState<"plans" | "traceability">("plans");
+  const tabs = (
+    <TabBar selectedTabId={tab} onSelectedTabChanged={(id) => setTab(id as "plans" | "traceability")} tabSize={TabSize.Compact}>
+      <Tab id="plans" name="Plans" />
+      <Tab id="traceability" name="Traceability" />
+    </TabBar>
+  );
+  if (tab === "plans")
+    return (
+      <div className="flex-column flex-grow">
+        {tabs}
+        <PlansView />
+      </div>
+    );
+  return (
+    <Page className="flex-grow testops-plans">
+      {tabs}
+      <Header
+        title="Traceability"
+        description={`Requirements of ${project?.name ?? "this project"}, their test cases, automation and latest results`}
+        titleSize={TitleSize.Large}
+      />
+      <div className="page-content page-content-top">
+        <TraceabilityView />
+      </div>
+    </Page>
+  );
+}
 
 showRoot(
   <PageProvider needsProject>
-    <PlansView />
+    <PlansHub />
   </PageProvider>,
 );

@@ -6,7 +6,7 @@ import type { Outcome } from "../../schemas/results";
 const ts = (name: string) => timestamp(name, { withTimezone: true });
 
 export type AdoPushStatus = "none" | "queued" | "pushing" | "pushed" | "failed";
-export type ResultLinkSource = "upload" | "property" | "repos";
+export type ResultLinkSource = "upload" | "property" | "repos" | "trace";
 
 export const testRuns = pgTable(
   "test_runs",

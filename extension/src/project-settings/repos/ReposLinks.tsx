@@ -12,6 +12,9 @@ import { buildTestsTree, isRunning } from "./format";
 import { LinkCard } from "./LinkCard";
 import { LinkPanel } from "./LinkPanel";
 import { TestsTree } from "./TestsTree";
+import { CreateTestCasesDialog, DeletedTraces, LinkTestCaseDialog, type CreateTarget } from "./TraceActions";
+import type { KatalonTrace } from "@testops/backend/schemas/trace";
+import type { TestCase } from "@testops/backend/schemas/repos";
 
 /** Repos links of this project (the Repos tab of project settings). */
 export function ReposLinks() {
@@ -28,7 +31,12 @@ export interface ReposHubProps {
   pollMs?: { running: number; idle: number };
 }
 
-type Overlay = { kind: "create" } | { kind: "edit"; link: ReposLink } | { kind: "archive"; link: ReposLink };
+type Overlay =
+  | { kind: "create" }
+  | { kind: "edit"; link: ReposLink }
+  | { kind: "archive"; link: ReposLink }
+  | { kind: "linkTestCase"; testCase: TestCase }
+  | { kind: "createTestCases"; target: CreateTarget };
 
 const message = (e: unknown) =>
   e instanceof ApiClientError && e.status === 403
@@ -41,12 +49,16 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
   const [links, setLinks] = React.useState<ReposLink[]>();
   const [canEdit, setCanEdit] = React.useState(false);
   const [tests, setTests] = React.useState<TestsView>();
+  const [traces, setTraces] = React.useState<KatalonTrace[]>([]);
+  const [notice, setNotice] = React.useState<string>();
   const [loadError, setLoadError] = React.useState<Error>();
   const [actionError, setActionError] = React.useState<string>();
   const [overlay, setOverlay] = React.useState<Overlay>();
   const [busy, setBusy] = React.useState<string>();
   const live = React.useRef(true);
   const seen = React.useRef("");
+  const traceDirty = React.useRef(true);
+  const traceSeq = React.useRef(0);
   const inFlight = React.useRef<Promise<void> | null>(null);
 
   const load = React.useCallback(async () => {
@@ -55,7 +67,25 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
       // The Tests view changes when a sync finishes, a link is (un)archived or edited: reload it then,
       // and show links and tests together so a link never says Active before its tests appear.
       const stamp = r.links.map((l) => `${l.id}:${l.archived}:${l.lastSyncedAt}:${l.updatedAt}:${l.linkResults}`).join("|");
-      const v = stamp !== seen.current ? await unwrap(await api.api.repos.tests.$get({ query: { projectId } })) : undefined;
+      const changed = stamp !== seen.current;
+      // Which synced Katalon test cases automate an Azure DevOps Test Case (issue 17): read beside the tests and
+      // after a link or create action, without holding the links back; a failure there never hides them.
+      if (changed || traceDirty.current) {
+        traceDirty.current = false;
+        const seq = ++traceSeq.current;
+        api.api.trace.katalon
+          .$get({ query: { projectId } })
+          .then((res) => unwrap(res))
+          .then(
+            (t) => {
+              if (live.current && seq === traceSeq.current) setTraces(t.links);
+            },
+            () => {
+              traceDirty.current = true;
+            },
+          );
+      }
+      const v = changed ? await unwrap(await api.api.repos.tests.$get({ query: { projectId } })) : undefined;
       if (!live.current) return;
       if (v) {
         seen.current = stamp;
@@ -118,6 +148,7 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
 
   const names = React.useMemo(() => new Map([...(tests?.testCases ?? []), ...(tests?.suites ?? [])].map((x) => [x.id, x.name])), [tests]);
   const tree = React.useMemo(() => (tests ? buildTestsTree(tests) : []), [tests]);
+  const byTc = React.useMemo(() => new Map(traces.map((t) => [t.reposTestCaseId, t])), [traces]);
 
   if (!links && loadError)
     return (
@@ -183,10 +214,26 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
       {links.length > 0 && (
         <div className="flex-column rhythm-vertical-8">
           <span className="title-m">Tests</span>
+          <DeletedTraces traces={traces} />
+          {notice && (
+            <MessageCard severity={MessageCardSeverity.Info} className="flex-self-stretch" onDismiss={() => setNotice(undefined)}>
+              {notice}
+            </MessageCard>
+          )}
           {tree.length === 0 || (tests?.testCases.length === 0 && tests?.suites.length === 0) ? (
             <div className="body-m testops-muted">No synced test cases yet. Sync a link to see its Katalon test cases and suites here.</div>
           ) : (
-            <TestsTree key={tree.map((n) => n.id).join("|")} nodes={tree} names={names} />
+            <TestsTree
+              key={tree.map((n) => n.id).join("|")}
+              nodes={tree}
+              names={names}
+              trace={{
+                byTc,
+                canEdit,
+                onLink: (testCase) => setOverlay({ kind: "linkTestCase", testCase }),
+                onCreate: (target) => setOverlay({ kind: "createTestCases", target }),
+              }}
+            />
           )}
         </div>
       )}
@@ -199,6 +246,33 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
           onDismiss={() => setOverlay(undefined)}
           onSaved={() => {
             setOverlay(undefined);
+            void refresh();
+          }}
+        />
+      )}
+      {overlay?.kind === "linkTestCase" && (
+        <LinkTestCaseDialog
+          api={api}
+          projectId={projectId}
+          testCase={overlay.testCase}
+          onDismiss={() => setOverlay(undefined)}
+          onDone={() => {
+            setOverlay(undefined);
+            traceDirty.current = true;
+            void refresh();
+          }}
+        />
+      )}
+      {overlay?.kind === "createTestCases" && (
+        <CreateTestCasesDialog
+          api={api}
+          projectId={projectId}
+          target={overlay.target}
+          onDismiss={() => setOverlay(undefined)}
+          onDone={(summary) => {
+            setOverlay(undefined);
+            setNotice(summary);
+            traceDirty.current = true;
             void refresh();
           }}
         />

@@ -5,6 +5,7 @@ import { Pill, PillSize, PillVariant } from "azure-devops-ui/Pill";
 import { Status, Statuses, StatusSize } from "azure-devops-ui/Status";
 import type { TestCase, TestSuite } from "@testops/backend/schemas/repos";
 import { ago, SUITE_KIND_LABEL, type TreeNode } from "./format";
+import { TestCaseTrace, type TraceProps } from "./TraceActions";
 
 const OUTCOME = {
   passed: Statuses.Success,
@@ -92,7 +93,7 @@ function SuiteDetails({ s, names }: { s: TestSuite; names: Map<string, string> }
 const count = (n: TreeNode): number => (n.kind === "testCase" || n.kind === "suite" ? 1 : n.children.reduce((a, c) => a + count(c), 0));
 
 /** The synced test cases and suites, per link, in the folders they came from (an ARIA tree). */
-export function TestsTree({ nodes, names }: { nodes: TreeNode[]; names: Map<string, string> }) {
+export function TestsTree({ nodes, names, trace }: { nodes: TreeNode[]; names: Map<string, string>; trace?: TraceProps }) {
   const total = nodes.reduce((a, n) => a + count(n), 0);
   // Small projects open fully; big ones open down to the first level of folders.
   const [open, setOpen] = React.useState<Set<string>>(() => {
@@ -143,6 +144,7 @@ export function TestsTree({ nodes, names }: { nodes: TreeNode[]; names: Map<stri
               <Status {...OUTCOME[t.results.lastOutcome]} size={StatusSize.s} /> {t.results.lastOutcome}
             </span>
           )}
+          <TestCaseTrace t={t} trace={trace} />
         </>
       );
       if (isOpen) children = <TestCaseDetails t={t} />;
@@ -156,6 +158,14 @@ export function TestsTree({ nodes, names }: { nodes: TreeNode[]; names: Map<stri
             {SUITE_KIND_LABEL[s.kind]} · {s.members.length} {s.kind === "collection" ? "runs" : "test cases"}
           </span>
           <SyncPill warnings={s.warnings} />
+          {trace?.canEdit && s.kind !== "collection" && (
+            <Button
+              subtle
+              text="Create Test Cases"
+              ariaLabel={`Create Test Cases for ${s.name}`}
+              onClick={() => trace.onCreate({ label: s.name, suiteId: s.id })}
+            />
+          )}
         </>
       );
       if (isOpen) children = <SuiteDetails s={s} names={names} />;
@@ -170,6 +180,14 @@ export function TestsTree({ nodes, names }: { nodes: TreeNode[]; names: Map<stri
           <span className={n.kind === "link" ? "font-weight-semibold" : undefined}>{n.name}</span>
           <span className="body-s testops-muted">{count(n)}</span>
           {n.kind === "link" && <span className="body-s testops-muted">synced {ago(n.lastSyncedAt)}</span>}
+          {trace?.canEdit && n.kind === "folder" && n.id.includes(":tc/") && (
+            <Button
+              subtle
+              text="Create Test Cases"
+              ariaLabel={`Create Test Cases for ${n.name}`}
+              onClick={() => trace.onCreate({ label: n.name, folder: { linkId: n.id.split(":")[0], folder: n.path } })}
+            />
+          )}
         </>
       );
       if (isOpen && n.children.length) children = <ul role="group">{n.children.map((c) => row(c, depth + 1))}</ul>;
