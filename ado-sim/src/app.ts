@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { HttpBindings } from "@hono/node-server";
 import { authenticate, canSeeProject, requireScope } from "./auth";
+import { buildRoutes } from "./builds";
 import { coreRoutes, projectNotFound } from "./core";
 import { gitRoutes } from "./git";
 import { hookRoutes } from "./hooks";
@@ -15,7 +16,15 @@ import { witRoutes } from "./wit";
 import { workRoutes } from "./work";
 import { controlRoutes } from "./control";
 
-export const ALL_ROUTES: RouteDef[] = [...coreRoutes, ...witRoutes, ...workRoutes, ...gitRoutes, ...hookRoutes, ...testRoutes];
+export const ALL_ROUTES: RouteDef[] = [
+  ...coreRoutes,
+  ...witRoutes,
+  ...workRoutes,
+  ...gitRoutes,
+  ...hookRoutes,
+  ...testRoutes,
+  ...buildRoutes,
+];
 
 /** Header used between the app and the in-process fetch to signal an injected connection reset. */
 export const RESET_HEADER = "x-sim-fault-reset";

@@ -2,6 +2,7 @@
 // Modules read and change it directly; HTTP handlers only translate to/from ADO JSON.
 import type { GitRepo } from "./gitstore";
 import type { HookState } from "./hooks";
+import type { BuildState } from "./builds";
 import type { TestState } from "./testruns";
 import type { WorkItemStore } from "./workitems";
 
@@ -45,6 +46,8 @@ export interface AccessToken {
   userId: string;
   org: string;
   validTo: Date;
+  /** A pipeline job's access token (System.AccessToken): the build it was issued for. */
+  buildId?: number;
 }
 
 export interface ClassNode {
@@ -91,6 +94,7 @@ export interface Org {
   workItems: WorkItemStore;
   hooks: HookState;
   test: TestState;
+  builds: BuildState;
   nextNodeId: number;
 }
 
