@@ -16,7 +16,10 @@ import { auditRouter } from "./routes/audit";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
 import { reposRouter } from "./repos/routes";
+import { keysRouter } from "./keys/routes";
+import { importsRouter } from "./imports/routes";
 import { resultsRouter } from "./results/routes";
+import { ciAuth } from "./results/uploaders";
 import { meRouter } from "./routes/me";
 import { webhooksRouter } from "./webhooks/routes";
 
@@ -107,7 +110,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json({ error: "not_found", message: `No route ${c.req.method} ${c.req.path}` }, 404));
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  api.use("*", requireAuth(deps));
+  api.use("*", requireAuth(deps, ciAuth(deps)));
   api.use("*", refuseUnstorableBody());
   const apiRoutes = api
     .route("/connections", connectionsRouter(deps))
@@ -117,7 +120,9 @@ export function createApp(deps: AppDeps) {
     .route("/audit", auditRouter(deps))
     .route("/boards", boardsRouter(deps))
     .route("/repos", reposRouter(deps))
-    .route("/results", resultsRouter(deps));
+    .route("/results", resultsRouter(deps))
+    .route("/keys", keysRouter(deps))
+    .route("/imports", importsRouter(deps));
 
   const routes = app.route("/", healthRouter(deps)).route("/api", apiRoutes).route("/hooks/ado", webhooksRouter(deps));
 

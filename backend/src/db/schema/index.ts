@@ -4,3 +4,4 @@ export * from "./connections";
 export * from "./boards";
 export * from "./repos";
 export * from "./results";
+export * from "./ci";
