@@ -11,6 +11,7 @@ import type { AppDeps } from "../context";
 import { resultsImports, testRuns } from "../db/schema";
 import { JobCancelled } from "../jobs";
 import { userFacingError } from "../jobs/transient";
+import { isUniqueViolation } from "../lib/pgErrors";
 import { scrubSecrets } from "../lib/scrub";
 import { IMPORT_JOB } from "../schemas/imports";
 import type { BuildInfo } from "../schemas/results";
@@ -180,7 +181,7 @@ export async function runImport(
         out.imported++;
       } catch (e) {
         // Another import of this project stored it first (unique test_runs_imported).
-        if ((e as { code?: string }).code !== "23505") throw e;
+        if (!isUniqueViolation(e)) throw e;
         out.skipped++;
       }
       known.imported.add(run.id);

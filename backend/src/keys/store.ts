@@ -6,6 +6,7 @@ import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { AppDeps } from "../context";
 import { uploadKeys } from "../db/schema";
 import { ApiError, fieldError } from "../lib/errors";
+import { isUniqueViolation } from "../lib/pgErrors";
 import type { UploadKey } from "../schemas/keys";
 
 export type KeyRow = typeof uploadKeys.$inferSelect;
@@ -60,7 +61,7 @@ export async function createKey(
     return { key, secret };
   } catch (e) {
     // The partial unique index on live names (upload_keys_live_name).
-    if ((e as { code?: string }).code === "23505") throw fieldError("name", `a key named "${k.name}" already exists in this project`);
+    if (isUniqueViolation(e)) throw fieldError("name", `a key named "${k.name}" already exists in this project`);
     throw e;
   }
 }

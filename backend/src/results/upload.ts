@@ -88,6 +88,8 @@ export async function storeUpload(deps: AppDeps, c: Context<AppEnv>, uploader: U
     throw new ApiError(400, "validation_failed", fields.map((f) => `${f.field}: ${f.message}`).join("; "), fields);
   }
   const meta: UploadMetadata = parsedMeta.data;
+  // Only an upload key names its own project; the others must say which (checked before reading the file).
+  if (!meta.project && uploader.origin !== "key") throw fieldError("project", "is required (the Azure DevOps project name or id)");
   let report: ParsedReport;
   try {
     report = parseJUnit(bytes);

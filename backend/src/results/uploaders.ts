@@ -89,6 +89,13 @@ interface AdoBuild {
   project?: { id?: string };
 }
 
+const jobTokenRefused = () =>
+  new ApiError(
+    401,
+    "invalid_access_token",
+    "Azure DevOps did not accept the job access token for this organization (is the job still running, and is System.AccessToken passed to the task?)",
+  );
+
 /** The upload routes a CI caller may use without an app token. */
 const CI_PATH = /^\/api\/results\/(junit|runs\/[0-9a-f-]{36}\/push)$/i;
 
@@ -110,12 +117,7 @@ export function ciAuth(deps: AppDeps) {
     try {
       data = await client.get("_apis/connectionData", { apiVersion: "7.1-preview" });
     } catch (e) {
-      if (isAdoError(e, "bad_credentials") || isAdoError(e, "missing_scope"))
-        throw new ApiError(
-          401,
-          "invalid_access_token",
-          "Azure DevOps did not accept the job access token for this organization (is the job still running, and is System.AccessToken passed to the task?)",
-        );
+      if (isAdoError(e, "bad_credentials") || isAdoError(e, "missing_scope")) throw jobTokenRefused();
       if (isAdoError(e, "not_found"))
         throw new ApiError(401, "unknown_organization", `Azure DevOps has no organization or collection at ${org.url}`);
       if (isAdoError(e, "throttled"))
@@ -160,6 +162,7 @@ export function ciAuth(deps: AppDeps) {
       try {
         b = await client.get<AdoBuild>(`${encodeURIComponent(project.id)}/_apis/build/builds/${buildId}`);
       } catch (e) {
+        if (isAdoError(e, "bad_credentials")) throw jobTokenRefused();
         if (isAdoError(e, "not_found") || isAdoError(e, "forbidden"))
           throw fieldError(BUILD_HEADER, `there is no build ${buildId} in project "${project.name}" that this job can read`);
         if (isAdoError(e, "throttled"))
@@ -200,6 +203,7 @@ export function ciAuth(deps: AppDeps) {
           );
           return [...new Set((res.value ?? []).map((w) => Number(w.id)).filter((n) => Number.isInteger(n) && n > 0))];
         } catch (e) {
+          if (isAdoError(e, "bad_credentials")) throw jobTokenRefused();
           if (isAdoError(e, "throttled"))
             throw new ApiError(429, "ado_throttled", "Azure DevOps is throttling requests; try again in a minute");
           if (isAdoError(e))
