@@ -1,18 +1,12 @@
 // The pipeline task's handler as one file (dist-task/TestOpsPublishResults/index.js) with task.json, so
-// the .vsix carries no node_modules. Its version is the extension's (see versionOf), so every extension
-// release also updates the task on agents (Azure DevOps updates a task only when its version grows).
+// the .vsix carries no node_modules. Its version follows the extension's (see version.js).
 const fs = require("fs");
 const path = require("path");
 const CopyPlugin = require("copy-webpack-plugin");
+const { taskVersionFor } = require("./version");
 
 const ROOT = path.resolve(__dirname, "..");
 const OUT = path.join(ROOT, "dist-task/TestOpsPublishResults");
-
-/** Extension x.y.z → task {Major: its own, Minor: x*1000+y, Patch: z}: grows whenever the extension's version does. */
-function versionOf(extensionVersion, major) {
-  const [x, y, z] = extensionVersion.split(".").map(Number);
-  return { Major: major, Minor: x * 1000 + y, Patch: z };
-}
 
 module.exports = (_env, argv) => ({
   mode: argv.mode === "development" ? "development" : "production",
@@ -41,7 +35,7 @@ module.exports = (_env, argv) => ({
           transform: (content) => {
             const task = JSON.parse(content.toString());
             const ext = JSON.parse(fs.readFileSync(path.join(ROOT, "vss-extension.json"), "utf8"));
-            task.version = versionOf(ext.version, task.version.Major);
+            task.version = taskVersionFor(ext.version, task.version.Major);
             return JSON.stringify(task, null, 2);
           },
         },
@@ -55,4 +49,3 @@ module.exports = (_env, argv) => ({
   performance: { hints: false },
   stats: "errors-warnings",
 });
-module.exports.versionOf = versionOf;

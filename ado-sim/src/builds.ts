@@ -184,10 +184,9 @@ function buildJson(ctx: Ctx, b: BuildRecord) {
     ...(requestedFor
       ? { requestedFor: { displayName: requestedFor.displayName, id: requestedFor.id, uniqueName: requestedFor.uniqueName } }
       : {}),
-    repository: { ...b.repository, clean: null, checkoutSubmodules: false },
+    repository: { ...b.repository, checkoutSubmodules: false },
     keepForever: false,
     retainedByRelease: false,
-    triggeredByBuild: null,
   };
 }
 
