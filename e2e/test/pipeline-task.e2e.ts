@@ -1,0 +1,123 @@
+// Results from CI, in the browser: a (simulated) pipeline run → the TestOpsPublishResults@1 task, run as
+// the agent runs it, uploads its reports → the run appears in Project settings › TestOps › Test runs
+// with its build → the work item form of a work item associated with the build shows the results.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
+import { ensureTaskBuilt } from "../src/build";
+import type { Stack } from "../src/stack";
+import { bothThemes, button, HostPage, startConnected, type Browser } from "./harness";
+
+const PROJECT = "Fabrikam Fiber";
+let stack: Stack;
+let browser: Browser;
+let dir: string;
+let task: string;
+beforeAll(async () => {
+  task = ensureTaskBuilt();
+  ({ stack, browser } = await startConnected());
+  dir = mkdtempSync(path.join(tmpdir(), "testops-agent-"));
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The first user story of the demo project: the host's work item picker lists it. */
+async function firstStory(): Promise<number> {
+  const res = await stack.sim.fetch(`${stack.sim.url}/fabrikam/${encodeURIComponent(PROJECT)}/_apis/wit/wiql?api-version=7.1`, {
+    method: "POST",
+    headers: { Authorization: `Basic ${Buffer.from(`:${DEMO_PATS.admin}`).toString("base64")}`, "Content-Type": "application/json" },
+    body: JSON.stringify({
+      query: `SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND [System.WorkItemType] = 'User Story' AND [System.State] <> 'Removed' ORDER BY [System.Id]`,
+    }),
+  });
+  return ((await res.json()) as { workItems: { id: number }[] }).workItems[0].id;
+}
+
+function runAgentTask(env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [task], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", () => resolve(out));
+  });
+}
+
+test("pipeline run → task uploads → the run is in Test runs with its build → the build's work item shows the results", async () => {
+  const story = await firstStory();
+  const run = stack.sim.startPipelineRun("fabrikam", PROJECT, { pipeline: "Web CI", branch: "refs/heads/main", workItemIds: [story] });
+  const ws = mkdtempSync(path.join(dir, "s-"));
+  writeFileSync(
+    path.join(ws, "TEST-Checkout.xml"),
+    `<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="CheckoutSpec" tests="2" timestamp="2026-11-26T01:00:00" time="2.1">
+  <testcase classname="CheckoutSpec" name="pays with a new card" time="1.2"/>
+  <testcase classname="CheckoutSpec" name="refuses an expired card" time="0.9">
+    <failure message="expected an error banner">AssertionError: expected an error banner
+    at CheckoutSpec (checkout.spec.ts:31:5)</failure>
+  </testcase>
+</testsuite>`,
+  );
+  const out = await runAgentTask({
+    INPUT_TESTOPSURL: stack.urls.backend,
+    INPUT_TESTRESULTSFILES: "**/TEST-*.xml",
+    INPUT_SEARCHFOLDER: ws,
+    INPUT_LINKWORKITEMS: "build",
+    ENDPOINT_AUTH_SYSTEMVSSCONNECTION: JSON.stringify({ parameters: { AccessToken: run.accessToken }, scheme: "OAuth" }),
+    SYSTEM_COLLECTIONURI: "https://dev.azure.com/fabrikam/",
+    SYSTEM_TEAMPROJECTID: run.variables.SYSTEM_TEAMPROJECTID,
+    BUILD_BUILDID: run.variables.BUILD_BUILDID,
+    AGENT_TEMPDIRECTORY: dir,
+  });
+  expect(out).toContain("TestOps run: 2 results — 1 passed, 1 failed");
+  expect(out).toMatch(/##vso\[task\.complete result=Succeeded;\]/);
+
+  // The project administrator sees the run in the project settings hub, with its source and build.
+  const host = await HostPage.open(browser.context, stack, { contribution: "project-settings", user: DEMO_USERS.projectAdmin.id });
+  await host.waitLoaded();
+  const hub = host.hub();
+  await hub.getByRole("tab", { name: "Test runs" }).click();
+  const row = hub.getByRole("list", { name: "Test runs" }).getByRole("listitem").first();
+  await row.waitFor();
+  await expect(row.textContent()).resolves.toContain("Pipeline task (Web CI)");
+  await expect(row.textContent()).resolves.toContain(`Web CI ${run.buildNumber}`);
+  await expect(row.textContent()).resolves.toContain("1 passed · 1 failed");
+  const buildLink = row.getByRole("link");
+  expect(await buildLink.getAttribute("href")).toBe(
+    `https://dev.azure.com/fabrikam/Fabrikam%20Fiber/_build/results?buildId=${run.buildId}`,
+  );
+  await bothThemes(host, "project-settings-test-runs");
+
+  // The run's detail: results by outcome, the failure's details.
+  await row.getByRole("button", { name: `Web CI ${run.buildNumber}` }).click();
+  await hub.getByRole("tab", { name: "Failed (1)" }).click();
+  const failed = hub.getByRole("list", { name: "Results" }).getByRole("listitem");
+  await expect(failed.count()).resolves.toBe(1);
+  await expect(failed.first().textContent()).resolves.toContain("expected an error banner");
+  // Push to Azure Test Plans, with progress, until it is there.
+  await button(hub, "Push to Azure Test Plans").click();
+  await hub.getByText("In Azure Test Plans").waitFor({ timeout: 30_000 });
+  await hub.getByRole("link", { name: "Open in Azure Test Plans" }).waitFor();
+  await host.screenshot("project-settings-test-run-detail");
+  await host.assertClean();
+  await host.close();
+
+  // The work item associated with the build shows the results on its form.
+  const form = await HostPage.open(browser.context, stack, {
+    contribution: "work-item-results",
+    user: DEMO_USERS.admin.id,
+    workItem: String(story),
+  });
+  await form.waitLoaded();
+  const group = form.hub();
+  await group.getByText("refuses an expired card").first().waitFor({ timeout: 30_000 });
+  await group.getByText("pays with a new card").first().waitFor();
+  await form.assertClean();
+  await form.close();
+});
