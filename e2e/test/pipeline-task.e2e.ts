@@ -98,12 +98,13 @@ test("pipeline run → task uploads → the run is in Test runs with its build �
   await row.getByRole("button", { name: `Web CI ${run.buildNumber}` }).click();
   await hub.getByRole("tab", { name: "Failed (1)" }).click();
   const failed = hub.getByRole("list", { name: "Results" }).getByRole("listitem");
+  await failed.first().getByText("refuses an expired card").waitFor();
   await expect(failed.count()).resolves.toBe(1);
   await expect(failed.first().textContent()).resolves.toContain("expected an error banner");
   // Push to Azure Test Plans, with progress, until it is there.
   await button(hub, "Push to Azure Test Plans").click();
-  await hub.getByText("In Azure Test Plans").waitFor({ timeout: 30_000 });
-  await hub.getByRole("link", { name: "Open in Azure Test Plans" }).waitFor();
+  await hub.getByRole("link", { name: "Open in Azure Test Plans" }).waitFor({ timeout: 30_000 });
+  await hub.getByText("Pipeline task (Web CI) · 1 passed · 1 failed · In Azure Test Plans").waitFor();
   await host.screenshot("project-settings-test-run-detail");
   await host.assertClean();
   await host.close();
