@@ -122,3 +122,61 @@ test("pipeline run → task uploads → the run is in Test runs with its build �
   await form.assertClean();
   await form.close();
 });
+
+test("upload keys: created in the hub and shown once, used by another CI with curl's request, revoked; the import brings pipeline runs in", async () => {
+  const host = await HostPage.open(browser.context, stack, { contribution: "project-settings", user: DEMO_USERS.projectAdmin.id });
+  await host.waitLoaded();
+  const hub = host.hub();
+  await hub.getByRole("tab", { name: "Test runs" }).click();
+  await hub.getByRole("textbox", { name: "New key name" }).fill("Jenkins");
+  await button(hub, "Create key").click();
+  // The dialog is the only place the secret is ever shown.
+  const secret = (await hub.getByLabel("New key", { exact: true }).textContent())!.trim();
+  expect(secret).toMatch(/^tok_[A-Za-z0-9_-]{43}$/);
+  await host.screenshot("project-settings-upload-key-created");
+  await button(hub, "Done").click();
+  const keyRow = hub.getByRole("list", { name: "Upload keys" }).getByRole("listitem").filter({ hasText: "Jenkins" });
+  await keyRow.waitFor();
+  expect(await keyRow.textContent()).toContain(secret.slice(0, 10));
+  expect(await keyRow.textContent()).not.toContain(secret);
+
+  // What `curl -H "Authorization: Bearer tok_…" --data-binary @report.xml "$API/api/results/junit?runName=…"` sends.
+  const send = () =>
+    fetch(`${stack.urls.backend}/api/results/junit?runName=${encodeURIComponent("Jenkins #41")}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/xml" },
+      body: `<testsuite name="api"><testcase classname="Api" name="lists invoices"/></testsuite>`,
+    });
+  expect((await send()).status).toBe(201);
+  await hub.getByRole("menuitem", { name: "Refresh" }).click();
+  const row = hub.getByRole("list", { name: "Test runs" }).getByRole("listitem").filter({ hasText: "Jenkins #41" });
+  await row.waitFor();
+  expect(await row.textContent()).toContain('Upload key "Jenkins"');
+
+  await keyRow.getByRole("button", { name: "Revoke Jenkins" }).click();
+  await keyRow.getByText(/revoked/).waitFor();
+  expect((await send()).status).toBe(401);
+
+  // A run the pipeline already published to Azure Test Plans comes in when the import is turned on.
+  const build = stack.sim.startPipelineRun("fabrikam", PROJECT, { pipeline: "Nightly" });
+  stack.sim.publishPipelineTestRun("fabrikam", build.buildId, {
+    title: "Nightly published by PublishTestResults",
+    at: new Date(Date.now() - 86_400_000),
+    results: [
+      { name: "exports a PDF", className: "com.fabrikam.ReportsTest", outcome: "Passed" },
+      { name: "emails the report", className: "com.fabrikam.ReportsTest", outcome: "Failed", errorMessage: "SMTP refused" },
+    ],
+  });
+  await hub.getByRole("switch", { name: "Import pipeline test runs" }).click();
+  await hub.getByText(/1 imported/).waitFor({ timeout: 30_000 });
+  await hub.getByRole("menuitem", { name: "Refresh" }).click();
+  const imported = hub
+    .getByRole("list", { name: "Test runs" })
+    .getByRole("listitem")
+    .filter({ hasText: "Nightly published by PublishTestResults" });
+  await imported.waitFor();
+  expect(await imported.textContent()).toContain("Imported from Azure Test Plans");
+  expect(await imported.textContent()).toContain("1 passed · 1 failed");
+  await host.assertClean();
+  await host.close();
+});
