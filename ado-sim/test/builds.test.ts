@@ -9,7 +9,6 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}`, "X-TFS-Fe
 describe("builds and job access tokens", () => {
   const sim = demoSim();
   const impl = sim as unknown as SimulatorImpl;
-  const c = client(sim);
   const get = async (path: string, token: string) => {
     const res = await sim.fetch(`${ORG}${path}${path.includes("?") ? "&" : "?"}api-version=7.1`, { headers: bearer(token) });
     return { status: res.status, json: await res.json().catch(() => undefined) };
