@@ -76,6 +76,7 @@ test("pipeline run → task uploads → the run is in Test runs with its build �
     AGENT_TEMPDIRECTORY: dir,
   });
   expect(out).toContain("TestOps run: 2 results — 1 passed, 1 failed");
+  const runUrl = new URL(/See the run: (\S+)/.exec(out)![1]);
   expect(out).toMatch(/##vso\[task\.complete result=Succeeded;\]/);
 
   // The project administrator sees the run in the project settings hub, with its source and build.
@@ -108,6 +109,22 @@ test("pipeline run → task uploads → the run is in Test runs with its build �
   await host.screenshot("project-settings-test-run-detail");
   await host.assertClean();
   await host.close();
+
+  // The link the task printed opens the hub on that run (its query is the Azure DevOps page URL's), for any member.
+  expect(runUrl.pathname).toBe("/fabrikam/Fabrikam%20Fiber/_settings/testops.testops-azure-devops.project-settings");
+  const linked = await HostPage.open(browser.context, stack, {
+    contribution: "project-settings",
+    user: DEMO_USERS.member.id,
+    navQuery: runUrl.searchParams.toString(),
+  });
+  await linked.waitLoaded();
+  await linked
+    .hub()
+    .getByRole("heading", { name: `Web CI ${run.buildNumber}` })
+    .waitFor();
+  await linked.hub().getByRole("tab", { name: "Failed (1)" }).waitFor();
+  await linked.assertClean();
+  await linked.close();
 
   // The work item associated with the build shows the results on its form.
   const form = await HostPage.open(browser.context, stack, {

@@ -14,10 +14,10 @@ import { CiSettings } from "./CiSettings";
 import { buildText, countsText, OUTCOME_COLOR, OUTCOME_LABEL, originText, progressText, pushText, when } from "./format";
 
 /** Project settings → TestOps → Test runs: every run of the project (any source), a run's results, push. */
-export function RunsTab() {
+export function RunsTab(props: { initialRunId?: string | null; onRunChange?: (runId: string | null) => void }) {
   const { api, project } = usePage();
   if (!project) return <ErrorCard error={new Error("This page needs a project.")} />;
-  return <RunsHub api={api} projectId={project.id} projectName={project.name} />;
+  return <RunsHub api={api} projectId={project.id} projectName={project.name} {...props} />;
 }
 
 export interface RunsHubProps {
@@ -25,10 +25,18 @@ export interface RunsHubProps {
   projectId: string;
   projectName: string;
   pollMs?: number;
+  /** The run to show first (from the page URL). */
+  initialRunId?: string | null;
+  /** Told when a run is opened or closed (the page URL follows). */
+  onRunChange?: (runId: string | null) => void;
 }
 
-export function RunsHub({ api, projectId, projectName, pollMs = 1500 }: RunsHubProps) {
-  const [open, setOpen] = React.useState<string | null>(null);
+export function RunsHub({ api, projectId, projectName, pollMs = 1500, initialRunId = null, onRunChange }: RunsHubProps) {
+  const [open, setOpenState] = React.useState<string | null>(initialRunId);
+  const setOpen = (id: string | null) => {
+    setOpenState(id);
+    onRunChange?.(id);
+  };
   if (open) return <RunDetail api={api} runId={open} onBack={() => setOpen(null)} pollMs={pollMs} />;
   return (
     <div className="flex-column rhythm-vertical-16">
