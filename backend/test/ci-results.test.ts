@@ -484,6 +484,48 @@ describe.each(DB_KINDS)("results from CI (%s)", (kind) => {
       expect((await call("POST", `/api/results/runs/${imported.id}/push`)).status).toBe(409);
     });
 
+    it("an import stopped between pages resumes from the stored cursor and continuation, importing nothing twice", async () => {
+      const base = Date.now() - 6 * 86_400_000;
+      for (let i = 0; i < 150; i++)
+        sim.publishPipelineTestRun("fabrikam", buildRun.buildId, {
+          title: `Resume ${i}`,
+          at: new Date(base + i * 1000),
+          results: [{ name: `r${i}`, outcome: "Passed" }],
+        });
+      const orgId = impl.org("fabrikam").id;
+      const project = impl.org("fabrikam").projects.find((p) => p.name === PROJECT)!;
+      // Read back to before these runs, then stop after the first page (as a killed worker would).
+      await backend.deps.database.query(
+        `UPDATE results_imports SET cursor_at = $1, window_end = NULL, continuation = NULL WHERE project_id = $2`,
+        [new Date(base - 1000), project.id],
+      );
+      const client = await adoClientFor(backend.deps, orgId);
+      const stop = new AbortController();
+      await expect(
+        runImport(backend.deps, client, orgId, project.id, {
+          signal: stop.signal,
+          progress: async () => stop.abort(),
+          now: new Date(),
+        }),
+      ).rejects.toThrow();
+      const [row] = await backend.deps.database.query<{ continuation: string | null; window_end: Date | null }>(
+        `SELECT continuation, window_end FROM results_imports WHERE project_id = $1`,
+        [project.id],
+      );
+      expect(row.continuation).toEqual(expect.any(String));
+      expect(row.window_end).not.toBeNull();
+      const count = async () =>
+        (await call("GET", `/api/results/runs?project=${encodeURIComponent(PROJECT)}&origin=import&top=1`)).body.total as number;
+      const stopped = await count();
+      const out = await runImport(backend.deps, client, orgId, project.id, {
+        signal: new AbortController().signal,
+        progress: async () => undefined,
+        now: new Date(),
+      });
+      expect(stopped + out.imported).toBe(106 + 150);
+      expect(await count()).toBe(106 + 150);
+    });
+
     it("imports a run published after the last import, and stops when turned off", async () => {
       const fresh = sim.publishPipelineTestRun("fabrikam", buildRun.buildId, {
         title: "Fresh",
@@ -500,7 +542,7 @@ describe.each(DB_KINDS)("results from CI (%s)", (kind) => {
       });
       expect(out.imported).toBe(1);
       const runs = (await call("GET", `/api/results/runs?project=${encodeURIComponent(PROJECT)}&origin=import&top=1`)).body;
-      expect(runs.total).toBe(107);
+      expect(runs.total).toBe(257);
       expect(runs.runs[0].importedAdoRunId).toBe(fresh.runId);
       const off = await call("PUT", "/api/imports", {
         body: JSON.stringify({ project: PROJECT, enabled: false }),

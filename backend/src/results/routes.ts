@@ -66,7 +66,9 @@ export function resultsRouter(deps: AppDeps) {
         summary: "Upload a JUnit XML report as a test run",
         description:
           'Multipart (field "file"; metadata as fields or a "metadata" JSON part) or the raw XML body (Content-Type application/xml) with metadata in the query. ' +
-          'Per-test links: <property name="workitem" value="123"/> in a testcase\'s (or suite\'s) <properties>.',
+          'Per-test links: <property name="workitem" value="123"/> in a testcase\'s (or suite\'s) <properties>. ' +
+          "CI callers authenticate without an app token: an upload key (Authorization: Bearer tok_…, its project is implied), or a pipeline job's " +
+          "access token (Authorization: Bearer $(System.AccessToken)) with X-Ado-Build-Id and X-Ado-Collection-Url.",
         middleware: [bodyLimit({ maxSize: RESULTS_LIMITS.maxXmlBytes + 64 * 1024, onError: tooLarge })] as const,
         request: {
           query: DOC_QUERY,
@@ -173,6 +175,8 @@ export function resultsRouter(deps: AppDeps) {
           await access.requirePublisher(c, found.projectId);
         }
         const { job, run } = await enqueuePush(deps, orgId, id, c.get("user").id);
+        // A key's every use is in its audit trail, pushes included.
+        await uploader?.used?.(id, { id: found.projectId, name: found.projectName });
         const { orgId: _o, ...dto } = job;
         return c.json({ job: dto, run }, 202);
       },
