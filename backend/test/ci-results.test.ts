@@ -217,6 +217,12 @@ describe.each(DB_KINDS)("results from CI (%s)", (kind) => {
       expect(adoRun.results).toHaveLength(1);
     });
 
+    it("sends the job's token only over https (plain http only to this machine)", async () => {
+      const run = sim.startPipelineRun("fabrikam", PROJECT);
+      const { out } = await runTask(taskEnv(run, { INPUT_TESTOPSURL: "http://testops.example.com" }, dir));
+      expect(out).toMatch(/##vso\[task\.complete result=Failed;\]testopsUrl must be https/);
+    });
+
     it("says so and succeeds with issues when no file matches", async () => {
       const run = sim.startPipelineRun("fabrikam", PROJECT);
       const { out } = await runTask(taskEnv(run, {}, mkdtempSync(path.join(dir, "empty-"))));

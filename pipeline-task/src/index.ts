@@ -3,7 +3,7 @@
 // job's access token (System.AccessToken), which TestOps checks with Azure DevOps: no secret to set up.
 import { readFile } from "node:fs/promises";
 import * as tl from "azure-pipelines-task-lib/task";
-import { publish, summaryLines } from "./publish";
+import { checkTestopsUrl, publish, summaryLines } from "./publish";
 
 /** The task's log is its standard output (the agent shows it as the step's log). */
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -21,7 +21,7 @@ function accessToken(): string | undefined {
 
 async function run(): Promise<void> {
   const testopsUrl = tl.getInput("testopsUrl", true)!;
-  if (!/^https?:\/\/[^/]/i.test(testopsUrl)) throw new Error(`testopsUrl must be an http(s) URL, not "${testopsUrl}"`);
+  checkTestopsUrl(testopsUrl);
   const patterns = tl.getDelimitedInput("testResultsFiles", "\n", true);
   const searchFolder = tl.getPathInput("searchFolder", false) || tl.getVariable("System.DefaultWorkingDirectory") || process.cwd();
   const token = accessToken();

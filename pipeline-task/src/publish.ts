@@ -93,6 +93,19 @@ const describe = (status: number, body: unknown) => {
   return `${status} ${e.message ?? (typeof body === "string" ? body.slice(0, 500) : "")}`.trim();
 };
 
+/** The job's token is a credential: it goes only over https (plain http only to this machine, for local setups). */
+export function checkTestopsUrl(url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`testopsUrl must be a URL, not "${url}"`);
+  }
+  const local = ["localhost", "127.0.0.1", "[::1]"].includes(u.hostname);
+  if (u.protocol !== "https:" && !(u.protocol === "http:" && local))
+    throw new Error(`testopsUrl must be https (the job's access token is sent to it), not "${url}"`);
+}
+
 export async function publish(inputs: PublishInputs, job: AgentJob, io: PublishIo): Promise<PublishSummary> {
   const summary: PublishSummary = {
     runId: null,
