@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { unzipSync, strFromU8 } from "fflate";
+import { taskVersionFor } from "../pipeline-task/version";
 
 // tfx does not check these names (a bogus type, target or scope packages fine), so we do.
 export const KNOWN_TYPES = new Set([
@@ -15,6 +16,7 @@ export const KNOWN_TYPES = new Set([
   "ms.vss-work-web.work-item-notifications",
   "ms.vss-dashboards-web.widget",
   "ms.vss-web.control",
+  "ms.vss-distributed-task.task",
 ]);
 export const KNOWN_TARGETS = new Set([
   "ms.vss-web.collection-admin-hub-group",
@@ -32,6 +34,7 @@ export const KNOWN_TARGETS = new Set([
   "ms.vss-test-web.test-plan-pivot-tabs",
   "ms.vss-code-web.pr-tabs",
   "ms.vss-dashboards-web.widget-catalog",
+  "ms.vss-distributed-task.tasks",
 ]);
 export const KNOWN_SCOPES = new Set(
   (
@@ -72,17 +75,97 @@ export function checkManifest(m: Manifest, hasFile: (p: string) => boolean): str
   return problems;
 }
 
-/** Checks a built .vsix: its merged manifest, and that every referenced file is inside it. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INPUT_TYPES = new Set([
+  "string",
+  "multiLine",
+  "boolean",
+  "pickList",
+  "filePath",
+  "radio",
+  "int",
+  "secureFile",
+  "identities",
+  "querycontrol",
+]);
+const HANDLERS = ["Node20_1", "Node16", "Node10", "Node"];
+
+/**
+ * A pipeline task's task.json as Azure DevOps reads it: identity, version (grown with the extension's:
+ * agents only update a task whose version grew), a Node handler whose file is in the package, inputs.
+ * `folder` is the task's folder in the package (the contribution's `name`).
+ */
+export function checkTask(taskJson: string, folder: string, hasFile: (p: string) => boolean, extensionVersion: string): string[] {
+  const problems: string[] = [];
+  const at = (m: string) => problems.push(`task ${folder}: ${m}`);
+  let t: Record<string, unknown>;
+  try {
+    t = JSON.parse(taskJson) as Record<string, unknown>;
+  } catch (e) {
+    at(`task.json is not valid JSON (${(e as Error).message})`);
+    return problems;
+  }
+  if (typeof t.id !== "string" || !GUID.test(t.id)) at("id must be a GUID");
+  if (typeof t.name !== "string" || !/^[A-Za-z0-9_-]+$/.test(t.name)) at("name must be letters, digits, - or _ (it is what YAML names)");
+  for (const k of ["friendlyName", "description", "instanceNameFormat", "author"])
+    if (typeof t[k] !== "string" || !(t[k] as string).trim()) at(`${k} is required`);
+  const v = t.version as { Major?: unknown; Minor?: unknown; Patch?: unknown } | undefined;
+  if (!v || ![v.Major, v.Minor, v.Patch].every((n) => Number.isInteger(n) && (n as number) >= 0))
+    at("version needs whole Major, Minor and Patch");
+  else {
+    const want = taskVersionFor(extensionVersion, v.Major as number);
+    if (v.Minor !== want.Minor || v.Patch !== want.Patch)
+      at(
+        `version ${v.Major}.${v.Minor}.${v.Patch} does not follow the extension's ${extensionVersion} (expected ${want.Major}.${want.Minor}.${want.Patch}): agents would keep the old task`,
+      );
+  }
+  const execution = (t.execution ?? {}) as Record<string, { target?: unknown }>;
+  const handlers = HANDLERS.filter((h) => execution[h]);
+  if (!handlers.length) at(`execution needs a Node handler (${HANDLERS.join(", ")})`);
+  for (const h of handlers) {
+    const target = execution[h].target;
+    if (typeof target !== "string" || !target) at(`execution.${h}.target is required`);
+    else if (!hasFile(`${folder}/${target}`)) at(`execution.${h}.target "${target}" is not in the package`);
+  }
+  const names = new Set<string>();
+  for (const input of (t.inputs ?? []) as { name?: unknown; type?: unknown; options?: Record<string, string>; defaultValue?: unknown }[]) {
+    const name = typeof input.name === "string" ? input.name : "";
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) at(`input name "${String(input.name)}" is not valid`);
+    if (names.has(name.toLowerCase())) at(`input "${name}" is declared twice`);
+    names.add(name.toLowerCase());
+    const type = String(input.type ?? "");
+    if (!INPUT_TYPES.has(type) && !type.startsWith("connectedService:")) at(`input "${name}" has an unknown type "${type}"`);
+    if (type === "pickList" || type === "radio") {
+      const options = Object.keys(input.options ?? {});
+      if (!options.length) at(`input "${name}" (${type}) has no options`);
+      else if (input.defaultValue !== undefined && !options.includes(String(input.defaultValue)))
+        at(`input "${name}" defaults to "${String(input.defaultValue)}", which is not one of its options`);
+    }
+    if (type === "boolean" && input.defaultValue !== undefined && !["true", "false"].includes(String(input.defaultValue)))
+      at(`input "${name}" (boolean) defaults to "${String(input.defaultValue)}"`);
+  }
+  return problems;
+}
+
+/** Checks a built .vsix: its merged manifest, that every referenced file is inside it, and its pipeline tasks. */
 export function checkVsix(vsixPath: string): { problems: string[]; contributions: string[] } {
   const entries = unzipSync(new Uint8Array(readFileSync(vsixPath)));
-  const names = new Set(Object.keys(entries).map((n) => n.replace(/\\/g, "/")));
-  const manifestEntry = entries["extension.vsomanifest"];
+  const byName = new Map(Object.entries(entries).map(([n, d]) => [n.replace(/\\/g, "/"), d]));
+  const hasFile = (p: string) => byName.has(p.replace(/^\/+/, ""));
+  const manifestEntry = byName.get("extension.vsomanifest");
   if (!manifestEntry) return { problems: ["extension.vsomanifest is missing"], contributions: [] };
   const m = JSON.parse(strFromU8(manifestEntry)) as Manifest;
-  return {
-    problems: checkManifest(m, (p) => names.has(p.replace(/^\/+/, ""))),
-    contributions: (m.contributions ?? []).map((c) => `${c.id} (${c.type})`),
-  };
+  const problems = checkManifest(m, hasFile);
+  const vsixManifest = byName.get("extension.vsixmanifest");
+  const version = vsixManifest ? /<Identity\b[^>]*\bVersion="([^"]+)"/.exec(strFromU8(vsixManifest))?.[1] : undefined;
+  for (const c of (m.contributions ?? []).filter((x) => x.type === "ms.vss-distributed-task.task")) {
+    const folder = String(c.properties?.name ?? "");
+    const taskJson = byName.get(`${folder}/task.json`);
+    if (!folder || !taskJson) problems.push(`${c.id}: "${folder}/task.json" is not in the package`);
+    else if (!version) problems.push(`${c.id}: the package's extension version is unreadable`);
+    else problems.push(...checkTask(strFromU8(taskJson), folder, hasFile, version));
+  }
+  return { problems, contributions: (m.contributions ?? []).map((c) => `${c.id} (${c.type})`) };
 }
 
 /** Same check on the source manifest against the working tree (before packaging). */

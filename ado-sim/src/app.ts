@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { HttpBindings } from "@hono/node-server";
 import { authenticate, canSeeProject, requireScope } from "./auth";
+import { buildRoutes } from "./builds";
 import { coreRoutes, projectNotFound } from "./core";
 import { gitRoutes } from "./git";
 import { hookRoutes } from "./hooks";
@@ -24,6 +25,7 @@ export const ALL_ROUTES: RouteDef[] = [
   ...hookRoutes,
   ...testRoutes,
   ...testPlanRoutes,
+  ...buildRoutes,
 ];
 
 /** Header used between the app and the in-process fetch to signal an injected connection reset. */

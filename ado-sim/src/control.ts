@@ -92,6 +92,19 @@ export async function controlRoutes(sim: SimulatorImpl, method: string, segs: st
         return ok(undefined, 204);
       }
     }
+    if (method === "POST" && path === "pipelines/runs") {
+      const b = await body<{ org: string; project: string } & Parameters<SimulatorImpl["startPipelineRun"]>[2]>(req);
+      return ok(sim.startPipelineRun(b.org, b.project, b), 201);
+    }
+    if (method === "POST" && segs[0] === "pipelines" && segs[1] === "builds" && segs.length === 5 && segs[4] === "complete") {
+      const b = await body<{ result?: "succeeded" | "failed" }>(req);
+      sim.completeBuild(segs[2], Number(segs[3]), b.result);
+      return ok({ ok: true });
+    }
+    if (method === "POST" && segs[0] === "pipelines" && segs[1] === "builds" && segs.length === 5 && segs[4] === "testruns") {
+      const b = await body<Parameters<SimulatorImpl["publishPipelineTestRun"]>[2] & { at?: string }>(req);
+      return ok(sim.publishPipelineTestRun(segs[2], Number(segs[3]), { ...b, at: b.at ? new Date(b.at) : undefined }), 201);
+    }
     if (method === "POST" && path === "push") {
       const b = await body<{ org: string; project: string; repo: string; branch: string; changes: never[]; comment?: string }>(req);
       return ok(sim.pushCommit(b.org, b.project, b.repo, { branch: b.branch, changes: b.changes, comment: b.comment }));

@@ -52,6 +52,43 @@ export interface Simulator {
   ): CommitJson;
   /** A Bearer "user access token" as SDK.getAccessToken() would hand out (limited to `scopes` when given). */
   issueAccessToken(org: string, userId: string, validForMs?: number, scopes?: string[]): string;
+  /** A build in progress with its job access token (System.AccessToken) and the agent variables a task sees. */
+  startPipelineRun(
+    org: string,
+    project: string,
+    input?: {
+      pipeline?: string;
+      branch?: string;
+      workItemIds?: number[];
+      commits?: { message: string; author?: string }[];
+      repository?: string;
+    },
+  ): {
+    buildId: number;
+    buildNumber: string;
+    accessToken: string;
+    identity: { id: string; displayName: string };
+    variables: Record<string, string>;
+  };
+  /** Finishes a build: its job access tokens stop working. */
+  completeBuild(org: string, buildId: number, result?: "succeeded" | "partiallySucceeded" | "failed" | "canceled"): void;
+  /** What PublishTestResults@2 leaves in Azure Test Plans: a completed automated run tied to the build. */
+  publishPipelineTestRun(
+    org: string,
+    buildId: number,
+    input: {
+      title?: string;
+      results: {
+        name: string;
+        className?: string;
+        outcome: "Passed" | "Failed" | "NotExecuted" | "Error" | "Timeout" | "Aborted" | "Inconclusive";
+        durationInMs?: number;
+        errorMessage?: string;
+        stackTrace?: string;
+      }[];
+      at?: Date;
+    },
+  ): { runId: number };
   /** Adds a PAT with specific scopes/expiry for tests; returns it (use .token). */
   addPat(pat: {
     token?: string;

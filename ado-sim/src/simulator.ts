@@ -7,6 +7,7 @@ import { addPat, newTokenString } from "./auth";
 import type { HookOptions, RateLimitOptions, SimCore } from "./core-types";
 import type { SimEvent } from "./events";
 import { Faults, type FaultSpec } from "./faults";
+import { completeBuild, startPipelineRun, type BuildRecord, type StartPipelineRun } from "./builds";
 import { pushToRepo, type PushInput } from "./git";
 import type { GitRepo } from "./gitstore";
 import { HookDeliveryManager, type HookDelivery } from "./hooks";
@@ -16,6 +17,7 @@ import { RequestLog } from "./requestlog";
 import { DEMO_PATS, DEMO_USERS, seedState, type SeedOptions } from "./seed/demo";
 import { findOrg, findProject, newState, type Org, type Pat, type SimState } from "./state";
 import { DEFAULT_RATE_LIMIT, Throttle } from "./throttle";
+import { publishPipelineRun, type PipelineTestResult } from "./testruns";
 import { createWorkItem, deleteWorkItem, renderWorkItem, restoreWorkItem, updateWorkItem, type PatchOp } from "./witmodel";
 
 export interface SimulatorOptions {
@@ -254,6 +256,74 @@ export class SimulatorImpl implements SimCore {
       ...(scopes ? { scopes: [...scopes] } : {}),
     });
     return token;
+  }
+
+  /**
+   * A pipeline run: a build of `pipeline` in the project, in progress, with the job access token
+   * (System.AccessToken) its job gets, and the agent variables a task sees (as INPUT-less env vars).
+   */
+  startPipelineRun(orgName: string, project: string, input: StartPipelineRun = {}) {
+    const org = this.org(orgName);
+    const p = findProject(org, project);
+    if (!p) throw new Error(`Unknown project ${project}`);
+    const { build, token, identity } = startPipelineRun(this, org, p, input);
+    const collectionUri = `${this.publicBase()}/${org.name}/`;
+    return {
+      buildId: build.id,
+      buildNumber: build.buildNumber,
+      accessToken: token,
+      identity: { id: identity.id, displayName: identity.displayName },
+      variables: {
+        SYSTEM_ACCESSTOKEN: token,
+        SYSTEM_COLLECTIONURI: collectionUri,
+        SYSTEM_TEAMFOUNDATIONCOLLECTIONURI: collectionUri,
+        SYSTEM_TEAMPROJECT: p.name,
+        SYSTEM_TEAMPROJECTID: p.id,
+        SYSTEM_COLLECTIONID: org.id,
+        SYSTEM_DEFINITIONID: String(build.definition.id),
+        BUILD_BUILDID: String(build.id),
+        BUILD_BUILDNUMBER: build.buildNumber,
+        BUILD_DEFINITIONNAME: build.definition.name,
+        BUILD_SOURCEBRANCH: build.sourceBranch,
+        BUILD_SOURCEVERSION: build.sourceVersion,
+        BUILD_REPOSITORY_NAME: build.repository.name,
+      } as Record<string, string>,
+    };
+  }
+
+  /** Finishes a build: its job access tokens stop working. */
+  completeBuild(orgName: string, buildId: number, result?: BuildRecord["result"]): void {
+    completeBuild(this, this.org(orgName), buildId, result);
+  }
+
+  /** What PublishTestResults@2 does in a build: a completed automated test run tied to the build. */
+  publishPipelineTestRun(
+    orgName: string,
+    buildId: number,
+    input: { title?: string; results: PipelineTestResult[]; at?: Date },
+  ): { runId: number } {
+    const org = this.org(orgName);
+    const build = org.builds.builds.find((b) => b.id === buildId);
+    if (!build) throw new Error(`Unknown build ${buildId}`);
+    const p = org.projects.find((x) => x.id === build.projectId)!;
+    const run = publishPipelineRun(
+      org,
+      p,
+      {
+        id: build.id,
+        buildNumber: build.buildNumber,
+        definitionId: build.definition.id,
+        branch: build.sourceBranch,
+        ownerId: build.requestedForId,
+      },
+      {
+        title: input.title ?? `JUnit_TestResults_${build.id}`,
+        results: input.results,
+        at: input.at ?? this.clock(),
+        baseUrl: this.publicBase(),
+      },
+    );
+    return { runId: run.id };
   }
 
   /** Adds a PAT (e.g. with specific scopes) for tests. */

@@ -2,6 +2,7 @@
 // Modules read and change it directly; HTTP handlers only translate to/from ADO JSON.
 import type { GitRepo } from "./gitstore";
 import type { HookState } from "./hooks";
+import type { BuildState } from "./builds";
 import type { TestState } from "./testruns";
 import type { WorkItemStore } from "./workitems";
 
@@ -50,6 +51,8 @@ export interface AccessToken {
    * extension's access token to them. Absent: every scope (tests that stand in for a full session).
    */
   scopes?: string[];
+  /** A pipeline job's access token (System.AccessToken): the build it was issued for. */
+  buildId?: number;
 }
 
 export interface ClassNode {
@@ -96,6 +99,7 @@ export interface Org {
   workItems: WorkItemStore;
   hooks: HookState;
   test: TestState;
+  builds: BuildState;
   nextNodeId: number;
 }
 

@@ -4,7 +4,7 @@ import { refuseUnknownMembers, RUN_CREATE_MODEL, RUN_UPDATE_MODEL, TEST_CASE_RES
 import { badRequest, intParam, json, list, notFound, orgUrl, type Ctx } from "./http";
 import type { RouteDef } from "./router";
 import { getProcess } from "./processes";
-import { findProject, type Project } from "./state";
+import { findProject, type Org, type Project } from "./state";
 import { applyResultToPoint, checkResultTestCase, newPlanState, resultsForPoints, type PlanState } from "./testplans";
 
 const READ = ["vso.test"];
@@ -215,6 +215,148 @@ function workItemIds(r: Record<string, unknown>): number[] {
   return [...((r.associatedWorkItems as { id: unknown }[]) ?? []), ...((r.workItems as { id: unknown }[]) ?? [])].map((w) => Number(w.id));
 }
 
+const WEEK_MS = 7 * 24 * 3600_000;
+const QUERY_MAX_TOP = 100;
+
+function dateParam(ctx: Ctx, name: string): number {
+  const v = ctx.q(name);
+  if (!v) throw badRequest(`The parameter ${name} is mandatory.`, "InvalidPropertyException");
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw badRequest(`The value '${v}' is not valid for ${name}.`, "InvalidPropertyException");
+  return t;
+}
+
+/**
+ * Runs_Query ("Query Test Runs based on filters. Mandatory fields are minLastUpdatedDate and
+ * maxLastUpdatedDate", at most 7 days apart; $top "Limit is 100"). Ordered by last update, then id; the
+ * next page's token comes in the x-ms-continuationtoken header and is opaque to the caller.
+ */
+function queryRuns(ctx: Ctx): Response {
+  const min = dateParam(ctx, "minLastUpdatedDate");
+  const max = dateParam(ctx, "maxLastUpdatedDate");
+  if (max < min) throw badRequest("maxLastUpdatedDate must not be earlier than minLastUpdatedDate.", "InvalidPropertyException");
+  if (max - min > WEEK_MS)
+    throw badRequest(
+      "The difference between minLastUpdatedDate and maxLastUpdatedDate must be less than or equal to 7 days.",
+      "InvalidPropertyException",
+    );
+  const top = intParam(ctx, "$top", QUERY_MAX_TOP)!;
+  if (top < 1 || top > QUERY_MAX_TOP)
+    throw badRequest(`The value '${top}' is not valid for $top: the limit is ${QUERY_MAX_TOP}.`, "InvalidPropertyException");
+  const state = ctx.q("state");
+  const automated = ctx.q("isAutomated");
+  const buildIds = ctx
+    .q("buildIds")
+    ?.split(",")
+    .map((x) => Number(x.trim()));
+  let after: [number, number] | undefined;
+  const token = ctx.q("continuationToken");
+  if (token) {
+    const m = /^(\d+);(\d+)$/.exec(Buffer.from(token, "base64url").toString("utf8"));
+    if (!m) throw badRequest("The continuation token is not valid.", "InvalidPropertyException");
+    after = [Number(m[1]), Number(m[2])];
+  }
+  const key = (r: TestRunRecord): [number, number] => [Date.parse(r.lastUpdatedDate), r.id];
+  const runs = ctx.org.test.runs
+    .filter((r) => {
+      const t = Date.parse(r.lastUpdatedDate);
+      if (r.projectId !== ctx.project!.id || t < min || t > max) return false;
+      if (state && r.state.toLowerCase() !== state.toLowerCase()) return false;
+      if (automated !== undefined && String(r.isAutomated) !== automated.toLowerCase()) return false;
+      if (buildIds && !buildIds.includes(Number((r.data.build as { id?: unknown } | undefined)?.id))) return false;
+      if (after) {
+        const [t0, id0] = key(r);
+        if (t0 < after[0] || (t0 === after[0] && id0 <= after[1])) return false;
+      }
+      return true;
+    })
+    .sort((a, b) => key(a)[0] - key(b)[0] || a.id - b.id);
+  const page = runs.slice(0, top);
+  const headers: Record<string, string> = {};
+  if (runs.length > top) {
+    const last = key(page[page.length - 1]);
+    headers["x-ms-continuationtoken"] = Buffer.from(`${last[0]};${last[1]}`).toString("base64url");
+  }
+  return list(
+    page.map((r) => runJson(ctx, r)),
+    headers,
+  );
+}
+
+export interface PipelineTestResult {
+  name: string;
+  className?: string;
+  outcome: "Passed" | "Failed" | "NotExecuted" | "Error" | "Timeout" | "Aborted" | "Inconclusive";
+  durationInMs?: number;
+  errorMessage?: string;
+  stackTrace?: string;
+}
+
+/**
+ * What PublishTestResults@2 leaves in Azure Test Plans: a completed automated run tied to the build,
+ * its results (automatedTestName = class.method, automatedTestStorage = the assembly/file) with the build.
+ */
+export function publishPipelineRun(
+  org: Org,
+  project: Project,
+  build: { id: number; buildNumber: string; definitionId: number; branch: string; ownerId: string },
+  input: { title: string; results: PipelineTestResult[]; at: Date; baseUrl: string },
+): TestRunRecord {
+  const at = input.at.toISOString();
+  const buildRef = {
+    id: String(build.id),
+    name: build.buildNumber,
+    url: `${input.baseUrl}/${org.name}/${project.id}/_apis/build/Builds/${build.id}`,
+  };
+  const run: TestRunRecord = {
+    id: org.test.nextRunId++,
+    projectId: project.id,
+    name: input.title,
+    state: "Completed",
+    isAutomated: true,
+    data: {
+      build: buildRef,
+      buildConfiguration: {
+        id: build.id,
+        number: build.buildNumber,
+        buildDefinitionId: build.definitionId,
+        branchName: build.branch,
+        project: { id: project.id, name: project.name },
+      },
+      pipelineReference: { pipelineId: build.id },
+    },
+    createdDate: at,
+    startedDate: at,
+    completedDate: at,
+    lastUpdatedDate: at,
+    ownerId: build.ownerId,
+    revision: 3,
+    results: input.results.map((r) => ({
+      id: org.test.nextResultId++,
+      data: {
+        state: "Completed",
+        outcome: r.outcome,
+        testCaseTitle: r.name,
+        automatedTestName: r.className ? `${r.className}.${r.name}` : r.name,
+        automatedTestStorage: r.className ? `${r.className.split(".")[0]}.dll` : project.name,
+        automatedTestType: "JUnit",
+        ...(r.durationInMs !== undefined ? { durationInMs: r.durationInMs } : {}),
+        ...(r.errorMessage ? { errorMessage: r.errorMessage } : {}),
+        ...(r.stackTrace ? { stackTrace: r.stackTrace } : {}),
+        build: buildRef,
+        startedDate: at,
+        completedDate: at,
+      },
+      associatedWorkItems: [],
+      createdDate: at,
+      lastUpdatedDate: at,
+      revision: 1,
+    })),
+  };
+  org.test.runs.push(run);
+  return run;
+}
+
 export const testRoutes: RouteDef[] = [
   {
     method: "POST",
@@ -266,6 +408,8 @@ export const testRoutes: RouteDef[] = [
     path: "test/runs",
     scopes: READ,
     handler: (ctx) => {
+      // QueryTestRuns shares the URL: it is the form with minLastUpdatedDate/maxLastUpdatedDate.
+      if (ctx.q("minLastUpdatedDate") !== undefined || ctx.q("maxLastUpdatedDate") !== undefined) return queryRuns(ctx);
       const top = intParam(ctx, "$top", 100)!;
       const skip = intParam(ctx, "$skip", 0)!;
       const automated = ctx.q("automated");

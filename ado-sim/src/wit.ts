@@ -1,5 +1,6 @@
 // wit area: types, states, categories, fields, WIQL, work items (get/batch/create/update/delete),
 // revisions, updates, reporting revisions (incremental sync), classification nodes, recycle bin.
+import { canSeeProject } from "./auth";
 import { projectNotFound } from "./core";
 import { AdoError, badRequest, boolParam, intParam, json, list, notFound, orgUrl, type Ctx } from "./http";
 import {
@@ -292,6 +293,11 @@ function revisionAt(ctx: Ctx, id: number, asOf?: string): Revision | undefined {
   return found;
 }
 
+/** A work item of a project the caller is not a member of does not exist for them (e.g. a job token scoped to its project). */
+function visible(ctx: Ctx, id: number): boolean {
+  return ctx.org.workItems.exists(id) && canSeeProject(ctx.identity, ctx.org.workItems.projectId(id));
+}
+
 function readMany(ctx: Ctx, ids: number[], opts: { fields?: string[]; expand?: string; asOf?: string; errorPolicy?: string }) {
   if (ids.length > MAX_IDS) throw tooManyIds(ids.length);
   const fields = resolveFieldList(opts.fields);
@@ -301,7 +307,7 @@ function readMany(ctx: Ctx, ids: number[], opts: { fields?: string[]; expand?: s
   const omit = (opts.errorPolicy ?? "fail").toLowerCase() === "omit";
   const out: unknown[] = [];
   for (const id of ids) {
-    const rev = ctx.org.workItems.exists(id) ? revisionAt(ctx, id, opts.asOf) : undefined;
+    const rev = visible(ctx, id) ? revisionAt(ctx, id, opts.asOf) : undefined;
     if (!rev) {
       if (omit) {
         out.push(null);
@@ -395,7 +401,7 @@ function getOne(ctx: Ctx): Response {
   const expand = parseExpand(ctx.q("$expand"));
   if (fields && expand !== "none")
     throw badRequest("The expand parameter can not be used with the fields parameter.", "ConflictingParametersException");
-  if (!ctx.org.workItems.exists(id)) throw notFoundWorkItem(id);
+  if (!visible(ctx, id)) throw notFoundWorkItem(id);
   const rev = revisionAt(ctx, id, ctx.q("asOf"));
   if (!rev) throw notFoundWorkItem(id);
   return json(renderWorkItem(rc(ctx), id, rev, { fields, expand, links: true, projectId: ctx.org.workItems.projectId(id) }));

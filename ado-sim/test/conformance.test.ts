@@ -20,6 +20,7 @@ const AREAS: Record<string, string> = {
   test: "test/7.1/test.json",
   security: "security/7.1/security.json",
   testPlan: "testPlan/7.1/testPlan.json",
+  build: "build/7.1/build.json",
 };
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8").replace(/^\uFEFF/, ""));
@@ -83,7 +84,8 @@ d("conformance with the 7.1 REST specs", () => {
   const repo = () => fiber().repos.find((r) => r.name === "katalon-ci-samples")!;
 
   function operation(area: string, method: string, specPath: string) {
-    const op = specs[area].paths[specPath]?.[method.toLowerCase()];
+    // Operations whose path carries a query (QueryTestRuns) are under x-ms-paths.
+    const op = (specs[area].paths[specPath] ?? specs[area]["x-ms-paths"]?.[specPath])?.[method.toLowerCase()];
     if (!op) throw new Error(`No ${method} ${specPath} in ${area}`);
     return op;
   }
@@ -499,6 +501,37 @@ d("conformance with the 7.1 REST specs", () => {
       method: "GET",
       specPath: "/{organization}/{project}/_apis/test/runs/{runId}",
       call: () => c.get("/Fabrikam Fiber/_apis/test/runs/1"),
+    },
+    {
+      area: "test",
+      method: "GET",
+      specPath: "/{organization}/{project}/_apis/test/runs?minLastUpdatedDate={minLastUpdatedDate}&maxLastUpdatedDate={maxLastUpdatedDate}",
+      call: () => {
+        const now = sim.state.orgs.get("fabrikam")!.test.runs[0].lastUpdatedDate;
+        const from = new Date(Date.parse(now) - 3600_000).toISOString();
+        return c.get(`/Fabrikam Fiber/_apis/test/runs?minLastUpdatedDate=${from}&maxLastUpdatedDate=${now}`);
+      },
+    },
+    {
+      area: "build",
+      method: "GET",
+      specPath: "/{organization}/{project}/_apis/build/builds/{buildId}",
+      call: () => {
+        const run = sim.startPipelineRun("fabrikam", "Fabrikam Fiber", { pipeline: "CI", workItemIds: [1] });
+        return c.get(`/Fabrikam Fiber/_apis/build/builds/${run.buildId}`);
+      },
+    },
+    {
+      area: "build",
+      method: "GET",
+      specPath: "/{organization}/{project}/_apis/build/builds/{buildId}/workitems",
+      call: () => c.get(`/Fabrikam Fiber/_apis/build/builds/${fabrikam().builds.builds[0].id}/workitems`),
+    },
+    {
+      area: "build",
+      method: "GET",
+      specPath: "/{organization}/{project}/_apis/build/builds/{buildId}/changes",
+      call: () => c.get(`/Fabrikam Fiber/_apis/build/builds/${fabrikam().builds.builds[0].id}/changes`),
     },
     {
       area: "security",

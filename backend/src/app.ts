@@ -16,8 +16,11 @@ import { auditRouter } from "./routes/audit";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
 import { reposRouter } from "./repos/routes";
+import { keysRouter } from "./keys/routes";
+import { importsRouter } from "./imports/routes";
 import { resultsRouter } from "./results/routes";
 import { traceRouter } from "./trace/routes";
+import { ciAuth } from "./results/uploaders";
 import { meRouter } from "./routes/me";
 import { webhooksRouter } from "./webhooks/routes";
 
@@ -108,7 +111,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json({ error: "not_found", message: `No route ${c.req.method} ${c.req.path}` }, 404));
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  api.use("*", requireAuth(deps));
+  api.use("*", requireAuth(deps, ciAuth(deps)));
   api.use("*", refuseUnstorableBody());
   const apiRoutes = api
     .route("/connections", connectionsRouter(deps))
@@ -119,7 +122,9 @@ export function createApp(deps: AppDeps) {
     .route("/boards", boardsRouter(deps))
     .route("/repos", reposRouter(deps))
     .route("/results", resultsRouter(deps))
-    .route("/trace", traceRouter(deps));
+    .route("/trace", traceRouter(deps))
+    .route("/keys", keysRouter(deps))
+    .route("/imports", importsRouter(deps));
 
   const routes = app.route("/", healthRouter(deps)).route("/api", apiRoutes).route("/hooks/ado", webhooksRouter(deps));
 

@@ -33,5 +33,7 @@ export type AppEnv = {
     /** The user's Azure DevOps access token, used only to ask ADO about this user's permissions. */
     accessToken: string;
     requestId: string;
+    /** Set for CI callers (pipeline task, upload key) of the upload and push routes; see results/uploaders.ts. */
+    uploader?: import("./results/uploaders").Uploader;
   };
 };

@@ -15,6 +15,7 @@ import { registerJobHandlers } from "./jobs/handlers";
 import { createLogger, registerSecret, type Logger } from "./log";
 import { startSafetyNet } from "./sync/safetynet";
 import { startHookChecks } from "./connections/hookHealth";
+import { startImportTimer } from "./imports/engine";
 
 /** Embedded mode keeps generated secrets in DATA_DIR so restarts can still decrypt stored PATs. */
 function persistedSecret(dataDir: string, file: string, make: () => string): () => string {
@@ -69,9 +70,11 @@ export async function buildBackend(
     await jobs.start();
     const stopNet = startSafetyNet(deps);
     const stopChecks = startHookChecks(deps);
+    const stopImports = startImportTimer(deps);
     stopSafetyNet = () => {
       stopNet();
       stopChecks();
+      stopImports();
     };
   }
   const app = createApp(deps);

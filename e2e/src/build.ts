@@ -52,3 +52,19 @@ export function ensureBuilt(ext: ExtensionInfo, o: { log?: (line: string) => voi
   const missing = ext.contributions.find((c) => !existsSync(path.join(root, c.uri)));
   if (missing) throw new Error(`webpack --mode production did not produce ${missing.uri}`);
 }
+
+/** The pipeline task's bundle (dist-task/, what the .vsix carries), built when missing or older than its sources. */
+export function ensureTaskBuilt(o: { log?: (line: string) => void; root?: string } = {}): string {
+  const root = o.root ?? ROOT;
+  const bundle = path.join(root, "dist-task/TestOpsPublishResults/index.js");
+  const newest = Math.max(...["pipeline-task", "vss-extension.json"].map((s) => newestMtime(path.join(root, s))));
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newest) return bundle;
+  o.log?.("Building the pipeline task (webpack --config pipeline-task/webpack.config.js)…");
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules/webpack-cli/bin/cli.js"), "--config", "pipeline-task/webpack.config.js", "--mode", "production"],
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`building the pipeline task failed:\n${r.stdout}\n${r.stderr}`);
+  return bundle;
+}

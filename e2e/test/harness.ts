@@ -67,6 +67,8 @@ export interface Selection {
   theme: "light" | "dark";
   /** Host faults for the detection tests: handshake-error, handshake-hang, access-token-error. */
   fault: string;
+  /** The Azure DevOps page URL's query the hub sees (IHostNavigationService.getQueryParams), e.g. "tab=runs&runId=…". */
+  navQuery: string;
 }
 
 interface HostApi {

@@ -7,6 +7,7 @@ import { GitRepo } from "../gitstore";
 import { newHookState } from "../hooks";
 import { guidFor, hash32 } from "../prng";
 import type { ClassNode, Org, Project, SimState, Team, User } from "../state";
+import { newBuildState } from "../builds";
 import { newTestState } from "../testruns";
 import { WorkItemStore } from "../workitems";
 import { generateKatalonProject, readKatalonFixture } from "./katalon";
@@ -160,6 +161,7 @@ export function newOrg(name: string): Org {
     projects: [],
     hooks: newHookState(),
     test: newTestState(),
+    builds: newBuildState(),
     nextNodeId: 1000,
   } as unknown as Org;
   org.workItems = new WorkItemStore(org);

@@ -1,6 +1,7 @@
 import { registerBoardsJobs } from "../boards/jobs";
 import type { AppDeps } from "../context";
 import { registerReposJobs } from "../repos/jobs";
+import { registerImportJobs } from "../imports/engine";
 import { registerResultsJobs } from "../results/push";
 
 /** Each feature registers its job kinds here (sync engines). */
@@ -9,4 +10,5 @@ export function registerJobHandlers(deps: AppDeps): void {
   registerBoardsJobs(deps);
   registerReposJobs(deps);
   registerResultsJobs(deps);
+  registerImportJobs(deps);
 }

@@ -12,7 +12,7 @@ export type ErrorBody = z.infer<typeof ErrorSchema>;
 
 export class ApiError extends Error {
   constructor(
-    public readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 422 | 429 | 502 | 503,
+    public readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 422 | 429 | 502 | 503,
     public readonly code: string,
     message: string,
     public readonly fields?: { field: string; message: string }[],

@@ -2,9 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppDeps, AppEnv } from "../context";
-import { recordAudit } from "../lib/audit";
-import { ApiError, ErrorSchema, errorResponses, fieldError, zodFields } from "../lib/errors";
-import { findUnstorable, unstorableReason } from "../lib/text";
+import { ApiError, ErrorSchema, errorResponses } from "../lib/errors";
 import { JobSchema } from "../routes/jobs";
 import {
   OUTCOMES,
@@ -12,16 +10,15 @@ import {
   ResultSchema,
   RESULTS_LIMITS,
   RunSchema,
-  UploadMetadataSchema,
+  RUN_ORIGINS,
   UploadResponseSchema,
   WorkItemResultsSchema,
-  type UploadMetadata,
 } from "../schemas/results";
 import { userAccess } from "./access";
-import { JUnitParseError, parseJUnit, type ParsedReport } from "./junit";
 import { enqueuePush } from "./push";
-import { findRun, listRunResults, listRuns, resultsForWorkItem, saveRun, toRunDto } from "./store";
-import { linkRunThroughChain } from "../trace/chain";
+import { storeUpload } from "./upload";
+import { userUploader } from "./uploaders";
+import { findRun, listRunResults, listRuns, resultsForWorkItem, toRunDto } from "./store";
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const RunIdParam = z.object({ id: z.uuid("must be a test run id (UUID)") });
@@ -53,61 +50,6 @@ const DOC_QUERY = z.object({
   push: z.string().optional().openapi({ description: "'true': also push the run to Azure Test Plans (a job)" }),
 });
 
-/** The XML and the metadata of an upload: multipart (field `file`, metadata fields or a `metadata` JSON part) or a raw XML body. */
-async function readUpload(
-  c: Context<AppEnv>,
-): Promise<{ bytes: Uint8Array | undefined; fileName: string | null; meta: Record<string, unknown> }> {
-  const meta: Record<string, unknown> = { ...c.req.query() };
-  const type = (c.req.header("content-type") ?? "").toLowerCase();
-  if (type.startsWith("multipart/form-data")) {
-    let form: Record<string, string | File | (string | File)[]>;
-    try {
-      form = await c.req.parseBody({ all: true });
-    } catch {
-      throw fieldError("body", "is not a readable multipart/form-data body");
-    }
-    let file: File | undefined;
-    let text: string | undefined;
-    for (const [k, v] of Object.entries(form)) {
-      const value = Array.isArray(v) ? v[0] : v;
-      if (value instanceof File) {
-        if (k === "file" || !file) file = value;
-      } else if (k === "file") {
-        // `curl -F "file=<report.xml"` sends the content as a plain field.
-        text = value;
-      } else if (k === "metadata") {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(value);
-        } catch {
-          throw fieldError("metadata", "must be a JSON object");
-        }
-        const bad = findUnstorable(parsed);
-        if (bad) throw fieldError(bad.field === "body" ? "metadata" : bad.field, bad.message);
-        Object.assign(meta, parsed);
-      } else {
-        const why = unstorableReason(k) ?? unstorableReason(value);
-        if (why) throw fieldError(unstorableReason(k) ? "body" : k, why);
-        meta[k] = value;
-      }
-    }
-    const nameWhy = file ? unstorableReason(file.name) : null;
-    if (nameWhy) throw fieldError("file", `the file name ${nameWhy}`);
-    const bytes = file ? new Uint8Array(await file.arrayBuffer()) : text ? new TextEncoder().encode(text) : undefined;
-    return { bytes, fileName: file?.name?.slice(0, 256) || null, meta };
-  }
-  if (type.startsWith("application/json") || type.startsWith("application/x-www-form-urlencoded"))
-    throw fieldError("body", 'must be the JUnit XML (Content-Type application/xml) or multipart/form-data with the file in field "file"');
-  const buf = new Uint8Array(await c.req.arrayBuffer());
-  return { bytes: buf.byteLength ? buf : undefined, fileName: c.req.query("fileName")?.slice(0, 256) || null, meta };
-}
-
-function defaultRunName(report: ParsedReport, fileName: string | null): string {
-  const base = report.name ?? fileName ?? "JUnit results";
-  const at = (report.startedAt ?? new Date()).toISOString().slice(0, 16).replace("T", " ");
-  return `${base} (${at} UTC)`.slice(0, RESULTS_LIMITS.runName);
-}
-
 /**
  * /api/results: JUnit XML uploads, stored runs and results, pushing runs to Azure Test Plans, and the
  * results linked to a work item (the work item form group). Org-scoped; what a user sees is limited
@@ -124,7 +66,9 @@ export function resultsRouter(deps: AppDeps) {
         summary: "Upload a JUnit XML report as a test run",
         description:
           'Multipart (field "file"; metadata as fields or a "metadata" JSON part) or the raw XML body (Content-Type application/xml) with metadata in the query. ' +
-          'Per-test links: <property name="workitem" value="123"/> in a testcase\'s (or suite\'s) <properties>.',
+          'Per-test links: <property name="workitem" value="123"/> in a testcase\'s (or suite\'s) <properties>. ' +
+          "CI callers authenticate without an app token: an upload key (Authorization: Bearer tok_…, its project is implied), or a pipeline job's " +
+          "access token (Authorization: Bearer $(System.AccessToken)) with X-Ado-Build-Id and X-Ado-Collection-Url.",
         middleware: [bodyLimit({ maxSize: RESULTS_LIMITS.maxXmlBytes + 64 * 1024, onError: tooLarge })] as const,
         request: {
           query: DOC_QUERY,
@@ -143,101 +87,8 @@ export function resultsRouter(deps: AppDeps) {
         },
       }),
       async (c) => {
-        const { bytes, fileName, meta: raw } = await readUpload(c);
-        const parsedMeta = UploadMetadataSchema.safeParse(raw);
-        if (!parsedMeta.success) {
-          const fields = zodFields(parsedMeta.error.issues);
-          throw new ApiError(400, "validation_failed", fields.map((f) => `${f.field}: ${f.message}`).join("; "), fields);
-        }
-        const meta: UploadMetadata = parsedMeta.data;
-        let report: ParsedReport;
-        try {
-          report = parseJUnit(bytes);
-        } catch (e) {
-          if (!(e instanceof JUnitParseError)) throw e;
-          if (e.kind === "too_large") return tooLarge(c);
-          // Names the file whatever the reason (not XML, not well-formed with line and column, too deep, too many cases).
-          throw fieldError(
-            "file",
-            e.kind === "missing" ? 'is required (the JUnit XML report, as the body or multipart field "file")' : e.message,
-          );
-        }
-        const project = await access.project(c, meta.project);
-        await access.requirePublisher(c, project.id);
-        const explicit = meta.workItemIds ?? [];
-        const fromProperties = [...new Set(report.cases.flatMap((x) => x.workItemIds))].filter((id) => !explicit.includes(id));
-        const readable = await access.readableWorkItems(c, [...explicit, ...fromProperties]);
-        const missing = explicit.filter((id) => !readable.has(id));
-        if (missing.length) throw fieldError("workItemIds", `${missing.join(", ")}: no such work item, or you cannot read it`);
-        const unreadable = fromProperties.filter((id) => !readable.has(id));
-        const warnings = [
-          ...report.warnings,
-          ...unreadable
-            .slice(0, 20)
-            .map(
-              (id) => `Work item ${id} (from a workitem property) does not exist or you cannot read it; its tests were not linked to it`,
-            ),
-          ...(unreadable.length > 20
-            ? [`… and ${unreadable.length - 20} more work items from workitem properties that do not exist or you cannot read`]
-            : []),
-          ...(report.replaced
-            ? [`${report.replaced} NUL characters or lone surrogates in the report were stored as U+FFFD (the database cannot store them)`]
-            : []),
-        ];
-
-        const orgId = c.get("org").id;
-        const userId = c.get("user").id;
-        const saved = await saveRun(deps, {
-          orgId,
-          project,
-          name: meta.runName || defaultRunName(report, fileName),
-          source: meta.source || (report.format === "katalon" ? "Katalon" : "JUnit"),
-          fileName,
-          createdBy: userId,
-          report,
-          workItemIds: explicit,
-          allowedPropertyIds: readable,
-        });
-        // Traceability (issue 17): a Katalon result counts for every requirement its test case is linked to.
-        await linkRunThroughChain(deps, orgId, saved.run.id);
-        await recordAudit(deps.database.db, {
-          orgId,
-          actorId: userId,
-          action: "results.uploaded",
-          targetType: "test_run",
-          targetId: saved.run.id,
-          details: {
-            project: project.name,
-            name: saved.run.name,
-            total: saved.run.total,
-            fileName,
-            linkedWorkItems: saved.linkedWorkItems,
-          },
-        });
-        let run = toRunDto(saved.run);
-        let pushJobId: string | null = null;
-        if (meta.push) {
-          try {
-            const pushed = await enqueuePush(deps, orgId, saved.run.id, userId);
-            pushJobId = pushed.job.id;
-            run = pushed.run;
-          } catch (e) {
-            // The results are stored either way; say why they were not pushed.
-            if (!(e instanceof ApiError)) throw e;
-            warnings.push(`Not pushed to Azure Test Plans: ${e.message}`);
-          }
-        }
-        return c.json(
-          {
-            run,
-            stats: { suites: report.stats.suites, tests: report.stats.tests, runs: report.stats.runs },
-            linked: { results: saved.linkedResults, workItems: saved.linkedWorkItems },
-            replacedCharacters: report.replaced,
-            warnings,
-            pushJobId,
-          },
-          201,
-        );
+        const uploader = c.get("uploader") ?? userUploader(access, c);
+        return c.json(await storeUpload(deps, c, uploader), 201);
       },
     )
     .openapi(
@@ -245,7 +96,12 @@ export function resultsRouter(deps: AppDeps) {
         method: "get",
         path: "/runs",
         tags: ["results"],
-        request: { query: PageQuerySchema.extend({ project: z.string().trim().min(1, "is required").max(256, "is too long") }) },
+        request: {
+          query: PageQuerySchema.extend({
+            project: z.string().trim().min(1, "is required").max(256, "is too long"),
+            origin: z.enum(RUN_ORIGINS, "must be upload, task, key or import").optional(),
+          }),
+        },
         responses: {
           200: json(z.object({ runs: z.array(RunSchema), total: z.number().int() }), "A project's runs, newest first"),
           ...errorResponses,
@@ -254,7 +110,10 @@ export function resultsRouter(deps: AppDeps) {
       async (c) => {
         const q = c.req.valid("query");
         const project = await access.project(c, q.project);
-        return c.json(await listRuns(deps, c.get("org").id, { projectId: project.id, top: q.top ?? 50, skip: q.skip ?? 0 }), 200);
+        return c.json(
+          await listRuns(deps, c.get("org").id, { projectId: project.id, origin: q.origin, top: q.top ?? 50, skip: q.skip ?? 0 }),
+          200,
+        );
       },
     )
     .openapi(
@@ -305,10 +164,19 @@ export function resultsRouter(deps: AppDeps) {
       async (c) => {
         const orgId = c.get("org").id;
         const { id } = c.req.valid("param");
-        const { projectId } = await findRun(deps, orgId, id);
-        await access.requireProject(c, projectId, "test run");
-        await access.requirePublisher(c, projectId);
+        const found = await findRun(deps, orgId, id);
+        const uploader = c.get("uploader");
+        if (uploader) {
+          // A pipeline or a key pushes only the runs it sent (for a key: no Azure DevOps identity to ask).
+          if (!uploader.owns(found)) throw new ApiError(404, "not_found", "No such test run in this organization");
+          if (uploader.origin === "task") await access.requirePublisher(c, found.projectId);
+        } else {
+          await access.requireProject(c, found.projectId, "test run");
+          await access.requirePublisher(c, found.projectId);
+        }
         const { job, run } = await enqueuePush(deps, orgId, id, c.get("user").id);
+        // A key's every use is in its audit trail, pushes included.
+        await uploader?.used?.(id, { id: found.projectId, name: found.projectName });
         const { orgId: _o, ...dto } = job;
         return c.json({ job: dto, run }, 202);
       },

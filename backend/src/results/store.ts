@@ -3,9 +3,9 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { AppDeps } from "../context";
-import { testResultLinks, testResults, testRuns, type ResultLinkSource } from "../db/schema";
+import { testResultLinks, testResults, testRuns, type ResultLinkSource, type RunOrigin } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import type { Outcome, Result, Run, WorkItemResult, WorkItemResults } from "../schemas/results";
+import type { BuildInfo, Outcome, Result, Run, WorkItemResult, WorkItemResults } from "../schemas/results";
 import type { ParsedReport } from "./junit";
 
 export type RunRow = typeof testRuns.$inferSelect;
@@ -17,6 +17,21 @@ const INSERT_BATCH = 1000;
 export function toRunDto(r: RunRow): Run {
   return {
     id: r.id,
+    origin: r.origin,
+    build:
+      r.buildId === null
+        ? null
+        : {
+            id: r.buildId,
+            number: r.buildNumber,
+            pipelineId: r.pipelineId,
+            pipeline: r.pipelineName,
+            branch: r.buildBranch,
+            commit: r.buildCommit,
+            url: r.buildUrl,
+          },
+    uploadKey: r.uploadKeyId ? { id: r.uploadKeyId, name: r.uploadKeyName ?? "" } : null,
+    importedAdoRunId: r.importedAdoRunId,
     projectId: r.projectId,
     projectName: r.projectName,
     name: r.name,
@@ -50,8 +65,71 @@ export interface NewRun {
   report: ParsedReport;
   /** Linked to every result of the run. */
   workItemIds: number[];
+  /** What the run-wide links are recorded as: given with the upload, the build's, or the imported results'. */
+  workItemSource?: ResultLinkSource;
   /** Work item ids named by workitem properties that may be linked (exist and are readable). */
   allowedPropertyIds: Set<number>;
+  /** What a case's own work items are recorded as (default: a workitem property of the report). */
+  caseWorkItemSource?: ResultLinkSource;
+  origin?: RunOrigin;
+  build?: BuildInfo | null;
+  uploadKey?: { id: string; name: string } | null;
+  importedAdoRunId?: number | null;
+  /** The run is already in Azure Test Plans (imported from there): it shows as pushed, and is never pushed again. */
+  alreadyInAdo?: { runId: number; url: string } | null;
+}
+
+type Tx = Parameters<Parameters<AppDeps["database"]["db"]["transaction"]>[0]>[0];
+
+/** Inserts a report's cases as results of `runId` from position `firstSeq`, with their work item links. */
+async function insertResults(
+  tx: Tx,
+  n: Pick<NewRun, "orgId" | "project" | "report" | "workItemIds" | "workItemSource" | "allowedPropertyIds" | "caseWorkItemSource">,
+  runId: string,
+  firstSeq: number,
+): Promise<{ linkedResults: number; linked: Set<number> }> {
+  const { report } = n;
+  let linkedResults = 0;
+  const linked = new Set<number>();
+  for (let start = 0; start < report.cases.length; start += INSERT_BATCH) {
+    const batch = report.cases.slice(start, start + INSERT_BATCH);
+    const rows = await tx
+      .insert(testResults)
+      .values(
+        batch.map((c, i) => ({
+          orgId: n.orgId,
+          runId,
+          projectId: n.project.id,
+          seq: firstSeq + start + i,
+          suite: c.suite,
+          className: c.className,
+          path: c.path,
+          name: c.name,
+          fullName: c.fullName,
+          outcome: c.outcome,
+          durationMs: c.durationMs,
+          message: c.message,
+          stack: c.stack,
+        })),
+      )
+      .returning({ id: testResults.id, seq: testResults.seq });
+    const links: (typeof testResultLinks.$inferInsert)[] = [];
+    for (const row of rows) {
+      const c = report.cases[row.seq - firstSeq];
+      const seen = new Set<number>();
+      const add = (workItemId: number, source: ResultLinkSource) => {
+        if (seen.has(workItemId)) return;
+        seen.add(workItemId);
+        linked.add(workItemId);
+        links.push({ resultId: row.id, orgId: n.orgId, workItemId, source });
+      };
+      n.workItemIds.forEach((w) => add(w, n.workItemSource ?? "upload"));
+      c.workItemIds.filter((w) => n.allowedPropertyIds.has(w)).forEach((w) => add(w, n.caseWorkItemSource ?? "property"));
+      if (seen.size) linkedResults++;
+    }
+    for (let i = 0; i < links.length; i += INSERT_BATCH) await tx.insert(testResultLinks).values(links.slice(i, i + INSERT_BATCH));
+  }
+  return { linkedResults, linked };
 }
 
 /** Stores a parsed report as one run, in one transaction: all of it or nothing. */
@@ -59,6 +137,7 @@ export async function saveRun(deps: AppDeps, n: NewRun): Promise<{ run: RunRow; 
   const id = randomUUID();
   const { report } = n;
   const finishedAt = report.startedAt && report.durationMs !== null ? new Date(report.startedAt.getTime() + report.durationMs) : null;
+  const b = n.build ?? null;
   return deps.database.db.transaction(async (tx) => {
     const [run] = await tx
       .insert(testRuns)
@@ -80,49 +159,75 @@ export async function saveRun(deps: AppDeps, n: NewRun): Promise<{ run: RunRow; 
         errors: report.totals.error,
         skipped: report.totals.skipped,
         createdBy: n.createdBy,
+        origin: n.origin ?? "upload",
+        ...(b
+          ? {
+              buildId: b.id,
+              buildNumber: b.number,
+              pipelineId: b.pipelineId,
+              pipelineName: b.pipeline,
+              buildBranch: b.branch,
+              buildCommit: b.commit,
+              buildUrl: b.url,
+            }
+          : {}),
+        uploadKeyId: n.uploadKey?.id ?? null,
+        uploadKeyName: n.uploadKey?.name ?? null,
+        importedAdoRunId: n.importedAdoRunId ?? null,
+        ...(n.alreadyInAdo
+          ? { adoStatus: "pushed" as const, adoRunId: n.alreadyInAdo.runId, adoRunUrl: n.alreadyInAdo.url, adoPushedAt: new Date() }
+          : {}),
       })
       .returning();
-    let linkedResults = 0;
-    const linked = new Set<number>();
-    for (let start = 0; start < report.cases.length; start += INSERT_BATCH) {
-      const batch = report.cases.slice(start, start + INSERT_BATCH);
-      const rows = await tx
-        .insert(testResults)
-        .values(
-          batch.map((c, i) => ({
-            orgId: n.orgId,
-            runId: id,
-            projectId: n.project.id,
-            seq: start + i,
-            suite: c.suite,
-            className: c.className,
-            path: c.path,
-            name: c.name,
-            fullName: c.fullName,
-            outcome: c.outcome,
-            durationMs: c.durationMs,
-            message: c.message,
-            stack: c.stack,
-          })),
-        )
-        .returning({ id: testResults.id, seq: testResults.seq });
-      const links: (typeof testResultLinks.$inferInsert)[] = [];
-      for (const row of rows) {
-        const c = report.cases[row.seq];
-        const seen = new Set<number>();
-        const add = (workItemId: number, source: ResultLinkSource) => {
-          if (seen.has(workItemId)) return;
-          seen.add(workItemId);
-          linked.add(workItemId);
-          links.push({ resultId: row.id, orgId: n.orgId, workItemId, source });
-        };
-        n.workItemIds.forEach((w) => add(w, "upload"));
-        c.workItemIds.filter((w) => n.allowedPropertyIds.has(w)).forEach((w) => add(w, "property"));
-        if (seen.size) linkedResults++;
-      }
-      for (let i = 0; i < links.length; i += INSERT_BATCH) await tx.insert(testResultLinks).values(links.slice(i, i + INSERT_BATCH));
-    }
-    return { run, linkedResults, linkedWorkItems: [...linked].sort((a, b) => a - b) };
+    const { linkedResults, linked } = await insertResults(tx, n, id, 0);
+    return { run, linkedResults, linkedWorkItems: [...linked].sort((x, y) => x - y) };
+  });
+}
+
+/**
+ * Adds a further report file to a stored run (a pipeline's several TEST-*.xml, one request each): its
+ * results follow the run's, the totals and the time span grow. One transaction, like saveRun.
+ */
+export async function appendToRun(
+  deps: AppDeps,
+  runId: string,
+  n: Pick<NewRun, "orgId" | "project" | "report" | "workItemIds" | "workItemSource" | "allowedPropertyIds">,
+): Promise<{ run: RunRow; linkedResults: number; linkedWorkItems: number[] }> {
+  const { report } = n;
+  return deps.database.db.transaction(async (tx) => {
+    // Locks the run: two files of one pipeline appended at once take their positions one after the other.
+    const [locked] = await tx
+      .select()
+      .from(testRuns)
+      .where(and(eq(testRuns.orgId, n.orgId), eq(testRuns.id, runId)))
+      .for("update");
+    if (!locked) throw new ApiError(404, "not_found", "No such test run in this organization");
+    const [{ next }] = await tx
+      .select({ next: sql<number>`COALESCE(MAX(${testResults.seq}) + 1, 0)` })
+      .from(testResults)
+      .where(eq(testResults.runId, runId));
+    const { linkedResults, linked } = await insertResults(tx, n, runId, Number(next));
+    const end = (d: Date | null, ms: number | null) => (d && ms !== null ? d.getTime() + ms : null);
+    const starts = [locked.startedAt?.getTime() ?? null, report.startedAt?.getTime() ?? null].filter((x): x is number => x !== null);
+    const ends = [locked.finishedAt?.getTime() ?? null, end(report.startedAt, report.durationMs)].filter((x): x is number => x !== null);
+    const startedAt = starts.length ? new Date(Math.min(...starts)) : null;
+    const finishedAt = ends.length ? new Date(Math.max(...ends)) : null;
+    const [run] = await tx
+      .update(testRuns)
+      .set({
+        suites: locked.suites + report.stats.suites,
+        total: locked.total + report.totals.total,
+        passed: locked.passed + report.totals.passed,
+        failed: locked.failed + report.totals.failed,
+        errors: locked.errors + report.totals.error,
+        skipped: locked.skipped + report.totals.skipped,
+        startedAt,
+        finishedAt,
+        durationMs: startedAt && finishedAt ? finishedAt.getTime() - startedAt.getTime() : (locked.durationMs ?? report.durationMs),
+      })
+      .where(eq(testRuns.id, runId))
+      .returning();
+    return { run, linkedResults, linkedWorkItems: [...linked].sort((x, y) => x - y) };
   });
 }
 
@@ -136,8 +241,12 @@ export async function findRun(deps: AppDeps, orgId: string, id: string): Promise
   return row;
 }
 
-export async function listRuns(deps: AppDeps, orgId: string, f: { projectId?: string; top: number; skip: number }) {
-  const where = and(eq(testRuns.orgId, orgId), f.projectId ? eq(testRuns.projectId, f.projectId) : undefined);
+export async function listRuns(deps: AppDeps, orgId: string, f: { projectId?: string; origin?: RunOrigin; top: number; skip: number }) {
+  const where = and(
+    eq(testRuns.orgId, orgId),
+    f.projectId ? eq(testRuns.projectId, f.projectId) : undefined,
+    f.origin ? eq(testRuns.origin, f.origin) : undefined,
+  );
   const [rows, [{ n }]] = await Promise.all([
     deps.database.db.select().from(testRuns).where(where).orderBy(desc(testRuns.createdAt), desc(testRuns.id)).limit(f.top).offset(f.skip),
     deps.database.db.select({ n: count() }).from(testRuns).where(where),

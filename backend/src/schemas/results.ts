@@ -48,11 +48,17 @@ const flag = z.union([z.boolean(), z.enum(["true", "false", "1", "0", ""])]).tra
 
 /** Metadata of a JUnit upload: from the query string, multipart fields, or a multipart `metadata` JSON part. */
 export const UploadMetadataSchema = z.object({
+  // Required for uploads from pages and pipelines; an upload key names its own project.
   project: z
     .string("is required (the Azure DevOps project name or id)")
     .trim()
     .min(1, "is required (the Azure DevOps project name or id)")
-    .max(RESULTS_LIMITS.project, `must be at most ${RESULTS_LIMITS.project} characters`),
+    .max(RESULTS_LIMITS.project, `must be at most ${RESULTS_LIMITS.project} characters`)
+    .optional(),
+  /** Add this file's results to a run the same uploader (user, key or build) created, e.g. a pipeline's several report files. */
+  runId: z.uuid("must be a test run id (UUID)").optional(),
+  /** Pipeline task only: link every result to the work items Azure DevOps associates with the build. */
+  buildWorkItems: flag.optional(),
   runName: z.string().trim().max(RESULTS_LIMITS.runName, `must be at most ${RESULTS_LIMITS.runName} characters`).optional(),
   source: z.string().trim().max(RESULTS_LIMITS.source, `must be at most ${RESULTS_LIMITS.source} characters`).optional(),
   workItemIds: workItemIdList.optional(),
@@ -72,8 +78,30 @@ export type Totals = z.infer<typeof TotalsSchema>;
 
 export const PUSH_STATUSES = ["none", "queued", "pushing", "pushed", "failed"] as const;
 
+export const RUN_ORIGINS = ["upload", "task", "key", "import"] as const;
+export type RunOrigin = (typeof RUN_ORIGINS)[number];
+
+/** The pipeline run (build) a test run belongs to, as Azure DevOps describes it. */
+export const BuildInfoSchema = z.object({
+  id: z.number().int(),
+  number: z.string().nullable(),
+  pipelineId: z.number().int().nullable(),
+  pipeline: z.string().nullable(),
+  branch: z.string().nullable(),
+  commit: z.string().nullable(),
+  url: z.string().nullable(),
+});
+export type BuildInfo = z.infer<typeof BuildInfoSchema>;
+
 export const RunSchema = z.object({
   id: z.string(),
+  /** How the run arrived: uploaded from a page, by the pipeline task, with an upload key, or imported from Azure Test Plans. */
+  origin: z.enum(RUN_ORIGINS),
+  build: BuildInfoSchema.nullable(),
+  /** The upload key that sent it (origin "key"). */
+  uploadKey: z.object({ id: z.string(), name: z.string() }).nullable(),
+  /** The Azure Test Plans run it was imported from (origin "import"). */
+  importedAdoRunId: z.number().int().nullable(),
   projectId: z.string(),
   projectName: z.string(),
   name: z.string(),
@@ -129,6 +157,8 @@ export const UploadResponseSchema = z.object({
   warnings: z.array(z.string()),
   /** The push job when `push` was asked for (see GET /api/jobs/{id}). */
   pushJobId: z.string().nullable(),
+  /** Where people see the run: the project settings hub's Test runs tab. */
+  webUrl: z.string(),
 });
 export type UploadResponse = z.infer<typeof UploadResponseSchema>;
 

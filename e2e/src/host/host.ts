@@ -85,7 +85,10 @@ async function main() {
 
   const frames = new Map<string, Frame>();
   const log: LogEntry[] = [];
-  const navigation: NavigationState = { hash: "", query: {}, title: "", records: [], hashListeners: [] };
+  // `navQuery` is the query of the Azure DevOps page URL (what IHostNavigationService.getQueryParams() answers),
+  // e.g. a link that opens a hub on one of its views: ?navQuery=tab%3Druns%26runId%3D…
+  const navQuery = Object.fromEntries(new URLSearchParams(new URLSearchParams(location.search).get("navQuery") ?? ""));
+  const navigation: NavigationState = { hash: "", query: navQuery, title: "", records: [], hashListeners: [] };
   const extensionData = new Map();
   let form: WorkItemForm | undefined;
   let workItems: { id: number; title: string; type: string; state: string }[] = [];

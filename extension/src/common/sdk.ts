@@ -1,5 +1,5 @@
 import * as SDK from "azure-devops-extension-sdk";
-import type { ILocationService, IProjectInfo, IProjectPageService } from "azure-devops-extension-api";
+import type { IHostNavigationService, ILocationService, IProjectInfo, IProjectPageService } from "azure-devops-extension-api";
 
 // CommonServiceIds is an ambient const enum (unusable under isolatedModules): use its string ids.
 export const ServiceIds = {
@@ -41,6 +41,24 @@ export function initSdk(o: { needsProject?: boolean } = {}): Promise<HostContext
     };
   })();
   return initPromise;
+}
+
+/** The Azure DevOps page URL's query (a link can open a hub on one of its views); {} when the host cannot tell. */
+export async function hostQuery(): Promise<Record<string, string>> {
+  try {
+    return await (await SDK.getService<IHostNavigationService>(ServiceIds.hostNavigation)).getQueryParams();
+  } catch {
+    return {};
+  }
+}
+
+/** Keeps the page URL's query in step with what the hub shows, so the address can be shared. */
+export async function setHostQuery(params: Record<string, string>): Promise<void> {
+  try {
+    (await SDK.getService<IHostNavigationService>(ServiceIds.hostNavigation)).setQueryParams(params);
+  } catch {
+    // The address just does not follow.
+  }
 }
 
 export const notifyLoaded = () => SDK.notifyLoadSucceeded();

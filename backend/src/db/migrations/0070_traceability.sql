@@ -42,7 +42,7 @@ CREATE INDEX trace_requirement_links_test_case ON trace_requirement_links (test_
 -- Results reach a requirement through the chain too (a Katalon result counts for every requirement its test
 -- case is linked to): those links are kept in test_result_links with source 'trace' and recomputed when the chain changes.
 ALTER TABLE test_result_links DROP CONSTRAINT test_result_links_source_check;
-ALTER TABLE test_result_links ADD CONSTRAINT test_result_links_source_check CHECK (source IN ('upload', 'property', 'repos', 'trace'));
+ALTER TABLE test_result_links ADD CONSTRAINT test_result_links_source_check CHECK (source IN ('upload', 'property', 'repos', 'build', 'import', 'trace'));
 
 -- Which requirements' Tested By links the Boards sync has read: requirements changed after read_until are read again.
 CREATE TABLE trace_boards_state (

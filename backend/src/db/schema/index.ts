@@ -5,3 +5,4 @@ export * from "./boards";
 export * from "./repos";
 export * from "./results";
 export * from "./trace";
+export * from "./ci";

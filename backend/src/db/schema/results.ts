@@ -6,7 +6,9 @@ import type { Outcome } from "../../schemas/results";
 const ts = (name: string) => timestamp(name, { withTimezone: true });
 
 export type AdoPushStatus = "none" | "queued" | "pushing" | "pushed" | "failed";
-export type ResultLinkSource = "upload" | "property" | "repos" | "trace";
+export type ResultLinkSource = "upload" | "property" | "repos" | "build" | "import" | "trace";
+/** How a run arrived (migration 0040): a page upload, the pipeline task, an upload key, or the import. */
+export type RunOrigin = "upload" | "task" | "key" | "import";
 
 export const testRuns = pgTable(
   "test_runs",
@@ -37,6 +39,17 @@ export const testRuns = pgTable(
     adoJobId: uuid("ado_job_id"),
     /** When the push sent its create-run POST (see migration 0030). */
     adoCreateSentAt: ts("ado_create_sent_at"),
+    origin: text("origin").$type<RunOrigin>().notNull().default("upload"),
+    buildId: integer("build_id"),
+    buildNumber: text("build_number"),
+    pipelineId: integer("pipeline_id"),
+    pipelineName: text("pipeline_name"),
+    buildBranch: text("build_branch"),
+    buildCommit: text("build_commit"),
+    buildUrl: text("build_url"),
+    uploadKeyId: uuid("upload_key_id"),
+    uploadKeyName: text("upload_key_name"),
+    importedAdoRunId: integer("imported_ado_run_id"),
   },
   (t) => [index("test_runs_project").on(t.orgId, t.projectId, t.createdAt)],
 );
