@@ -1,8 +1,8 @@
 import "./nodeGlobals";
 import * as React from "react";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { createSimulator, DEMO_USERS } from "@testops/ado-sim";
-import { authHeaders, signAppToken, testBackend } from "../../backend/test/helpers";
+import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
+import { authHeaders, connectOrg, EXTENSION_SCOPES, signAppToken, testBackend } from "../../backend/test/helpers";
 import { createApi } from "../src/common/api";
 import { RunsHub } from "../src/project-settings/runs/RunsTab";
 import { sdkMock } from "./sdkMock";
@@ -20,11 +20,13 @@ describe("Test runs tab of the project settings hub", () => {
   const realFetch = global.fetch;
   const as = async (userId: string) => {
     sdkMock.appToken = await signAppToken(userId);
-    sdkMock.accessToken = sim.issueAccessToken("fabrikam", userId);
+    sdkMock.accessToken = sim.issueAccessToken("fabrikam", userId, undefined, EXTENSION_SCOPES);
   };
 
   beforeAll(async () => {
     backend = await testBackend({ fetch: sim.fetch });
+    // Members' roles are read with the organization connection's PAT (docs/ado-fidelity.md, point 10).
+    await connectOrg(backend.app, await authHeaders(sim, "fabrikam", DEMO_USERS.admin.id), "fabrikam", DEMO_PATS.admin);
     const headers = await authHeaders(sim, "fabrikam", DEMO_USERS.member.id);
     const up = await backend.app.request(`/api/results/junit?project=${encodeURIComponent(PROJECT)}&runName=Nightly%207`, {
       method: "POST",
