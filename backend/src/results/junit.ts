@@ -388,11 +388,16 @@ export class JUnitReader {
   }
 
   /** Cases read since the last call, with the sequence number (position in the file) of the first. */
-  takeCases(): { start: number; cases: ParsedCase[] } {
-    const out = { start: this.batchStart, cases: this.batch };
-    this.batch = [];
-    this.batchStart = this.seq;
+  takeCases(max = Infinity): { start: number; cases: ParsedCase[] } {
+    const out = { start: this.batchStart, cases: max >= this.batch.length ? this.batch : this.batch.slice(0, max) };
+    this.batch = out.cases === this.batch ? [] : this.batch.slice(max);
+    this.batchStart += out.cases.length;
     return out;
+  }
+
+  /** Cases read and not taken yet. */
+  get pendingCases(): number {
+    return this.batch.length;
   }
 
   /** Suite-level links learnt after some of the suite's cases were taken. */

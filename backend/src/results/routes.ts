@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppDeps, AppEnv } from "../context";
 import { recordAudit } from "../lib/audit";
@@ -18,9 +18,10 @@ import {
   type UploadMetadata,
 } from "../schemas/results";
 import { userAccess } from "./access";
-import { JUnitParseError, parseJUnit, type ParsedReport } from "./junit";
+import { ingestJUnit, type IngestResult, type UploadBody } from "./ingest";
+import { JUnitParseError } from "./junit";
 import { enqueuePush } from "./push";
-import { findRun, listRunResults, listRuns, resultsForWorkItem, saveRun, toRunDto } from "./store";
+import { findRun, listRunResults, listRuns, resultsForWorkItem, toRunDto } from "./store";
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const RunIdParam = z.object({ id: z.uuid("must be a test run id (UUID)") });
@@ -52,10 +53,38 @@ const DOC_QUERY = z.object({
   push: z.string().optional().openapi({ description: "'true': also push the run to Azure Test Plans (a job)" }),
 });
 
+/**
+ * A raw XML body is streamed; a multipart one is collected by the form parser, so its size is capped while
+ * it arrives (a declared Content-Length over the limit is refused before reading either).
+ */
+const uploadLimit = (): MiddlewareHandler => {
+  const capped = bodyLimit({ maxSize: RESULTS_LIMITS.maxXmlBytes + 64 * 1024, onError: tooLarge });
+  return async (c, next) => {
+    if ((c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) return capped(c, next);
+    const declared = Number(c.req.header("content-length") ?? 0);
+    if (declared > RESULTS_LIMITS.maxXmlBytes + 64 * 1024) return tooLarge(c);
+    return next();
+  };
+};
+
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      if (value.byteLength) yield value;
+    }
+  } finally {
+    // A refused upload stops reading; the rest of the body is not wanted.
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
 /** The XML and the metadata of an upload: multipart (field `file`, metadata fields or a `metadata` JSON part) or a raw XML body. */
 async function readUpload(
   c: Context<AppEnv>,
-): Promise<{ bytes: Uint8Array | undefined; fileName: string | null; meta: Record<string, unknown> }> {
+): Promise<{ body: UploadBody | undefined; fileName: string | null; meta: Record<string, unknown> }> {
   const meta: Record<string, unknown> = { ...c.req.query() };
   const type = (c.req.header("content-type") ?? "").toLowerCase();
   if (type.startsWith("multipart/form-data")) {
@@ -92,19 +121,17 @@ async function readUpload(
     }
     const nameWhy = file ? unstorableReason(file.name) : null;
     if (nameWhy) throw fieldError("file", `the file name ${nameWhy}`);
-    const bytes = file ? new Uint8Array(await file.arrayBuffer()) : text ? new TextEncoder().encode(text) : undefined;
-    return { bytes, fileName: file?.name?.slice(0, 256) || null, meta };
+    // An empty file part is "empty"; no file at all is "missing".
+    const body = file ? (file.size ? chunksOf(file.stream()) : new Uint8Array(0)) : text ? text : undefined;
+    return { body, fileName: file?.name?.slice(0, 256) || null, meta };
   }
   if (type.startsWith("application/json") || type.startsWith("application/x-www-form-urlencoded"))
     throw fieldError("body", 'must be the JUnit XML (Content-Type application/xml) or multipart/form-data with the file in field "file"');
-  const buf = new Uint8Array(await c.req.arrayBuffer());
-  return { bytes: buf.byteLength ? buf : undefined, fileName: c.req.query("fileName")?.slice(0, 256) || null, meta };
-}
-
-function defaultRunName(report: ParsedReport, fileName: string | null): string {
-  const base = report.name ?? fileName ?? "JUnit results";
-  const at = (report.startedAt ?? new Date()).toISOString().slice(0, 16).replace("T", " ");
-  return `${base} (${at} UTC)`.slice(0, RESULTS_LIMITS.runName);
+  return {
+    body: c.req.raw.body ? chunksOf(c.req.raw.body) : undefined,
+    fileName: c.req.query("fileName")?.slice(0, 256) || null,
+    meta,
+  };
 }
 
 /**
@@ -124,7 +151,7 @@ export function resultsRouter(deps: AppDeps) {
         description:
           'Multipart (field "file"; metadata as fields or a "metadata" JSON part) or the raw XML body (Content-Type application/xml) with metadata in the query. ' +
           'Per-test links: <property name="workitem" value="123"/> in a testcase\'s (or suite\'s) <properties>.',
-        middleware: [bodyLimit({ maxSize: RESULTS_LIMITS.maxXmlBytes + 64 * 1024, onError: tooLarge })] as const,
+        middleware: [uploadLimit()] as const,
         request: {
           query: DOC_QUERY,
           body: {
@@ -142,16 +169,35 @@ export function resultsRouter(deps: AppDeps) {
         },
       }),
       async (c) => {
-        const { bytes, fileName, meta: raw } = await readUpload(c);
+        const { body, fileName, meta: raw } = await readUpload(c);
         const parsedMeta = UploadMetadataSchema.safeParse(raw);
         if (!parsedMeta.success) {
           const fields = zodFields(parsedMeta.error.issues);
           throw new ApiError(400, "validation_failed", fields.map((f) => `${f.field}: ${f.message}`).join("; "), fields);
         }
         const meta: UploadMetadata = parsedMeta.data;
-        let report: ParsedReport;
+        const project = await access.project(c, meta.project);
+        await access.requirePublisher(c, project.id);
+        const explicit = meta.workItemIds ?? [];
+        if (explicit.length) {
+          const readable = await access.readableWorkItems(c, explicit);
+          const missing = explicit.filter((id) => !readable.has(id));
+          if (missing.length) throw fieldError("workItemIds", `${missing.join(", ")}: no such work item, or you cannot read it`);
+        }
+        const orgId = c.get("org").id;
+        const userId = c.get("user").id;
+        let saved: IngestResult;
         try {
-          report = parseJUnit(bytes);
+          saved = await ingestJUnit(deps, body, {
+            orgId,
+            project,
+            createdBy: userId,
+            runName: meta.runName,
+            source: meta.source,
+            fileName,
+            workItemIds: explicit,
+            readableWorkItems: (ids) => access.readableWorkItems(c, ids),
+          });
         } catch (e) {
           if (!(e instanceof JUnitParseError)) throw e;
           if (e.kind === "too_large") return tooLarge(c);
@@ -161,42 +207,7 @@ export function resultsRouter(deps: AppDeps) {
             e.kind === "missing" ? 'is required (the JUnit XML report, as the body or multipart field "file")' : e.message,
           );
         }
-        const project = await access.project(c, meta.project);
-        await access.requirePublisher(c, project.id);
-        const explicit = meta.workItemIds ?? [];
-        const fromProperties = [...new Set(report.cases.flatMap((x) => x.workItemIds))].filter((id) => !explicit.includes(id));
-        const readable = await access.readableWorkItems(c, [...explicit, ...fromProperties]);
-        const missing = explicit.filter((id) => !readable.has(id));
-        if (missing.length) throw fieldError("workItemIds", `${missing.join(", ")}: no such work item, or you cannot read it`);
-        const unreadable = fromProperties.filter((id) => !readable.has(id));
-        const warnings = [
-          ...report.warnings,
-          ...unreadable
-            .slice(0, 20)
-            .map(
-              (id) => `Work item ${id} (from a workitem property) does not exist or you cannot read it; its tests were not linked to it`,
-            ),
-          ...(unreadable.length > 20
-            ? [`… and ${unreadable.length - 20} more work items from workitem properties that do not exist or you cannot read`]
-            : []),
-          ...(report.replaced
-            ? [`${report.replaced} NUL characters or lone surrogates in the report were stored as U+FFFD (the database cannot store them)`]
-            : []),
-        ];
-
-        const orgId = c.get("org").id;
-        const userId = c.get("user").id;
-        const saved = await saveRun(deps, {
-          orgId,
-          project,
-          name: meta.runName || defaultRunName(report, fileName),
-          source: meta.source || (report.format === "katalon" ? "Katalon" : "JUnit"),
-          fileName,
-          createdBy: userId,
-          report,
-          workItemIds: explicit,
-          allowedPropertyIds: readable,
-        });
+        const { report, warnings } = saved;
         await recordAudit(deps.database.db, {
           orgId,
           actorId: userId,

@@ -6,13 +6,13 @@ import type { AppDeps } from "../context";
 import { testResultLinks, testResults, testRuns, type ResultLinkSource } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import type { Outcome, Result, Run, WorkItemResult, WorkItemResults } from "../schemas/results";
-import type { ParsedReport } from "./junit";
+import type { ParsedCase, ParsedReport, ReportSummary } from "./junit";
 
 export type RunRow = typeof testRuns.$inferSelect;
 export type ResultRow = typeof testResults.$inferSelect;
 
 const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
-const INSERT_BATCH = 1000;
+const INSERT_BATCH = 500;
 
 export function toRunDto(r: RunRow): Run {
   return {
@@ -54,22 +54,152 @@ export interface NewRun {
   allowedPropertyIds: Set<number>;
 }
 
-/** Stores a parsed report as one run, in one transaction: all of it or nothing. */
-export async function saveRun(deps: AppDeps, n: NewRun): Promise<{ run: RunRow; linkedResults: number; linkedWorkItems: number[] }> {
-  const id = randomUUID();
-  const { report } = n;
-  const finishedAt = report.startedAt && report.durationMs !== null ? new Date(report.startedAt.getTime() + report.durationMs) : null;
-  return deps.database.db.transaction(async (tx) => {
-    const [run] = await tx
-      .insert(testRuns)
-      .values({
-        id,
-        orgId: n.orgId,
-        projectId: n.project.id,
-        projectName: n.project.name,
-        name: n.name,
-        source: n.source,
-        fileName: n.fileName,
+export interface SavedRun {
+  run: RunRow;
+  linkedResults: number;
+  linkedWorkItems: number[];
+}
+
+/** Stores a parsed report as one run (written in chunks, visible only once complete: all of it or nothing). */
+export async function saveRun(deps: AppDeps, n: NewRun): Promise<SavedRun> {
+  const writer = await RunWriter.begin(deps, { ...n, workItemIds: n.workItemIds });
+  try {
+    for (let start = 0; start < n.report.cases.length; start += INSERT_BATCH)
+      await writer.append(start, n.report.cases.slice(start, start + INSERT_BATCH));
+    const propertyIds = new Set(n.report.cases.flatMap((c) => c.workItemIds));
+    return await writer.finish(n.report, { name: n.name, source: n.source, allowedPropertyIds: n.allowedPropertyIds, propertyIds });
+  } catch (e) {
+    await writer.discard();
+    throw e;
+  }
+}
+
+/** Uploads left incomplete this long ago were abandoned (the process stopped half-way). */
+const ABANDONED_MS = 60 * 60 * 1000;
+
+/**
+ * Writes one run in chunks, each a single statement of its own (the embedded database serves other
+ * requests between them). The run stays hidden (`complete = false`) until `finish`; `discard` deletes it.
+ * Links from workitem properties are written as the results are, and those to work items that turn out
+ * not to be readable are removed by `finish` (the ids are only known once the whole file was read).
+ */
+export class RunWriter {
+  private constructor(
+    private readonly deps: AppDeps,
+    readonly id: string,
+    private readonly orgId: string,
+    private readonly projectId: string,
+    private readonly uploadIds: number[],
+  ) {}
+
+  static async begin(
+    deps: AppDeps,
+    n: { orgId: string; project: { id: string; name: string }; fileName: string | null; createdBy: string; workItemIds: number[] },
+  ): Promise<RunWriter> {
+    const db = deps.database;
+    await db.query(`DELETE FROM test_runs WHERE NOT complete AND created_at < $1`, [new Date(Date.now() - ABANDONED_MS)]);
+    const id = randomUUID();
+    await db.db.insert(testRuns).values({
+      id,
+      orgId: n.orgId,
+      projectId: n.project.id,
+      projectName: n.project.name,
+      name: "(uploading)",
+      source: "JUnit",
+      fileName: n.fileName,
+      total: 0,
+      passed: 0,
+      failed: 0,
+      errors: 0,
+      skipped: 0,
+      createdBy: n.createdBy,
+      complete: false,
+    });
+    return new RunWriter(deps, id, n.orgId, n.project.id, n.workItemIds);
+  }
+
+  /** Results `cases` at positions start… of the file, with their links, in one statement. */
+  async append(start: number, cases: ParsedCase[]): Promise<void> {
+    if (!cases.length) return;
+    const links: { s: number; w: number; k: ResultLinkSource }[] = [];
+    const rows = cases.map((c, i) => {
+      const seq = start + i;
+      const seen = new Set<number>();
+      for (const w of this.uploadIds) if (!seen.has(w)) seen.add(w) && links.push({ s: seq, w, k: "upload" });
+      for (const w of c.workItemIds) if (!seen.has(w)) seen.add(w) && links.push({ s: seq, w, k: "property" });
+      return {
+        s: seq,
+        su: c.suite,
+        c: c.className,
+        p: c.path,
+        n: c.name,
+        f: c.fullName,
+        o: c.outcome,
+        d: c.durationMs,
+        m: c.message,
+        st: c.stack,
+      };
+    });
+    // One statement (a CTE) for a chunk of results and their links: no ORM builder per row.
+    await this.deps.database.query(
+      `WITH r AS (
+         INSERT INTO test_results (org_id, run_id, project_id, seq, suite, class_name, path, name, full_name, outcome, duration_ms, message, stack)
+         SELECT $1, $2, $3, x.s, x.su, x.c, x.p, x.n, x.f, x.o, x.d, x.m, x.st
+           FROM jsonb_to_recordset($4::jsonb) AS x(s integer, su text, c text, p text, n text, f text, o text, d bigint, m text, st text)
+         RETURNING id, seq)
+       INSERT INTO test_result_links (result_id, org_id, work_item_id, source)
+       SELECT r.id, $1, l.w, l.k FROM r JOIN jsonb_to_recordset($5::jsonb) AS l(s integer, w integer, k text) ON l.s = r.seq`,
+      [this.orgId, this.id, this.projectId, JSON.stringify(rows), JSON.stringify(links)],
+    );
+  }
+
+  /** Suite-level work items learnt after results [fromSeq, toSeq) were written. */
+  async linkRange(fromSeq: number, toSeq: number, workItemIds: number[]): Promise<void> {
+    if (!workItemIds.length || toSeq <= fromSeq) return;
+    await this.deps.database.query(
+      `INSERT INTO test_result_links (result_id, org_id, work_item_id, source)
+       SELECT r.id, $1, w, 'property' FROM test_results r, unnest($5::integer[]) AS w
+        WHERE r.run_id = $2 AND r.seq >= $3 AND r.seq < $4
+       ON CONFLICT DO NOTHING`,
+      [this.orgId, this.id, fromSeq, toSeq, workItemIds],
+    );
+  }
+
+  /**
+   * Drops property links to work items not in `allowedPropertyIds`, records the totals and makes the run
+   * visible (the last statement).
+   */
+  async finish(
+    report: ReportSummary,
+    o: { name: string; source: string; allowedPropertyIds: Set<number>; propertyIds: Set<number> },
+  ): Promise<SavedRun> {
+    const refused = [...o.propertyIds].filter((w) => !o.allowedPropertyIds.has(w) && !this.uploadIds.includes(w));
+    const finishedAt = report.startedAt && report.durationMs !== null ? new Date(report.startedAt.getTime() + report.durationMs) : null;
+    const anyLinks = this.uploadIds.length > 0 || o.propertyIds.size > 0;
+    const db = this.deps.database;
+    // No transaction needed: until the last statement the run is hidden, and a half-finished one is discarded.
+    if (refused.length)
+      await db.query(
+        `DELETE FROM test_result_links k USING test_results r
+          WHERE r.run_id = $1 AND k.result_id = r.id AND k.source = 'property' AND k.work_item_id = ANY($2::integer[])`,
+        [this.id, refused],
+      );
+    let linkedResults = 0;
+    let linkedWorkItems: number[] = [];
+    if (anyLinks) {
+      const [row] = await db.query<{ results: string | number; items: (string | number)[] | null }>(
+        `SELECT count(DISTINCT k.result_id) AS results, array_agg(DISTINCT k.work_item_id) AS items
+           FROM test_result_links k JOIN test_results r ON r.id = k.result_id WHERE r.run_id = $1`,
+        [this.id],
+      );
+      linkedResults = Number(row?.results ?? 0);
+      linkedWorkItems = (row?.items ?? []).map(Number).sort((a, b) => a - b);
+    }
+    const [run] = await db.db
+      .update(testRuns)
+      .set({
+        name: o.name,
+        source: o.source,
         startedAt: report.startedAt,
         finishedAt,
         durationMs: report.durationMs,
@@ -79,65 +209,31 @@ export async function saveRun(deps: AppDeps, n: NewRun): Promise<{ run: RunRow; 
         failed: report.totals.failed,
         errors: report.totals.error,
         skipped: report.totals.skipped,
-        createdBy: n.createdBy,
+        complete: true,
       })
+      .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)))
       .returning();
-    let linkedResults = 0;
-    const linked = new Set<number>();
-    for (let start = 0; start < report.cases.length; start += INSERT_BATCH) {
-      const batch = report.cases.slice(start, start + INSERT_BATCH);
-      const rows = await tx
-        .insert(testResults)
-        .values(
-          batch.map((c, i) => ({
-            orgId: n.orgId,
-            runId: id,
-            projectId: n.project.id,
-            seq: start + i,
-            suite: c.suite,
-            className: c.className,
-            path: c.path,
-            name: c.name,
-            fullName: c.fullName,
-            outcome: c.outcome,
-            durationMs: c.durationMs,
-            message: c.message,
-            stack: c.stack,
-          })),
-        )
-        .returning({ id: testResults.id, seq: testResults.seq });
-      const links: (typeof testResultLinks.$inferInsert)[] = [];
-      for (const row of rows) {
-        const c = report.cases[row.seq];
-        const seen = new Set<number>();
-        const add = (workItemId: number, source: ResultLinkSource) => {
-          if (seen.has(workItemId)) return;
-          seen.add(workItemId);
-          linked.add(workItemId);
-          links.push({ resultId: row.id, orgId: n.orgId, workItemId, source });
-        };
-        n.workItemIds.forEach((w) => add(w, "upload"));
-        c.workItemIds.filter((w) => n.allowedPropertyIds.has(w)).forEach((w) => add(w, "property"));
-        if (seen.size) linkedResults++;
-      }
-      for (let i = 0; i < links.length; i += INSERT_BATCH) await tx.insert(testResultLinks).values(links.slice(i, i + INSERT_BATCH));
-    }
-    return { run, linkedResults, linkedWorkItems: [...linked].sort((a, b) => a - b) };
-  });
+    return { run, linkedResults, linkedWorkItems };
+  }
+
+  /** Deletes what was written (a refused or failed upload stores nothing). */
+  async discard(): Promise<void> {
+    await this.deps.database.query(`DELETE FROM test_runs WHERE id = $1 AND NOT complete`, [this.id]);
+  }
 }
 
 export async function findRun(deps: AppDeps, orgId: string, id: string): Promise<RunRow> {
   const [row] = await deps.database.db
     .select()
     .from(testRuns)
-    .where(and(eq(testRuns.orgId, orgId), eq(testRuns.id, id)))
+    .where(and(eq(testRuns.orgId, orgId), eq(testRuns.id, id), eq(testRuns.complete, true)))
     .limit(1);
   if (!row) throw new ApiError(404, "not_found", "No such test run in this organization");
   return row;
 }
 
 export async function listRuns(deps: AppDeps, orgId: string, f: { projectId?: string; top: number; skip: number }) {
-  const where = and(eq(testRuns.orgId, orgId), f.projectId ? eq(testRuns.projectId, f.projectId) : undefined);
+  const where = and(eq(testRuns.orgId, orgId), eq(testRuns.complete, true), f.projectId ? eq(testRuns.projectId, f.projectId) : undefined);
   const [rows, [{ n }]] = await Promise.all([
     deps.database.db.select().from(testRuns).where(where).orderBy(desc(testRuns.createdAt), desc(testRuns.id)).limit(f.top).offset(f.skip),
     deps.database.db.select({ n: count() }).from(testRuns).where(where),
@@ -255,7 +351,7 @@ type WorkItemRow = {
 /** The results (`r`, with its run `run`) linked to a work item; org and work item are SQL expressions. */
 const linkedTo = (orgId: string, workItemId: string) => `FROM test_result_links k
   JOIN test_results r ON r.id = k.result_id AND r.org_id = k.org_id
-  JOIN test_runs run ON run.id = r.run_id AND run.org_id = r.org_id
+  JOIN test_runs run ON run.id = r.run_id AND run.org_id = r.org_id AND run.complete
   WHERE k.org_id = ${orgId} AND k.work_item_id = ${workItemId}`;
 const LINKED = linkedTo("$1", "$2");
 /** When a result ran: its run's start, else its upload. "Latest" always means this. */
@@ -362,6 +458,7 @@ export async function findResultsByPathAndName(
         and(
           eq(testResults.orgId, orgId),
           eq(testResults.projectId, projectId),
+          sql`EXISTS (SELECT 1 FROM test_runs run WHERE run.id = ${testResults.runId} AND run.complete)`,
           // The hashes use the index (names of any length); the texts make the match exact.
           sql`(md5(${testResults.path}), md5(${testResults.name}), ${testResults.path}, ${testResults.name}) IN (${sql.join(
             batch.map((t) => sql`(md5(${t.path}), md5(${t.name}), ${t.path}, ${t.name})`),

@@ -8,8 +8,8 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const RESULTS_LIMITS = {
   /** Largest JUnit XML accepted in one upload (bytes). */
   maxXmlBytes: 20 * 1024 * 1024,
-  /** Most test cases stored from one file. */
-  maxCases: 50_000,
+  /** Most test cases stored from one file by default (RESULTS_MAX_CASES changes it; enforced while reading). */
+  maxCases: 100_000,
   /** Work item ids given for a whole upload. */
   maxWorkItemIds: 50,
   /** Distinct work items named by workitem properties in one upload (each is checked with Azure DevOps). */
