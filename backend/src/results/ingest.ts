@@ -86,7 +86,8 @@ export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o
       }
     }
     // An empty stream is a request without a body; an empty file or text is an empty report.
-    if (!bytes && typeof body !== "string" && !(body instanceof Uint8Array)) throw new JUnitParseError("missing", "No JUnit XML file was sent");
+    if (!bytes && typeof body !== "string" && !(body instanceof Uint8Array))
+      throw new JUnitParseError("missing", "No JUnit XML file was sent");
     const report = reader.end();
     await flush(true);
     writer ??= await RunWriter.begin(deps, o);

@@ -156,7 +156,6 @@ export function workItemIdsOf(
   return [...out];
 }
 
-
 const SKIPPED_STATUSES = new Set(["disabled", "skipped", "notrun", "ignored"]);
 type Attrs = Record<string, string | undefined>;
 
@@ -525,11 +524,14 @@ export class JUnitReader {
         added.push(id);
       }
     // Nested suites still open inherit them too.
-    for (const f of this.frames) if (f.role === "suite" && f.firstSeq >= s.firstSeq && f !== s) for (const id of added) if (!f.ids.includes(id) && f.ids.length < RESULTS_LIMITS.maxWorkItemIds) f.ids.push(id);
+    for (const f of this.frames)
+      if (f.role === "suite" && f.firstSeq >= s.firstSeq && f !== s)
+        for (const id of added) if (!f.ids.includes(id) && f.ids.length < RESULTS_LIMITS.maxWorkItemIds) f.ids.push(id);
     if (!added.length || s.firstSeq === this.seq) return;
     // Properties after some of the suite's cases (unusual, but a report may put them last).
     for (const c of this.batch.slice(Math.max(0, s.firstSeq - this.batchStart)))
-      for (const id of added) if (c.workItemIds.length < RESULTS_LIMITS.maxWorkItemIds && !c.workItemIds.includes(id)) c.workItemIds.push(id);
+      for (const id of added)
+        if (c.workItemIds.length < RESULTS_LIMITS.maxWorkItemIds && !c.workItemIds.includes(id)) c.workItemIds.push(id);
     if (s.firstSeq < this.batchStart) this.late.push({ fromSeq: s.firstSeq, toSeq: this.batchStart, workItemIds: added });
   }
 

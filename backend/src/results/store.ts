@@ -125,8 +125,13 @@ export class RunWriter {
     const rows = cases.map((c, i) => {
       const seq = start + i;
       const seen = new Set<number>();
-      for (const w of this.uploadIds) if (!seen.has(w)) seen.add(w) && links.push({ s: seq, w, k: "upload" });
-      for (const w of c.workItemIds) if (!seen.has(w)) seen.add(w) && links.push({ s: seq, w, k: "property" });
+      const add = (w: number, k: ResultLinkSource) => {
+        if (seen.has(w)) return;
+        seen.add(w);
+        links.push({ s: seq, w, k });
+      };
+      for (const w of this.uploadIds) add(w, "upload");
+      for (const w of c.workItemIds) add(w, "property");
       return {
         s: seq,
         su: c.suite,

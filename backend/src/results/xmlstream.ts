@@ -152,7 +152,14 @@ export class XmlTokenizer {
             break;
           }
         }
-        this.pos = this.token(xml, lt, final, need);
+        // A token retried once more text came must not count its replacements twice.
+        const replaced = this.replaced;
+        try {
+          this.pos = this.token(xml, lt, final, need);
+        } catch (e) {
+          if (e === INCOMPLETE) this.replaced = replaced;
+          throw e;
+        }
       }
     } catch (e) {
       if (e !== INCOMPLETE) throw e;
