@@ -38,7 +38,9 @@ export interface IngestResult extends SavedRun {
 export type UploadBody = AsyncIterable<Uint8Array> | Uint8Array | string;
 
 /** Default batch: small enough that one statement keeps the embedded database busy only for a few ms. */
-export const INGEST_BATCH = 250;
+export const INGEST_BATCH = 100;
+/** Bytes read per task (about 150 test cases of a typical report). */
+const SLICE = 16 * 1024;
 
 /**
  * Reads a JUnit report and stores it as one run. Throws JUnitParseError (missing, empty, not XML, corrupt
@@ -59,6 +61,7 @@ export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o
       for (const c of cases) for (const w of c.workItemIds) propertyIds.add(w);
       writer ??= await RunWriter.begin(deps, o);
       await writer.append(start, cases);
+      await turn();
     }
     const late = reader.takeLateLinks();
     for (const l of late) {
@@ -74,15 +77,20 @@ export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o
     } else if (body instanceof Uint8Array) {
       bytes = body.byteLength;
       // Fed in slices so that writes interleave with reading, as for a stream.
-      for (let at = 0; at < body.byteLength; at += 64 * 1024) {
-        reader.writeBytes(body.subarray(at, at + 64 * 1024));
+      for (let at = 0; at < body.byteLength; at += SLICE) {
+        reader.writeBytes(body.subarray(at, at + SLICE));
         await flush(false);
+        await turn();
       }
     } else {
       for await (const chunk of body) {
         bytes += chunk.byteLength;
-        reader.writeBytes(chunk);
-        await flush(false);
+        // Network chunks can be large: read them in slices, each a short task of its own.
+        for (let at = 0; at < chunk.byteLength; at += SLICE) {
+          reader.writeBytes(chunk.subarray(at, at + SLICE));
+          await flush(false);
+          await turn();
+        }
       }
     }
     // An empty stream is a request without a body; an empty file or text is an empty report.
@@ -119,6 +127,12 @@ export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o
     throw e;
   }
 }
+
+/**
+ * Lets the event loop serve other requests: a body already buffered and the embedded database both
+ * resolve in microtasks, which would otherwise run the whole upload as one uninterrupted task.
+ */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function defaultRunName(report: ReportSummary, fileName: string | null): string {
   const base = report.name ?? fileName ?? "JUnit results";
