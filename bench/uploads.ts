@@ -174,7 +174,7 @@ async function main() {
     const res = await fetch(`${base}/api/results/junit?project=${encodeURIComponent(PROJECT)}`, {
       method: "POST",
       headers: { ...headers, "Content-Type": "application/xml" },
-      body,
+      body: new Uint8Array(body),
     });
     const text = await res.text();
     if (res.status !== 201) throw new Error(`upload: ${res.status} ${text.slice(0, 500)}`);

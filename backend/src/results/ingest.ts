@@ -39,6 +39,7 @@ export type UploadBody = AsyncIterable<Uint8Array> | Uint8Array | string;
 
 /** Default batch: small enough that one statement keeps the embedded database busy only for a few ms. */
 export const INGEST_BATCH = 100;
+export const INGEST_BATCH_POSTGRES = 1_000;
 /** Bytes read per task (about 150 test cases of a typical report). */
 const SLICE = 16 * 1024;
 
@@ -49,21 +50,34 @@ const SLICE = 16 * 1024;
 export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o: IngestOptions): Promise<IngestResult> {
   if (body === undefined) throw new JUnitParseError("missing", "No JUnit XML file was sent");
   const reader = new JUnitReader({ maxCases: o.maxCases ?? deps.config.resultsMaxCases ?? RESULTS_LIMITS.maxCases });
-  const batchSize = o.batchSize ?? INGEST_BATCH;
+  const pglite = deps.database.kind === "pglite";
+  // PGlite runs each statement on this thread: small batches keep every pause short. Postgres works
+  // elsewhere: larger batches, and the next one is read while the previous one is written.
+  const batchSize = o.batchSize ?? (pglite ? INGEST_BATCH : INGEST_BATCH_POSTGRES);
+  const inFlightMax = pglite ? 1 : 2;
+  const inFlight = new Set<Promise<void>>();
   const propertyIds = new Set<number>();
   let writer: RunWriter | null = null;
   let bytes = 0;
 
+  const settle = async (max: number) => {
+    while (inFlight.size > max) await Promise.race(inFlight);
+  };
   // Written as they come; the run row is made with the first batch, so a file refused early stores nothing at all.
   const flush = async (all: boolean) => {
     while (reader.pendingCases >= batchSize || (all && reader.pendingCases > 0)) {
       const { start, cases } = reader.takeCases(batchSize);
       for (const c of cases) for (const w of c.workItemIds) propertyIds.add(w);
       writer ??= await RunWriter.begin(deps, o);
-      await writer.append(start, cases);
+      const write: Promise<void> = writer.append(start, cases).finally(() => inFlight.delete(write));
+      // A failed write rejects when awaited below; until then it must not count as unhandled.
+      write.catch(() => undefined);
+      inFlight.add(write);
+      await settle(inFlightMax - 1);
       await turn();
     }
     const late = reader.takeLateLinks();
+    if (late.length) await Promise.all(inFlight);
     for (const l of late) {
       for (const w of l.workItemIds) propertyIds.add(w);
       await writer?.linkRange(l.fromSeq, l.toSeq, l.workItemIds);
@@ -98,6 +112,7 @@ export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o
       throw new JUnitParseError("missing", "No JUnit XML file was sent");
     const report = reader.end();
     await flush(true);
+    await Promise.all(inFlight);
     writer ??= await RunWriter.begin(deps, o);
 
     const fromProperties = [...propertyIds].filter((id) => !o.workItemIds.includes(id));
@@ -123,6 +138,7 @@ export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o
     });
     return { ...saved, report, warnings };
   } catch (e) {
+    await Promise.allSettled(inFlight);
     await (writer as RunWriter | null)?.discard();
     throw e;
   }

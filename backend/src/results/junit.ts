@@ -181,17 +181,21 @@ interface ResultNode {
 }
 
 /** The most severe result of a test case: error > failure > skipped > passed (several results may coexist). */
+const SEVERITY = [
+  ["error", "error"],
+  ["failure", "failed"],
+  ["skipped", "skipped"],
+] as const;
+const NO_RESULTS: ResultNode[] = [];
+
 function caseOutcome(results: ResultNode[], status: string | undefined): { outcome: Outcome; results: ResultNode[] } {
-  for (const [kind, outcome] of [
-    ["error", "error"],
-    ["failure", "failed"],
-    ["skipped", "skipped"],
-  ] as const) {
-    const of = results.filter((r) => r.kind === kind);
-    if (of.length) return { outcome, results: of };
-  }
-  if (SKIPPED_STATUSES.has((status ?? "").trim().toLowerCase())) return { outcome: "skipped", results: [] };
-  return { outcome: "passed", results: [] };
+  if (results.length)
+    for (const [kind, outcome] of SEVERITY) {
+      const of = results.filter((r) => r.kind === kind);
+      if (of.length) return { outcome, results: of };
+    }
+  if (status !== undefined && SKIPPED_STATUSES.has(status.trim().toLowerCase())) return { outcome: "skipped", results: NO_RESULTS };
+  return { outcome: "passed", results: NO_RESULTS };
 }
 
 function failureText(results: ResultNode[]): { message: string | null; stack: string | null } {
@@ -433,26 +437,25 @@ export class JUnitReader {
           `is XML but not a JUnit report: the root element is <${name || "?"}>, expected <testsuites> or <testsuite>`,
         );
     }
-    const attrs = () => attrsOf(list);
     let frame: Frame = { role: "ignore" };
     if (!parent || parent.role === "root" || parent.role === "suite") {
       if (!parent && name === "testsuites") {
-        this.rootAttrs = attrs();
+        this.rootAttrs = attrsOf(list);
         frame = this.suiteFrame("root", this.rootAttrs, null);
       } else if (name === "testsuite") {
-        const a = attrs();
+        const a = attrsOf(list);
         if (!parent || parent.role === "root") this.topSuites.push(a);
         if (parent?.role === "suite") parent.childSuites++;
         frame = this.suiteFrame("suite", a, parent ?? null);
       } else if (name === "testcase" && parent?.role === "suite") {
-        frame = { role: "case", attrs: attrs(), suite: parent, results: [], props: [] };
+        frame = { role: "case", attrs: attrsOf(list), suite: parent, results: [], props: [] };
       } else if (name === "properties" && parent) frame = { role: "props", owner: parent };
     } else if (parent.role === "case") {
       if (name === "failure" || name === "error" || name === "skipped")
         frame = { role: "result", node: { kind: name, message: attrsOf(list).message ?? "", body: new Collected() } };
       else if (name === "properties") frame = { role: "props", owner: parent };
     } else if (parent.role === "props" && name === "property") {
-      const a = attrs();
+      const a = attrsOf(list);
       frame = { role: "property", owner: parent.owner, prop: { name: a.name, value: a.value }, text: "" };
     }
     this.frames.push(frame);
@@ -539,25 +542,31 @@ export class JUnitReader {
     const c = f.attrs;
     const suite = f.suite;
     suite.ownCases++;
-    const scrub = this.scrub;
     const maxIds = RESULTS_LIMITS.maxWorkItemIds;
     const { outcome, results } = caseOutcome(f.results, c.status);
     const id = identity(c, suite.name);
     if (id.katalon) this.katalon++;
     const time = num(c.time);
     const { message, stack } = outcome === "passed" ? { message: null, stack: null } : failureText(results);
-    const ids = new Set(suite.ids);
-    const where = `Test "${id.name.slice(0, 100)}"`;
-    for (const i of this.admit(workItemIdsOf(f.props, maxIds, this.cutIds(where)))) {
-      if (ids.size < maxIds) ids.add(i);
-      else if (!ids.has(i)) {
-        this.warnings.add(`${where} is linked to more than ${maxIds} work items with its suites'; the rest were ignored`);
-        break;
+    // Text is scrubbed as it is read (NUL, lone surrogates) and references decode to storable characters.
+    let ids = suite.ids;
+    if (f.props.length) {
+      const where = `Test "${id.name.slice(0, 100)}"`;
+      const own = new Set(suite.ids);
+      for (const i of this.admit(workItemIdsOf(f.props, maxIds, this.cutIds(where)))) {
+        if (own.size < maxIds) own.add(i);
+        else if (!own.has(i)) {
+          this.warnings.add(`${where} is linked to more than ${maxIds} work items with its suites'; the rest were ignored`);
+          break;
+        }
       }
+      ids = [...own];
     }
     let durationMs = time !== null && time >= 0 ? Math.round(time * 1000) : null;
     if (durationMs !== null && durationMs > MAX_DURATION_MS) {
-      this.warnings.add(`${where} lasted ${time} s according to the report, which is not plausible; its duration was not stored`);
+      this.warnings.add(
+        `Test "${id.name.slice(0, 100)}" lasted ${time} s according to the report, which is not plausible; its duration was not stored`,
+      );
       durationMs = null;
     }
     if (durationMs !== null) {
@@ -566,16 +575,17 @@ export class JUnitReader {
     }
     this.batch.push({
       suite: suite.name,
-      className: scrub.text(id.className),
-      path: scrub.text(id.path),
-      name: scrub.text(id.name),
-      fullName: scrub.text(id.fullName),
-      file: scrub.text(c.file?.trim() || null),
+      className: id.className,
+      path: id.path,
+      name: id.name,
+      fullName: id.fullName,
+      file: c.file?.trim() || null,
       outcome,
       durationMs,
-      message: scrub.text(message),
-      stack: scrub.text(stack),
-      workItemIds: [...ids],
+      // Trimming may cut a surrogate pair in two.
+      message: this.scrub.text(message),
+      stack: this.scrub.text(stack),
+      workItemIds: ids === suite.ids ? [...ids] : ids,
     });
     this.seq++;
     this.totals.total++;

@@ -207,9 +207,12 @@ export class XmlTokenizer {
     return this.startTag(xml, i, final, need);
   }
 
+  private truncated(i: number, name: string, final: boolean, need: (t: string) => never): never {
+    return final ? this.fail(i, `<${name}> is not closed (truncated or corrupt file)`) : need(">");
+  }
+
   private startTag(xml: string, i: number, final: boolean, need: (t: string) => never): number {
     const n = xml.length;
-    const truncated = (): never => (final ? this.fail(i, `<${name}> is not closed (truncated or corrupt file)`) : need(">"));
     if (this.stack.length === 0 && this.rootSeen) this.fail(i, "a second root element");
     let j = i + 1;
     while (j < n && !isNameEnd(xml[j])) j++;
@@ -217,13 +220,12 @@ export class XmlTokenizer {
     if (j >= n && !final) need(">");
     if (!name || /[<&"']/.test(name)) this.fail(i, "'<' is not followed by a tag name (write &lt; for a literal '<')");
     const attrs: [string, string][] = [];
-    const seen = new Set<string>();
     let selfClosing = false;
     for (;;) {
       while (j < n && isSpace(xml[j])) j++;
-      if (j >= n) truncated();
+      if (j >= n) return this.truncated(i, name, final, need);
       if (xml[j] === ">") break;
-      if (xml[j] === "/" && j + 1 >= n) truncated();
+      if (xml[j] === "/" && j + 1 >= n) return this.truncated(i, name, final, need);
       if (xml.startsWith("/>", j)) {
         selfClosing = true;
         j++;
@@ -231,17 +233,17 @@ export class XmlTokenizer {
       }
       const a = j;
       while (j < n && !isNameEnd(xml[j])) j++;
-      if (j >= n) truncated();
+      if (j >= n) return this.truncated(i, name, final, need);
       const attr = xml.slice(a, j);
       if (!attr || /[<"'&]/.test(attr)) this.fail(a, `unexpected '${xml[a]}' in <${name}>`);
-      if (seen.has(attr)) this.fail(a, `attribute ${attr} appears twice in <${name}>`);
-      seen.add(attr);
+      // Tags have few attributes: a scan beats a Set per tag.
+      for (const [seen] of attrs) if (seen === attr) this.fail(a, `attribute ${attr} appears twice in <${name}>`);
       while (j < n && isSpace(xml[j])) j++;
-      if (j >= n) truncated();
+      if (j >= n) return this.truncated(i, name, final, need);
       if (xml[j] !== "=") this.fail(j, `attribute ${attr} of <${name}> has no value`);
       j++;
       while (j < n && isSpace(xml[j])) j++;
-      if (j >= n) truncated();
+      if (j >= n) return this.truncated(i, name, final, need);
       const quote = xml[j];
       if (quote !== '"' && quote !== "'") this.fail(j, `the value of ${attr} in <${name}> is not quoted`);
       const end = xml.indexOf(quote, j + 1);
@@ -253,7 +255,7 @@ export class XmlTokenizer {
       if (ltIn !== -1 && ltIn < end) this.fail(ltIn, `'<' in the value of ${attr} (write &lt;)`);
       attrs.push([attr, this.decode(j + 1, end, true)]);
       j = end + 1;
-      if (j >= n) truncated();
+      if (j >= n) return this.truncated(i, name, final, need);
       if (!/[\s/>]/.test(xml[j])) this.fail(j, `attributes of <${name}> must be separated by a space`);
     }
     this.rootSeen = true;
