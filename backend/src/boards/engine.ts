@@ -409,7 +409,17 @@ export interface SyncOptions {
   progress?: (done: number, total: number | null, message: string) => Promise<void>;
   /** Revisions per page (ADO's maximum, 200, unless a test wants more pages). */
   pageSize?: number;
+  /**
+   * Incremental only (a full sync reads both): false = skip reading the iteration tree / checking which
+   * ids are still in scope, unless the last read is older than REFRESH_MAX_AGE_MS (default true).
+   */
+  iterations?: boolean;
+  scope?: boolean;
 }
+
+/** An incremental sync that skips the iteration tree or the scope check still does it when the last one is this old. */
+export const REFRESH_MAX_AGE_MS = 60 * 60_000;
+const stale = (at: Date | null | undefined) => !at || Date.now() - new Date(at).getTime() > REFRESH_MAX_AGE_MS;
 
 /**
  * One sync of a link. Full: from the beginning of the revisions stream (first run, after an edit, or on
@@ -457,7 +467,9 @@ export async function syncLink(deps: AppDeps, client: AdoClient, link: LinkRow, 
   const requestsAtStart = run.adoRequests;
   const requestsNow = () => requestsAtStart + client.requests - requestsBefore;
 
-  if (!run.iterationsDone) {
+  // Iterations change rarely: a hook-triggered incremental sync reads the tree only when asked or when due.
+  const readIterations = run.mode === "full" || o.iterations !== false || stale(state.iterationsReadAt);
+  if (!run.iterationsDone && readIterations) {
     await o.progress?.(0, null, "Reading the iteration tree");
     const plan = await readIterationPlan(client, cfg);
     o.signal?.throwIfAborted();
@@ -465,7 +477,7 @@ export async function syncLink(deps: AppDeps, client: AdoClient, link: LinkRow, 
     run = { ...run, ...counts, iterationsDone: true, adoRequests: requestsNow() };
     await db
       .update(boardsSyncState)
-      .set({ runCounts: run as unknown as Record<string, unknown> })
+      .set({ runCounts: run as unknown as Record<string, unknown>, iterationsReadAt: new Date() })
       .where(eq(boardsSyncState.linkId, link.id));
   }
 
@@ -494,10 +506,14 @@ export async function syncLink(deps: AppDeps, client: AdoClient, link: LinkRow, 
 
   // Items whose type changed or that moved to another project never show in this project's (typed)
   // revisions stream again: ask which ids are in scope now and retire the stored ones that are not.
-  await o.progress?.(run.revisionsRead, null, "Checking for work items that left the synced types or project");
-  const gone = await reconcileScope(db, client, link, cfg, o.signal);
-  run.requirements.removed += gone.requirements;
-  run.bugs.removed += gone.bugs;
+  // Hook-triggered incremental syncs skip it unless an event may have moved an item out (or it is due).
+  if (run.mode === "full" || o.scope !== false || stale(state.scopeCheckedAt)) {
+    await o.progress?.(run.revisionsRead, null, "Checking for work items that left the synced types or project");
+    const gone = await reconcileScope(db, client, link, cfg, o.signal);
+    run.requirements.removed += gone.requirements;
+    run.bugs.removed += gone.bugs;
+    await db.update(boardsSyncState).set({ scopeCheckedAt: new Date() }).where(eq(boardsSyncState.linkId, link.id));
+  }
 
   // A full read saw every in-scope item under this config version: the rest left the scope.
   if (run.mode === "full") {

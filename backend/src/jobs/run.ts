@@ -35,7 +35,7 @@ async function finishOrFail(
 export interface RunOutcome {
   outcome: "done" | "skipped" | "interrupted" | "retry" | "lost";
   delayMs?: number;
-  followUp?: { id: string; kind: string } | null;
+  followUp?: { id: string; kind: string; delayMs?: number } | null;
 }
 
 /** Runs one job row through its handler, recording heartbeat, progress, cancellation, retries and the outcome. Shared by both runners. */
