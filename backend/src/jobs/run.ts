@@ -54,7 +54,12 @@ export async function runJob(
     return { outcome: "done" };
   }
   const attempt = await store.claim(id);
-  if (attempt === null) return { outcome: "skipped" };
+  if (attempt === null) {
+    // Not due yet (a coalescing job whose start a burst pushed back): hand it over again when it is.
+    const now = await store.getById(id);
+    const wait = now?.status === "queued" && now.runAfter ? now.runAfter.getTime() - Date.now() : 0;
+    return wait > 0 ? { outcome: "retry", delayMs: wait } : { outcome: "skipped" };
+  }
   const ac = new AbortController();
   let lost = false;
   const onStop = () => ac.abort(new JobCancelled());

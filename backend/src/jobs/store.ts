@@ -66,6 +66,9 @@ export function stickyMerge(prev: Record<string, unknown> | null, next: Record<s
   return changed ? out : same!;
 }
 
+/** The longest a coalescing job (EnqueueOptions.delayMs) is pushed back by a burst that goes on. */
+export const COALESCE_MAX_WAIT_MS = 30_000;
+
 const staleBefore = () => new Date(Date.now() - STALE_MS);
 const isUniqueViolation = (e: unknown): boolean => {
   for (let c: unknown = e; c; c = (c as { cause?: unknown }).cause) if ((c as { code?: string }).code === "23505") return true;
@@ -132,11 +135,16 @@ export class JobStore {
       // request's true flags, and runs now if it was waiting and this request does not want to wait.
       if (active.status === "queued") {
         const merged = stickyMerge(active.payload, payload, active.payload);
-        const dueNow = !delayMs && active.runAfter !== null && active.runAfter.getTime() > Date.now() && active.attempts === 0;
-        if (merged === active.payload && !dueNow) return { record: toRecord(active), created: false, dispatch: false };
+        const waiting = active.runAfter !== null && active.runAfter.getTime() > Date.now() && active.attempts === 0;
+        const dueNow = !delayMs && waiting;
+        // A burst keeps pushing the start back (trailing edge), never beyond COALESCE_MAX_WAIT_MS after the job was made.
+        const later =
+          delayMs && waiting ? Math.min(Date.now() + delayMs, active.createdAt.getTime() + Math.max(COALESCE_MAX_WAIT_MS, delayMs)) : 0;
+        const pushBack = later > 0 && later > active.runAfter!.getTime() + 50;
+        if (merged === active.payload && !dueNow && !pushBack) return { record: toRecord(active), created: false, dispatch: false };
         const [joined] = await this.db
           .update(jobs)
-          .set({ payload: merged, ...(dueNow ? { runAfter: null } : {}) })
+          .set({ payload: merged, ...(dueNow ? { runAfter: null } : pushBack ? { runAfter: new Date(later) } : {}) })
           .where(and(eq(jobs.id, active.id), eq(jobs.status, "queued")))
           .returning();
         if (joined) return { record: toRecord(joined), created: false, dispatch: dueNow };
