@@ -169,9 +169,5 @@ export const WorkItemResultsSchema = z.object({
 });
 export type WorkItemResults = z.infer<typeof WorkItemResultsSchema>;
 
-/** Pass rate as the form shows it: "83%" (never rounds a failure up to 100%). */
-export function formatPassRate(rate: number | null): string {
-  if (rate === null) return "–";
-  const pct = Math.floor(rate * 1000) / 10;
-  return `${Number.isInteger(pct) ? pct : pct.toFixed(1)}%`;
-}
+// Pages that only format import it from there (no zod in their bundle).
+export { formatPassRate } from "./results-format";
