@@ -107,6 +107,12 @@ const pct = (xs: number[], p: number) => {
 const lat = (xs: number[]) =>
   `p50 ${pct(xs, 50).toFixed(1)} / p99 ${pct(xs, 99).toFixed(1)} / max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})`;
 
+/** CPU seconds (user + system) the process has used, from /proc (clock ticks of 10 ms). */
+function cpuOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : 0;
@@ -221,11 +227,13 @@ async function main() {
     const idle = rssOf(child.pid!);
     let peak = idle;
     const sampler = setInterval(() => (peak = Math.max(peak, rssOf(child.pid!))), 20);
+    const cpu0 = cpuOf(child.pid!);
     const t0 = performance.now();
     const up = upload(file);
     const probes = probe(up);
     const result = await up;
     const ms = performance.now() - t0;
+    const cpu = cpuOf(child.pid!) - cpu0;
     clearInterval(sampler);
     const { h, f } = await probes;
     const parse = (mode: string) =>
@@ -235,7 +243,7 @@ async function main() {
       ) as { ms: number; growth: number; cases: number };
     const whole = parse("whole");
     const streamed = parse("stream");
-    const line = `N=${n} (${mb(file.byteLength)} file, ${result.run.totals.total} stored): upload ${(ms / 1000).toFixed(2)} s; backend RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}); /healthz ${lat(h)}; form API ${lat(f)}; parse only: streaming ${whole.cases === streamed.cases ? "" : "(case count differs!) "}${(streamed.ms / 1000).toFixed(2)} s +${mb(streamed.growth)} RSS, whole-document ${(whole.ms / 1000).toFixed(2)} s +${mb(whole.growth)} RSS`;
+    const line = `N=${n} (${mb(file.byteLength)} file, ${result.run.totals.total} stored): upload ${(ms / 1000).toFixed(2)} s (backend CPU ${cpu.toFixed(2)} s, probes included); backend RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}); /healthz ${lat(h)}; form API ${lat(f)}; parse only: streaming ${whole.cases === streamed.cases ? "" : "(case count differs!) "}${(streamed.ms / 1000).toFixed(2)} s +${mb(streamed.growth)} RSS, whole-document ${(whole.ms / 1000).toFixed(2)} s +${mb(whole.growth)} RSS`;
     console.log(line);
     rows.push(line);
   }
