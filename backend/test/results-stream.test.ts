@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { createSimulator, DEMO_USERS } from "@testops/ado-sim";
-import { findResultsByPathAndName } from "../src/results";
+import { findResultsByPathAndName, ingestJUnit } from "../src/results";
 import { JUnitParseError, JUnitReader, parseJUnit, type ParsedReport } from "../src/results/junit";
 import { authHeaders, DB_KINDS, testBackend } from "./helpers";
 
@@ -268,6 +268,38 @@ describe.each(DB_KINDS)("streamed uploads (%s)", (kind) => {
     ]);
     expect(body.pulled()).toBeLessThan(40);
     expect(await count(`SELECT count(*) AS n FROM test_runs`)).toBe(runs);
+  });
+
+  it("ingestJUnit (the function other upload paths call) takes bytes or text, asks once about property work items, and refuses without storing", async () => {
+    // Any authenticated request records the organization (its id is what tenancy keys on).
+    await backend.app.request(`/api/results/runs?project=${encodeURIComponent(PROJECT)}`, { headers: admin });
+    const [{ id: orgId }] = await backend.deps.database.query<{ id: string }>(`SELECT id FROM organizations LIMIT 1`);
+    const asked: number[][] = [];
+    const o = {
+      orgId,
+      project: { id: "p-ingest", name: "Ingest" },
+      createdBy: "ci",
+      fileName: "TEST-x.xml",
+      workItemIds: [story],
+      readableWorkItems: async (ids: number[]) => {
+        asked.push(ids);
+        return new Set(ids.filter((id) => id === bug));
+      },
+    };
+    const xml = `<testsuite name="api"><testcase name="a"><properties><property name="workitem" value="${bug}, 424242"/></properties></testcase><testcase name="b"/></testsuite>`;
+    for (const body of [new TextEncoder().encode(xml), xml]) {
+      asked.length = 0;
+      const r = await ingestJUnit(backend.deps, body, o);
+      expect(r.run).toMatchObject({ complete: true, total: 2, source: "JUnit", projectId: "p-ingest" });
+      expect(asked).toEqual([[bug, 424242]]);
+      expect(r.linkedWorkItems).toEqual([story, bug].sort((x, y) => x - y));
+      expect(r.linkedResults).toBe(2);
+      expect(r.warnings.join()).toMatch(/Work item 424242/);
+    }
+    const before = await count(`SELECT count(*) AS n FROM test_runs WHERE project_id = 'p-ingest'`);
+    await expect(ingestJUnit(backend.deps, `${xml.slice(0, -12)}`, o)).rejects.toMatchObject({ kind: "corrupt" });
+    await expect(ingestJUnit(backend.deps, xml, { ...o, maxCases: 1 })).rejects.toMatchObject({ kind: "too_many_cases" });
+    expect(await count(`SELECT count(*) AS n FROM test_runs WHERE project_id = 'p-ingest'`)).toBe(before);
   });
 
   it("an empty streamed body is a missing file", async () => {
