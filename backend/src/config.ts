@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RESULTS_LIMITS } from "./schemas/results";
 
 /** Validated process configuration. Every field is explained in README "Configuration". */
 export interface Config {
@@ -31,6 +32,10 @@ export interface Config {
   /** How long a client may take to send its request headers / its whole request. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** How long a sync asked for by a work item hook waits for the rest of a burst (0 = none). */
+  hookSyncDelayMs: number;
+  /** Most test cases accepted in one JUnit upload (refused while reading, not after). */
+  resultsMaxCases: number;
   /** True when secrets were generated because none were configured (embedded/dev mode). */
   generatedSecrets: string[];
 }
@@ -65,6 +70,8 @@ const envSchema = z.object({
   HOOK_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(15),
   HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(20),
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(300),
+  HOOK_SYNC_DELAY_SECONDS: z.coerce.number().min(0).max(300).default(2),
+  RESULTS_MAX_CASES: z.coerce.number().int().min(1).max(1_000_000).default(RESULTS_LIMITS.maxCases),
 });
 
 /** "https://Ado.Example.com:8443/tfs" or "ado.example.com:8443" → "ado.example.com:8443" (what URL.host gives). */
@@ -154,6 +161,8 @@ export function loadConfig(
     hookCheckMinutes: e.HOOK_CHECK_MINUTES,
     headersTimeoutMs: e.HEADERS_TIMEOUT_SECONDS * 1000,
     requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_SECONDS, e.HEADERS_TIMEOUT_SECONDS) * 1000,
+    hookSyncDelayMs: e.HOOK_SYNC_DELAY_SECONDS * 1000,
+    resultsMaxCases: e.RESULTS_MAX_CASES,
     generatedSecrets,
   };
 }

@@ -38,7 +38,7 @@ let hooked = false;
 
 /** Registers the Boards sync job kind and the service-hook trigger. */
 export function registerBoardsJobs(deps: AppDeps): void {
-  deps.jobs.register<{ linkId: string; full?: boolean; pageSize?: number }>(
+  deps.jobs.register<{ linkId: string; full?: boolean; pageSize?: number; iterations?: boolean; scope?: boolean }>(
     BOARDS_SYNC_JOB,
     async ({ orgId, payload, signal, progress, willRetry }) => {
       const link = await loadLink(deps, orgId, payload.linkId);
@@ -53,7 +53,15 @@ export function registerBoardsJobs(deps: AppDeps): void {
         throw new Error(reason, { cause: e });
       }
       try {
-        const summary = await syncLink(deps, conn.client, link, { full: payload.full, signal, progress, pageSize: payload.pageSize });
+        const summary = await syncLink(deps, conn.client, link, {
+          full: payload.full,
+          signal,
+          progress,
+          pageSize: payload.pageSize,
+          // Jobs queued before these flags existed re-read both.
+          iterations: payload.iterations !== false,
+          scope: payload.scope !== false,
+        });
         // Traceability (issue 17): the Tested By links of the requirements this sync changed.
         const testedBy = await readTestedByLinks(deps, conn.client, link, signal);
         return { ...summary, testedBy } as unknown as Record<string, unknown>;
@@ -89,5 +97,39 @@ export async function onWorkItemEvent(deps: AppDeps, event: AdoEvent): Promise<v
         ne(boardsLinks.status, "Inactive"),
       ),
     );
-  for (const l of links) await enqueueSync(deps, event.orgId, l, { reason: event.eventType });
+  for (const l of links) await enqueueSync(deps, event.orgId, l, { reason: event.eventType, hook: await hookNeeds(deps, l.id, event) });
+}
+
+/** Fields whose change can move a work item in or out of a link's scope (its project and types). */
+const SCOPE_FIELDS = ["System.WorkItemType", "System.TeamProject"];
+
+/**
+ * What a sync for this event must re-read besides the revisions: the ids in scope when an item may have
+ * left it (deleted, type or project changed), the iteration tree when an item names an iteration path
+ * the link does not know (a new or renamed iteration). Unknown shapes re-read both.
+ */
+export async function hookNeeds(deps: AppDeps, linkId: string, event: AdoEvent): Promise<{ iterations: boolean; scope: boolean }> {
+  const fields = event.resource.fields;
+  if (event.eventType === "workitem.deleted" || event.eventType === "workitem.restored") return { iterations: false, scope: true };
+  if (event.eventType !== "workitem.updated" && event.eventType !== "workitem.created") return { iterations: false, scope: false };
+  if (!fields || typeof fields !== "object") return { iterations: true, scope: true };
+  const f = fields as Record<string, unknown>;
+  // workitem.updated lists changes ({ oldValue, newValue }); workitem.created lists the values.
+  const value = (k: string): unknown => {
+    const v = f[k];
+    if (event.eventType === "workitem.created") return v;
+    return v && typeof v === "object" && "newValue" in v ? (v as { newValue: unknown }).newValue : undefined;
+  };
+  const scope = event.eventType === "workitem.updated" && SCOPE_FIELDS.some((k) => k in f);
+  const path = value("System.IterationPath");
+  const iterations = typeof path === "string" && path !== "" && !(await knownIterationPath(deps, linkId, path));
+  return { iterations, scope };
+}
+
+async function knownIterationPath(deps: AppDeps, linkId: string, path: string): Promise<boolean> {
+  const rows = await deps.database.query(
+    `SELECT 1 FROM boards_releases WHERE link_id = $1 AND path = $2 UNION ALL SELECT 1 FROM boards_sprints WHERE link_id = $1 AND path = $2 LIMIT 1`,
+    [linkId, path],
+  );
+  return rows.length > 0;
 }

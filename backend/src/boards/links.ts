@@ -190,18 +190,41 @@ export async function setArchived(deps: AppDeps, orgId: string, actorId: string,
   return row;
 }
 
-/** Enqueues a sync of the link (one queued/running sync per link). */
+/**
+ * Enqueues a sync of the link (one queued/running sync per link). A sync asked for by a hook (`hook`) waits
+ * `HOOK_SYNC_DELAY_SECONDS` so that a burst of edits joins one job, and reads the iteration tree and the
+ * ids in scope only when the events may have changed them; every other sync reads both.
+ */
 export async function enqueueSync(
   deps: AppDeps,
   orgId: string,
   row: LinkRow,
-  o: { actorId?: string; full?: boolean; reason?: string; followUp?: boolean } = {},
+  o: {
+    actorId?: string;
+    full?: boolean;
+    reason?: string;
+    followUp?: boolean;
+    hook?: { iterations: boolean; scope: boolean };
+  } = {},
 ): Promise<JobRecord> {
   if (row.archived) throw new ApiError(409, "archived", "This Boards link is archived; unarchive it to sync");
   return deps.jobs.enqueue(
     orgId,
     BOARDS_SYNC_JOB,
-    { linkId: row.id, full: o.full ?? false, reason: o.reason ?? "manual" },
-    { resourceKey: boardsResourceKey(row.id), singleton: true, createdBy: o.actorId, followUp: o.followUp },
+    {
+      linkId: row.id,
+      full: o.full ?? false,
+      reason: o.reason ?? "manual",
+      // True flags stay true when requests are joined: one request that needs a re-read gets it.
+      iterations: o.hook ? o.hook.iterations : true,
+      scope: o.hook ? o.hook.scope : true,
+    },
+    {
+      resourceKey: boardsResourceKey(row.id),
+      singleton: true,
+      createdBy: o.actorId,
+      followUp: o.followUp,
+      delayMs: o.hook ? deps.config.hookSyncDelayMs : undefined,
+    },
   );
 }

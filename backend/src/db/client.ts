@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "./schema";
@@ -66,7 +67,11 @@ export async function openDatabase(o: OpenOptions): Promise<Database> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   if (o.dataDir) mkdirSync(o.dataDir, { recursive: true });
-  const pg = o.dataDir ? new PGlite(path.resolve(o.dataDir, "pglite")) : new PGlite();
+  const dir = o.dataDir ? path.resolve(o.dataDir, "pglite") : undefined;
+  // A new data directory is made by initdb in a short-lived child process: initdb's WebAssembly memory
+  // (hundreds of MB) would otherwise stay in this process for its whole life (bench/pglite-memory.ts).
+  if (dir && !existsSync(path.join(dir, "PG_VERSION"))) initDataDirInChild(dir);
+  const pg = new PGlite(dir, { postgresqlconf: PGLITE_CONF });
   await pg.waitReady;
   const db = drizzle(pg, { schema }) as unknown as Db;
   return {
@@ -78,6 +83,21 @@ export async function openDatabase(o: OpenOptions): Promise<Database> {
     query: async (sql, params) => (await pg.query(sql, params as unknown[])).rows as never[],
     close: () => pg.close(),
   };
+}
+
+/**
+ * The embedded database's settings: PGlite's default shared_buffers (128 MB) is most of its resident
+ * memory; 16 MB is plenty for one backend's working set (measured in bench/pglite-memory.ts).
+ */
+export const PGLITE_CONF = ["shared_buffers=16MB", "maintenance_work_mem=16MB"];
+
+/** Runs PGlite once in a child process to create (initdb) the data directory `dir`, with our settings. */
+export function initDataDirInChild(dir: string): void {
+  const entry = require.resolve("@electric-sql/pglite");
+  const script = `const { PGlite } = require(${JSON.stringify(entry)});
+    (async () => { const pg = new PGlite(${JSON.stringify(dir)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONF)} }); await pg.waitReady; await pg.close(); })()
+      .catch((e) => { console.error(e); process.exit(1); });`;
+  execFileSync(process.execPath, ["-e", script], { stdio: ["ignore", "ignore", "inherit"], timeout: 120_000 });
 }
 
 export const MIGRATIONS_DIR = path.join(__dirname, "migrations");

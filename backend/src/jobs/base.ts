@@ -28,9 +28,9 @@ export abstract class StoreBackedQueue {
   }
 
   async enqueue(orgId: string, kind: string, payload: Record<string, unknown>, o?: EnqueueOptions): Promise<JobRecord> {
-    const { record, dispatch } = await this.store.insert(orgId, kind, payload, o);
+    const { record, dispatch, created } = await this.store.insert(orgId, kind, payload, o);
     // While stopped the row waits in our table; start() hands every queued row to a worker.
-    if (dispatch && this.running) await this.dispatch(kind, record.id);
+    if (dispatch && this.running) await this.dispatch(kind, record.id, created && o?.singleton ? (o.delayMs ?? 0) : 0);
     return record;
   }
 

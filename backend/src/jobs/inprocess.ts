@@ -89,6 +89,6 @@ export class InProcessJobQueue extends StoreBackedQueue implements JobQueue {
 
   private async after(id: string, r: RunOutcome): Promise<void> {
     if (r.outcome === "retry") await this.dispatch("", id, r.delayMs);
-    if (r.followUp) await this.dispatch(r.followUp.kind, r.followUp.id);
+    if (r.followUp) await this.dispatch(r.followUp.kind, r.followUp.id, r.followUp.delayMs);
   }
 }

@@ -76,7 +76,7 @@ export class PgBossJobQueue extends StoreBackedQueue implements JobQueue {
             throw new Error(storable(e instanceof Error ? e.message : String(e)).slice(0, 2000));
           });
           if (r.outcome === "retry") await this.dispatch(kind, job.data.jobId, r.delayMs);
-          if (r.followUp) await this.dispatch(r.followUp.kind, r.followUp.id);
+          if (r.followUp) await this.dispatch(r.followUp.kind, r.followUp.id, r.followUp.delayMs);
           // Failing the pg-boss job makes it retry: the row is queued again and a live worker resumes it.
           if (r.outcome === "interrupted") throw new Error("interrupted by shutdown");
         });

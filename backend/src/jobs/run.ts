@@ -35,7 +35,7 @@ async function finishOrFail(
 export interface RunOutcome {
   outcome: "done" | "skipped" | "interrupted" | "retry" | "lost";
   delayMs?: number;
-  followUp?: { id: string; kind: string } | null;
+  followUp?: { id: string; kind: string; delayMs?: number } | null;
 }
 
 /** Runs one job row through its handler, recording heartbeat, progress, cancellation, retries and the outcome. Shared by both runners. */
@@ -54,7 +54,12 @@ export async function runJob(
     return { outcome: "done" };
   }
   const attempt = await store.claim(id);
-  if (attempt === null) return { outcome: "skipped" };
+  if (attempt === null) {
+    // Not due yet (a coalescing job whose start a burst pushed back): hand it over again when it is.
+    const now = await store.getById(id);
+    const wait = now?.status === "queued" && now.runAfter ? now.runAfter.getTime() - Date.now() : 0;
+    return wait > 0 ? { outcome: "retry", delayMs: wait } : { outcome: "skipped" };
+  }
   const ac = new AbortController();
   let lost = false;
   const onStop = () => ac.abort(new JobCancelled());

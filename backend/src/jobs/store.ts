@@ -48,6 +48,27 @@ export interface InsertOutcome {
   dispatch: boolean;
 }
 
+/**
+ * `next` joined with `prev`: boolean flags true in `prev` stay true (a full sync asked for stays full).
+ * Returns `same` (by identity) when nothing changes, so callers can skip a write.
+ */
+export function stickyMerge(prev: Record<string, unknown> | null, next: Record<string, unknown>, same?: Record<string, unknown>) {
+  const out: Record<string, unknown> = { ...(same ? prev : next) };
+  let changed = !same;
+  const add = (k: string, v: unknown) => {
+    if (v === true && out[k] !== true) {
+      out[k] = true;
+      changed = true;
+    }
+  };
+  if (same) for (const [k, v] of Object.entries(next)) add(k, v);
+  else for (const [k, v] of Object.entries(prev ?? {})) add(k, v);
+  return changed ? out : same!;
+}
+
+/** The longest a coalescing job (EnqueueOptions.delayMs) is pushed back by a burst that goes on. */
+export const COALESCE_MAX_WAIT_MS = 30_000;
+
 const staleBefore = () => new Date(Date.now() - STALE_MS);
 const isUniqueViolation = (e: unknown): boolean => {
   for (let c: unknown = e; c; c = (c as { cause?: unknown }).cause) if ((c as { code?: string }).code === "23505") return true;
@@ -79,6 +100,8 @@ export class JobStore {
         .returning();
       return { record: toRecord(row), created: true, dispatch: true };
     }
+    const delayMs = o.delayMs && o.delayMs > 0 ? o.delayMs : null;
+    const runAfter = delayMs ? new Date(Date.now() + delayMs) : null;
     // The unique partial index makes "one active job per resource" atomic; the loop covers the
     // active job finishing between our insert attempt and our read of it.
     for (let round = 0; round < 20; round++) {
@@ -86,7 +109,7 @@ export class JobStore {
       try {
         [inserted] = await this.db
           .insert(jobs)
-          .values({ id: randomUUID(), ...values })
+          .values({ id: randomUUID(), ...values, runAfter })
           .onConflictDoNothing()
           .returning();
       } catch (e) {
@@ -108,8 +131,25 @@ export class JobStore {
         )
         .limit(1);
       if (!active) continue;
-      // Queued: it has read nothing yet, so it will see whatever caused this request.
-      if (active.status === "queued") return { record: toRecord(active), created: false, dispatch: false };
+      // Queued: it has read nothing yet, so it will see whatever caused this request. It takes this
+      // request's true flags, and runs now if it was waiting and this request does not want to wait.
+      if (active.status === "queued") {
+        const merged = stickyMerge(active.payload, payload, active.payload);
+        const waiting = active.runAfter !== null && active.runAfter.getTime() > Date.now() && active.attempts === 0;
+        const dueNow = !delayMs && waiting;
+        // A burst keeps pushing the start back (trailing edge), never beyond COALESCE_MAX_WAIT_MS after the job was made.
+        const later =
+          delayMs && waiting ? Math.min(Date.now() + delayMs, active.createdAt.getTime() + Math.max(COALESCE_MAX_WAIT_MS, delayMs)) : 0;
+        const pushBack = later > 0 && later > active.runAfter!.getTime() + 50;
+        if (merged === active.payload && !dueNow && !pushBack) return { record: toRecord(active), created: false, dispatch: false };
+        const [joined] = await this.db
+          .update(jobs)
+          .set({ payload: merged, ...(dueNow ? { runAfter: null } : pushBack ? { runAfter: new Date(later) } : {}) })
+          .where(and(eq(jobs.id, active.id), eq(jobs.status, "queued")))
+          .returning();
+        if (joined) return { record: toRecord(joined), created: false, dispatch: dueNow };
+        continue;
+      }
       // Running but its worker is gone: take it back now rather than hand out a dead job.
       if (active.heartbeatAt === null || active.heartbeatAt < staleBefore()) {
         const [taken] = await this.takeBack(active.id);
@@ -119,12 +159,26 @@ export class JobStore {
       if (o.followUp === false) return { record: toRecord(active), created: false, dispatch: false };
       // Running: it may already have read past the change, so one follow-up run is scheduled after it.
       // A full sync requested meanwhile is kept even if an incremental request comes after it.
+      // The follow-up waits as long as the shortest wait asked for (none if any request wanted none).
+      const rerunDelay =
+        active.rerunPayload === null
+          ? delayMs
+          : active.rerunDelayMs === null || delayMs === null
+            ? null
+            : Math.min(active.rerunDelayMs, delayMs);
       const [marked] = await this.db
         .update(jobs)
-        .set({
-          rerunPayload: sql`case when ${jobs.rerunPayload}->>'full' = 'true' then ${JSON.stringify(payload)}::jsonb || '{"full":true}'::jsonb else ${JSON.stringify(payload)}::jsonb end`,
-        })
-        .where(and(eq(jobs.id, active.id), eq(jobs.status, "running")))
+        .set({ rerunPayload: stickyMerge(active.rerunPayload, payload), rerunDelayMs: rerunDelay })
+        .where(
+          and(
+            eq(jobs.id, active.id),
+            eq(jobs.status, "running"),
+            // Optimistic: another request joining meanwhile makes this round read again (no flag is lost).
+            active.rerunPayload === null
+              ? isNull(jobs.rerunPayload)
+              : sql`${jobs.rerunPayload} = ${JSON.stringify(active.rerunPayload)}::jsonb`,
+          ),
+        )
         .returning();
       if (marked) return { record: toRecord(marked), created: false, dispatch: false };
     }
@@ -267,7 +321,7 @@ export class JobStore {
     attempt: number | undefined,
     status: "succeeded" | "failed" | "cancelled",
     fields: { error?: string; result?: Record<string, unknown>; message?: string } = {},
-  ): Promise<{ id: string; kind: string } | null> {
+  ): Promise<{ id: string; kind: string; delayMs: number } | null> {
     return this.db.transaction(async (tx) => {
       const [done] = await tx
         .update(jobs)
@@ -284,6 +338,7 @@ export class JobStore {
         .where(attempt === undefined ? and(eq(jobs.id, id), inArray(jobs.status, ["queued", "running"])) : this.owned(id, attempt))
         .returning();
       if (!done?.rerunPayload || done.cancelRequested) return null;
+      const delayMs = done.rerunDelayMs ?? 0;
       const [next] = await tx
         .insert(jobs)
         .values({
@@ -294,11 +349,12 @@ export class JobStore {
           resourceKey: done.resourceKey,
           singleton: done.singleton,
           createdBy: done.createdBy,
+          runAfter: delayMs ? new Date(Date.now() + delayMs) : null,
           message: "Follow-up: changes arrived while the previous sync ran",
         })
         .onConflictDoNothing()
         .returning({ id: jobs.id, kind: jobs.kind });
-      return next ?? null;
+      return next ? { ...next, delayMs } : null;
     });
   }
 

@@ -51,6 +51,12 @@ export interface EnqueueOptions {
   singleton?: boolean;
   /** Singleton only: false = a running job is good enough, no follow-up (periodic safety-net syncs). */
   followUp?: boolean;
+  /**
+   * Singleton only: run no earlier than this (a burst of requests meanwhile finds the job queued and
+   * joins it); a follow-up it causes waits as long. A request without a delay makes a waiting job due now.
+   * Boolean flags of the payload that are true stay true when requests are joined (e.g. `full`).
+   */
+  delayMs?: number;
 }
 
 export interface JobQueue {

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppDeps, AppEnv } from "../context";
 import { ApiError, ErrorSchema, errorResponses } from "../lib/errors";
@@ -51,6 +51,20 @@ const DOC_QUERY = z.object({
 });
 
 /**
+ * A raw XML body is streamed; a multipart one is collected by the form parser, so its size is capped while
+ * it arrives (a declared Content-Length over the limit is refused before reading either).
+ */
+const uploadLimit = (): MiddlewareHandler => {
+  const capped = bodyLimit({ maxSize: RESULTS_LIMITS.maxXmlBytes + 64 * 1024, onError: tooLarge });
+  return async (c, next) => {
+    if ((c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) return capped(c, next);
+    const declared = Number(c.req.header("content-length") ?? 0);
+    if (declared > RESULTS_LIMITS.maxXmlBytes + 64 * 1024) return tooLarge(c);
+    return next();
+  };
+};
+
+/**
  * /api/results: JUnit XML uploads, stored runs and results, pushing runs to Azure Test Plans, and the
  * results linked to a work item (the work item form group). Org-scoped; what a user sees is limited
  * to projects and work items Azure DevOps lets them read.
@@ -69,7 +83,7 @@ export function resultsRouter(deps: AppDeps) {
           'Per-test links: <property name="workitem" value="123"/> in a testcase\'s (or suite\'s) <properties>. ' +
           "CI callers authenticate without an app token: an upload key (Authorization: Bearer tok_…, its project is implied), or a pipeline job's " +
           "access token (Authorization: Bearer $(System.AccessToken)) with X-Ado-Build-Id and X-Ado-Collection-Url.",
-        middleware: [bodyLimit({ maxSize: RESULTS_LIMITS.maxXmlBytes + 64 * 1024, onError: tooLarge })] as const,
+        middleware: [uploadLimit()] as const,
         request: {
           query: DOC_QUERY,
           body: {

@@ -6,13 +6,13 @@ import type { AppDeps } from "../context";
 import { testResultLinks, testResults, testRuns, type ResultLinkSource, type RunOrigin } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import type { BuildInfo, Outcome, Result, Run, WorkItemResult, WorkItemResults } from "../schemas/results";
-import type { ParsedReport } from "./junit";
+import type { ParsedCase, ParsedReport, ReportSummary } from "./junit";
 
 export type RunRow = typeof testRuns.$inferSelect;
 export type ResultRow = typeof testResults.$inferSelect;
 
 const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
-const INSERT_BATCH = 1000;
+const INSERT_BATCH = 500;
 
 export function toRunDto(r: RunRow): Run {
   return {
@@ -79,6 +79,12 @@ export interface NewRun {
   alreadyInAdo?: { runId: number; url: string } | null;
 }
 
+/** How a run arrived and what it belongs to (pipeline build, upload key, imported Azure Test Plans run). */
+export type RunExtras = Pick<
+  NewRun,
+  "origin" | "build" | "uploadKey" | "importedAdoRunId" | "alreadyInAdo" | "workItemSource" | "caseWorkItemSource"
+>;
+
 type Tx = Parameters<Parameters<AppDeps["database"]["db"]["transaction"]>[0]>[0];
 
 /** Inserts a report's cases as results of `runId` from position `firstSeq`, with their work item links. */
@@ -132,23 +138,184 @@ async function insertResults(
   return { linkedResults, linked };
 }
 
-/** Stores a parsed report as one run, in one transaction: all of it or nothing. */
-export async function saveRun(deps: AppDeps, n: NewRun): Promise<{ run: RunRow; linkedResults: number; linkedWorkItems: number[] }> {
-  const id = randomUUID();
-  const { report } = n;
-  const finishedAt = report.startedAt && report.durationMs !== null ? new Date(report.startedAt.getTime() + report.durationMs) : null;
-  const b = n.build ?? null;
-  return deps.database.db.transaction(async (tx) => {
-    const [run] = await tx
-      .insert(testRuns)
-      .values({
-        id,
-        orgId: n.orgId,
-        projectId: n.project.id,
-        projectName: n.project.name,
-        name: n.name,
-        source: n.source,
-        fileName: n.fileName,
+export interface SavedRun {
+  run: RunRow;
+  linkedResults: number;
+  linkedWorkItems: number[];
+}
+
+/** Stores a parsed report as one run (written in chunks, visible only once complete: all of it or nothing). */
+export async function saveRun(deps: AppDeps, n: NewRun): Promise<SavedRun> {
+  const writer = await RunWriter.begin(deps, { ...n, workItemIds: n.workItemIds });
+  try {
+    for (let start = 0; start < n.report.cases.length; start += INSERT_BATCH)
+      await writer.append(start, n.report.cases.slice(start, start + INSERT_BATCH));
+    const propertyIds = new Set(n.report.cases.flatMap((c) => c.workItemIds));
+    return await writer.finish(n.report, { name: n.name, source: n.source, allowedPropertyIds: n.allowedPropertyIds, propertyIds });
+  } catch (e) {
+    await writer.discard();
+    throw e;
+  }
+}
+
+/** Uploads left incomplete this long ago were abandoned (the process stopped half-way). */
+const ABANDONED_MS = 60 * 60 * 1000;
+
+/**
+ * Writes one run in chunks, each a single statement of its own (the embedded database serves other
+ * requests between them). The run stays hidden (`complete = false`) until `finish`; `discard` deletes it.
+ * Links from workitem properties are written as the results are, and those to work items that turn out
+ * not to be readable are removed by `finish` (the ids are only known once the whole file was read).
+ */
+export class RunWriter {
+  private constructor(
+    private readonly deps: AppDeps,
+    readonly id: string,
+    private readonly orgId: string,
+    private readonly projectId: string,
+    private readonly uploadIds: number[],
+    private readonly uploadSource: ResultLinkSource,
+    private readonly caseSource: ResultLinkSource,
+  ) {}
+
+  static async begin(
+    deps: AppDeps,
+    n: {
+      orgId: string;
+      project: { id: string; name: string };
+      fileName: string | null;
+      createdBy: string;
+      workItemIds: number[];
+    } & RunExtras,
+  ): Promise<RunWriter> {
+    const b = n.build ?? null;
+    const db = deps.database;
+    await db.query(`DELETE FROM test_runs WHERE NOT complete AND created_at < $1`, [new Date(Date.now() - ABANDONED_MS)]);
+    const id = randomUUID();
+    await db.db.insert(testRuns).values({
+      id,
+      orgId: n.orgId,
+      projectId: n.project.id,
+      projectName: n.project.name,
+      name: "(uploading)",
+      source: "JUnit",
+      fileName: n.fileName,
+      total: 0,
+      passed: 0,
+      failed: 0,
+      errors: 0,
+      skipped: 0,
+      createdBy: n.createdBy,
+      complete: false,
+      origin: n.origin ?? "upload",
+      ...(b
+        ? {
+            buildId: b.id,
+            buildNumber: b.number,
+            pipelineId: b.pipelineId,
+            pipelineName: b.pipeline,
+            buildBranch: b.branch,
+            buildCommit: b.commit,
+            buildUrl: b.url,
+          }
+        : {}),
+      uploadKeyId: n.uploadKey?.id ?? null,
+      uploadKeyName: n.uploadKey?.name ?? null,
+      importedAdoRunId: n.importedAdoRunId ?? null,
+      ...(n.alreadyInAdo
+        ? { adoStatus: "pushed" as const, adoRunId: n.alreadyInAdo.runId, adoRunUrl: n.alreadyInAdo.url, adoPushedAt: new Date() }
+        : {}),
+    });
+    return new RunWriter(deps, id, n.orgId, n.project.id, n.workItemIds, n.workItemSource ?? "upload", n.caseWorkItemSource ?? "property");
+  }
+
+  /** Results `cases` at positions start… of the file, with their links, in one statement. */
+  async append(start: number, cases: ParsedCase[]): Promise<void> {
+    if (!cases.length) return;
+    const links: { s: number; w: number; k: ResultLinkSource }[] = [];
+    const rows = cases.map((c, i) => {
+      const seq = start + i;
+      const seen = new Set<number>();
+      const add = (w: number, k: ResultLinkSource) => {
+        if (seen.has(w)) return;
+        seen.add(w);
+        links.push({ s: seq, w, k });
+      };
+      for (const w of this.uploadIds) add(w, this.uploadSource);
+      for (const w of c.workItemIds) add(w, this.caseSource);
+      return {
+        s: seq,
+        su: c.suite,
+        c: c.className,
+        p: c.path,
+        n: c.name,
+        f: c.fullName,
+        o: c.outcome,
+        d: c.durationMs,
+        m: c.message,
+        st: c.stack,
+      };
+    });
+    // One statement (a CTE) for a chunk of results and their links: no ORM builder per row.
+    await this.deps.database.query(
+      `WITH r AS (
+         INSERT INTO test_results (org_id, run_id, project_id, seq, suite, class_name, path, name, full_name, outcome, duration_ms, message, stack)
+         SELECT $1, $2, $3, x.s, x.su, x.c, x.p, x.n, x.f, x.o, x.d, x.m, x.st
+           FROM jsonb_to_recordset($4::jsonb) AS x(s integer, su text, c text, p text, n text, f text, o text, d bigint, m text, st text)
+         RETURNING id, seq)
+       INSERT INTO test_result_links (result_id, org_id, work_item_id, source)
+       SELECT r.id, $1, l.w, l.k FROM r JOIN jsonb_to_recordset($5::jsonb) AS l(s integer, w integer, k text) ON l.s = r.seq`,
+      [this.orgId, this.id, this.projectId, JSON.stringify(rows), JSON.stringify(links)],
+    );
+  }
+
+  /** Suite-level work items learnt after results [fromSeq, toSeq) were written. */
+  async linkRange(fromSeq: number, toSeq: number, workItemIds: number[]): Promise<void> {
+    if (!workItemIds.length || toSeq <= fromSeq) return;
+    await this.deps.database.query(
+      `INSERT INTO test_result_links (result_id, org_id, work_item_id, source)
+       SELECT r.id, $1, w, $6 FROM test_results r, unnest($5::integer[]) AS w
+        WHERE r.run_id = $2 AND r.seq >= $3 AND r.seq < $4
+       ON CONFLICT DO NOTHING`,
+      [this.orgId, this.id, fromSeq, toSeq, workItemIds, this.caseSource],
+    );
+  }
+
+  /**
+   * Drops property links to work items not in `allowedPropertyIds`, records the totals and makes the run
+   * visible (the last statement).
+   */
+  async finish(
+    report: ReportSummary,
+    o: { name: string; source: string; allowedPropertyIds: Set<number>; propertyIds: Set<number> },
+  ): Promise<SavedRun> {
+    const refused = [...o.propertyIds].filter((w) => !o.allowedPropertyIds.has(w) && !this.uploadIds.includes(w));
+    const finishedAt = report.startedAt && report.durationMs !== null ? new Date(report.startedAt.getTime() + report.durationMs) : null;
+    const anyLinks = this.uploadIds.length > 0 || o.propertyIds.size > 0;
+    const db = this.deps.database;
+    // No transaction needed: until the last statement the run is hidden, and a half-finished one is discarded.
+    if (refused.length)
+      await db.query(
+        `DELETE FROM test_result_links k USING test_results r
+          WHERE r.run_id = $1 AND k.result_id = r.id AND k.source = $3 AND k.work_item_id = ANY($2::integer[])`,
+        [this.id, refused, this.caseSource],
+      );
+    let linkedResults = 0;
+    let linkedWorkItems: number[] = [];
+    if (anyLinks) {
+      const [row] = await db.query<{ results: string | number; items: (string | number)[] | null }>(
+        `SELECT count(DISTINCT k.result_id) AS results, array_agg(DISTINCT k.work_item_id) AS items
+           FROM test_result_links k JOIN test_results r ON r.id = k.result_id WHERE r.run_id = $1`,
+        [this.id],
+      );
+      linkedResults = Number(row?.results ?? 0);
+      linkedWorkItems = (row?.items ?? []).map(Number).sort((a, b) => a - b);
+    }
+    const [run] = await db.db
+      .update(testRuns)
+      .set({
+        name: o.name,
+        source: o.source,
         startedAt: report.startedAt,
         finishedAt,
         durationMs: report.durationMs,
@@ -158,30 +325,17 @@ export async function saveRun(deps: AppDeps, n: NewRun): Promise<{ run: RunRow; 
         failed: report.totals.failed,
         errors: report.totals.error,
         skipped: report.totals.skipped,
-        createdBy: n.createdBy,
-        origin: n.origin ?? "upload",
-        ...(b
-          ? {
-              buildId: b.id,
-              buildNumber: b.number,
-              pipelineId: b.pipelineId,
-              pipelineName: b.pipeline,
-              buildBranch: b.branch,
-              buildCommit: b.commit,
-              buildUrl: b.url,
-            }
-          : {}),
-        uploadKeyId: n.uploadKey?.id ?? null,
-        uploadKeyName: n.uploadKey?.name ?? null,
-        importedAdoRunId: n.importedAdoRunId ?? null,
-        ...(n.alreadyInAdo
-          ? { adoStatus: "pushed" as const, adoRunId: n.alreadyInAdo.runId, adoRunUrl: n.alreadyInAdo.url, adoPushedAt: new Date() }
-          : {}),
+        complete: true,
       })
+      .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)))
       .returning();
-    const { linkedResults, linked } = await insertResults(tx, n, id, 0);
-    return { run, linkedResults, linkedWorkItems: [...linked].sort((x, y) => x - y) };
-  });
+    return { run, linkedResults, linkedWorkItems };
+  }
+
+  /** Deletes what was written (a refused or failed upload stores nothing). */
+  async discard(): Promise<void> {
+    await this.deps.database.query(`DELETE FROM test_runs WHERE id = $1 AND NOT complete`, [this.id]);
+  }
 }
 
 /**
@@ -235,7 +389,7 @@ export async function findRun(deps: AppDeps, orgId: string, id: string): Promise
   const [row] = await deps.database.db
     .select()
     .from(testRuns)
-    .where(and(eq(testRuns.orgId, orgId), eq(testRuns.id, id)))
+    .where(and(eq(testRuns.orgId, orgId), eq(testRuns.id, id), eq(testRuns.complete, true)))
     .limit(1);
   if (!row) throw new ApiError(404, "not_found", "No such test run in this organization");
   return row;
@@ -244,6 +398,7 @@ export async function findRun(deps: AppDeps, orgId: string, id: string): Promise
 export async function listRuns(deps: AppDeps, orgId: string, f: { projectId?: string; origin?: RunOrigin; top: number; skip: number }) {
   const where = and(
     eq(testRuns.orgId, orgId),
+    eq(testRuns.complete, true),
     f.projectId ? eq(testRuns.projectId, f.projectId) : undefined,
     f.origin ? eq(testRuns.origin, f.origin) : undefined,
   );
@@ -364,7 +519,7 @@ type WorkItemRow = {
 /** The results (`r`, with its run `run`) linked to a work item; org and work item are SQL expressions. */
 const linkedTo = (orgId: string, workItemId: string) => `FROM test_result_links k
   JOIN test_results r ON r.id = k.result_id AND r.org_id = k.org_id
-  JOIN test_runs run ON run.id = r.run_id AND run.org_id = r.org_id
+  JOIN test_runs run ON run.id = r.run_id AND run.org_id = r.org_id AND run.complete
   WHERE k.org_id = ${orgId} AND k.work_item_id = ${workItemId}`;
 const LINKED = linkedTo("$1", "$2");
 /** When a result ran: its run's start, else its upload. "Latest" always means this. */
@@ -471,6 +626,7 @@ export async function findResultsByPathAndName(
         and(
           eq(testResults.orgId, orgId),
           eq(testResults.projectId, projectId),
+          sql`EXISTS (SELECT 1 FROM test_runs run WHERE run.id = ${testResults.runId} AND run.complete)`,
           // The hashes use the index (names of any length); the texts make the match exact.
           sql`(md5(${testResults.path}), md5(${testResults.name}), ${testResults.path}, ${testResults.name}) IN (${sql.join(
             batch.map((t) => sql`(md5(${t.path}), md5(${t.name}), ${t.path}, ${t.name})`),

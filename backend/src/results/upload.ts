@@ -6,9 +6,10 @@ import { recordAudit } from "../lib/audit";
 import { ApiError, fieldError, zodFields } from "../lib/errors";
 import { findUnstorable, unstorableReason } from "../lib/text";
 import { RESULTS_LIMITS, UploadMetadataSchema, type UploadMetadata, type UploadResponse } from "../schemas/results";
-import { JUnitParseError, parseJUnit, type ParsedReport } from "./junit";
+import { ingestJUnit, type UploadBody } from "./ingest";
+import { JUnitParseError, parseJUnit, type ReportSummary } from "./junit";
 import { enqueuePush } from "./push";
-import { appendToRun, findRun, saveRun, toRunDto } from "./store";
+import { appendToRun, findRun, toRunDto, type SavedRun } from "./store";
 import type { Uploader } from "./uploaders";
 import { linkRunThroughChain } from "../trace/chain";
 
@@ -21,10 +22,24 @@ export const runWebUrl = (orgUrl: string, projectName: string, runId: string) =>
 
 export const tooLargeMessage = `The upload is larger than ${RESULTS_LIMITS.maxXmlBytes / 1024 / 1024} MB; split the JUnit report into several uploads`;
 
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      if (value.byteLength) yield value;
+    }
+  } finally {
+    // A refused upload stops reading; the rest of the body is not wanted.
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
 /** The XML and the metadata of an upload: multipart (field `file`, metadata fields or a `metadata` JSON part) or a raw XML body. */
 export async function readUpload(
   c: Context<AppEnv>,
-): Promise<{ bytes: Uint8Array | undefined; fileName: string | null; meta: Record<string, unknown> }> {
+): Promise<{ body: UploadBody | undefined; fileName: string | null; meta: Record<string, unknown> }> {
   const meta: Record<string, unknown> = { ...c.req.query() };
   const type = (c.req.header("content-type") ?? "").toLowerCase();
   if (type.startsWith("multipart/form-data")) {
@@ -61,19 +76,17 @@ export async function readUpload(
     }
     const nameWhy = file ? unstorableReason(file.name) : null;
     if (nameWhy) throw fieldError("file", `the file name ${nameWhy}`);
-    const bytes = file ? new Uint8Array(await file.arrayBuffer()) : text ? new TextEncoder().encode(text) : undefined;
-    return { bytes, fileName: file?.name?.slice(0, 256) || null, meta };
+    // An empty file part is "empty"; no file at all is "missing".
+    const body = file ? (file.size ? chunksOf(file.stream()) : new Uint8Array(0)) : text ? text : undefined;
+    return { body, fileName: file?.name?.slice(0, 256) || null, meta };
   }
   if (type.startsWith("application/json") || type.startsWith("application/x-www-form-urlencoded"))
     throw fieldError("body", 'must be the JUnit XML (Content-Type application/xml) or multipart/form-data with the file in field "file"');
-  const buf = new Uint8Array(await c.req.arrayBuffer());
-  return { bytes: buf.byteLength ? buf : undefined, fileName: c.req.query("fileName")?.slice(0, 256) || null, meta };
-}
-
-export function defaultRunName(report: ParsedReport, fileName: string | null): string {
-  const base = report.name ?? fileName ?? "JUnit results";
-  const at = (report.startedAt ?? new Date()).toISOString().slice(0, 16).replace("T", " ");
-  return `${base} (${at} UTC)`.slice(0, RESULTS_LIMITS.runName);
+  return {
+    body: c.req.raw.body ? chunksOf(c.req.raw.body) : undefined,
+    fileName: c.req.query("fileName")?.slice(0, 256) || null,
+    meta,
+  };
 }
 
 /** The pipeline's default run name: "<pipeline> <build number>". */
@@ -82,7 +95,7 @@ const buildRunName = (u: Uploader) =>
 
 /** Stores one uploaded report (a new run, or more results of a run the same caller created). */
 export async function storeUpload(deps: AppDeps, c: Context<AppEnv>, uploader: Uploader): Promise<UploadResponse> {
-  const { bytes, fileName, meta: raw } = await readUpload(c);
+  const { body, fileName, meta: raw } = await readUpload(c);
   const parsedMeta = UploadMetadataSchema.safeParse(raw);
   if (!parsedMeta.success) {
     const fields = zodFields(parsedMeta.error.issues);
@@ -91,18 +104,6 @@ export async function storeUpload(deps: AppDeps, c: Context<AppEnv>, uploader: U
   const meta: UploadMetadata = parsedMeta.data;
   // Only an upload key names its own project; the others must say which (checked before reading the file).
   if (!meta.project && uploader.origin !== "key") throw fieldError("project", "is required (the Azure DevOps project name or id)");
-  let report: ParsedReport;
-  try {
-    report = parseJUnit(bytes);
-  } catch (e) {
-    if (!(e instanceof JUnitParseError)) throw e;
-    if (e.kind === "too_large") throw new ApiError(413, "too_large", tooLargeMessage);
-    // Names the file whatever the reason (not XML, not well-formed with line and column, too deep, too many cases).
-    throw fieldError(
-      "file",
-      e.kind === "missing" ? 'is required (the JUnit XML report, as the body or multipart field "file")' : e.message,
-    );
-  }
   const project = await uploader.project(c, meta.project);
   const orgId = c.get("org").id;
   const appendTo = meta.runId ? await findRun(deps, orgId, meta.runId).catch(() => null) : null;
@@ -117,41 +118,70 @@ export async function storeUpload(deps: AppDeps, c: Context<AppEnv>, uploader: U
       ? (await uploader.buildWorkItems(c, project)).filter((id) => !explicit.includes(id))
       : [];
   const runWide = [...explicit, ...fromBuild];
-  const fromProperties = [...new Set(report.cases.flatMap((x) => x.workItemIds))].filter((id) => !runWide.includes(id));
-  const readable = await uploader.readableWorkItems(c, project, [...runWide, ...fromProperties]);
-  const missing = explicit.filter((id) => !readable.has(id));
+  const readableRunWide = runWide.length ? await uploader.readableWorkItems(c, project, runWide) : new Set<number>();
+  const missing = explicit.filter((id) => !readableRunWide.has(id));
   if (missing.length) throw fieldError("workItemIds", `${missing.join(", ")}: no such work item, or you cannot read it`);
-  const unreadable = fromProperties.filter((id) => !readable.has(id));
-  const warnings = [
-    ...report.warnings,
-    ...unreadable
-      .slice(0, 20)
-      .map((id) => `Work item ${id} (from a workitem property) does not exist or you cannot read it; its tests were not linked to it`),
-    ...(unreadable.length > 20
-      ? [`… and ${unreadable.length - 20} more work items from workitem properties that do not exist or you cannot read`]
-      : []),
-    ...(report.replaced
-      ? [`${report.replaced} NUL characters or lone surrogates in the report were stored as U+FFFD (the database cannot store them)`]
-      : []),
-  ];
-  const buildLinked = fromBuild.filter((id) => readable.has(id));
+  const buildLinked = fromBuild.filter((id) => readableRunWide.has(id));
+  const readableProperties = (ids: number[]) => {
+    const asked = ids.filter((id) => !runWide.includes(id));
+    return asked.length ? uploader.readableWorkItems(c, project, asked) : Promise.resolve(new Set<number>());
+  };
 
-  const common = { orgId, project, report, allowedPropertyIds: readable };
-  // The build's work items and the upload's are both run-wide; the build's are recorded as such.
-  const saved = appendTo
-    ? await appendToRun(deps, appendTo.id, { ...common, workItemIds: explicit, workItemSource: "upload" })
-    : await saveRun(deps, {
-        ...common,
-        name: meta.runName || buildRunName(uploader) || defaultRunName(report, fileName),
-        source: meta.source || (report.format === "katalon" ? "Katalon" : "JUnit"),
-        fileName,
-        createdBy: uploader.actorId,
+  let saved: SavedRun;
+  let report: ReportSummary;
+  let warnings: string[];
+  try {
+    if (appendTo) {
+      // A further file of a pipeline's run (the task sends one request per file): parsed whole (bounded by the
+      // upload size limit) and added in one transaction, so the run's totals move in one step.
+      const parsed = parseJUnit(await collect(body));
+      const ids = [...new Set(parsed.cases.flatMap((x) => x.workItemIds))];
+      const readable = await readableProperties(ids);
+      saved = await appendToRun(deps, appendTo.id, {
+        orgId,
+        project,
+        report: parsed,
+        allowedPropertyIds: readable,
         workItemIds: explicit,
+        workItemSource: "upload",
+      });
+      report = parsed;
+      warnings = [
+        ...parsed.warnings,
+        ...unreadableWarnings(
+          ids.filter((id) => !runWide.includes(id) && !readable.has(id)),
+          parsed.replaced,
+        ),
+      ];
+    } else {
+      // A new run is read as it arrives and written in chunks (bounded memory; other requests keep being served).
+      const r = await ingestJUnit(deps, body, {
+        orgId,
+        project,
+        createdBy: uploader.actorId,
+        runName: meta.runName || buildRunName(uploader) || undefined,
+        source: meta.source,
+        fileName,
+        workItemIds: explicit,
+        readableWorkItems: readableProperties,
         workItemSource: "upload",
         origin: uploader.origin,
         build: uploader.build,
         uploadKey: uploader.uploadKey,
       });
+      saved = r;
+      report = r.report;
+      warnings = r.warnings;
+    }
+  } catch (e) {
+    if (!(e instanceof JUnitParseError)) throw e;
+    if (e.kind === "too_large") throw new ApiError(413, "too_large", tooLargeMessage);
+    // Names the file whatever the reason (not XML, not well-formed with line and column, too deep, too many cases).
+    throw fieldError(
+      "file",
+      e.kind === "missing" ? 'is required (the JUnit XML report, as the body or multipart field "file")' : e.message,
+    );
+  }
   let linkedWorkItems = saved.linkedWorkItems;
   let linkedResults = saved.linkedResults;
   if (buildLinked.length) {
@@ -216,4 +246,32 @@ async function linkBuildItems(deps: AppDeps, orgId: string, runId: string, first
     [orgId, runId, firstSeq, workItemIds],
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+/** The whole body (for a file appended to a run); the upload limit bounds it. */
+async function collect(body: UploadBody | undefined): Promise<Uint8Array | string | undefined> {
+  if (body === undefined || typeof body === "string" || body instanceof Uint8Array) return body;
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > RESULTS_LIMITS.maxXmlBytes) throw new JUnitParseError("too_large", tooLargeMessage);
+    parts.push(chunk);
+  }
+  return size ? Buffer.concat(parts) : undefined;
+}
+
+/** What could not be linked or had to be replaced, said in a bounded number of lines. */
+function unreadableWarnings(unreadable: number[], replaced: number): string[] {
+  return [
+    ...unreadable
+      .slice(0, 20)
+      .map((id) => `Work item ${id} (from a workitem property) does not exist or you cannot read it; its tests were not linked to it`),
+    ...(unreadable.length > 20
+      ? [`… and ${unreadable.length - 20} more work items from workitem properties that do not exist or you cannot read`]
+      : []),
+    ...(replaced
+      ? [`${replaced} NUL characters or lone surrogates in the report were stored as U+FFFD (the database cannot store them)`]
+      : []),
+  ];
 }

@@ -8,8 +8,8 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const RESULTS_LIMITS = {
   /** Largest JUnit XML accepted in one upload (bytes). */
   maxXmlBytes: 20 * 1024 * 1024,
-  /** Most test cases stored from one file. */
-  maxCases: 50_000,
+  /** Most test cases stored from one file by default (RESULTS_MAX_CASES changes it; enforced while reading). */
+  maxCases: 100_000,
   /** Work item ids given for a whole upload. */
   maxWorkItemIds: 50,
   /** Distinct work items named by workitem properties in one upload (each is checked with Azure DevOps). */
@@ -199,9 +199,5 @@ export const WorkItemResultsSchema = z.object({
 });
 export type WorkItemResults = z.infer<typeof WorkItemResultsSchema>;
 
-/** Pass rate as the form shows it: "83%" (never rounds a failure up to 100%). */
-export function formatPassRate(rate: number | null): string {
-  if (rate === null) return "–";
-  const pct = Math.floor(rate * 1000) / 10;
-  return `${Number.isInteger(pct) ? pct : pct.toFixed(1)}%`;
-}
+// Pages that only format import it from there (no zod in their bundle).
+export { formatPassRate } from "./results-format";

@@ -33,6 +33,9 @@ export const boardsSyncState = pgTable("boards_sync_state", {
   lastSummary: jsonb("last_summary").$type<Record<string, unknown>>(),
   lastError: text("last_error"),
   lastErrorAt: ts("last_error_at"),
+  // 0051_hook_bursts.sql
+  iterationsReadAt: ts("iterations_read_at"),
+  scopeCheckedAt: ts("scope_checked_at"),
 });
 
 const iterationColumns = () => ({

@@ -51,4 +51,6 @@ export const jobs = pgTable("jobs", {
   rerunPayload: jsonb("rerun_payload").$type<Record<string, unknown>>(),
   runAfter: timestamp("run_after", { withTimezone: true }),
   worker: text("worker"),
+  // 0051_hook_bursts.sql
+  rerunDelayMs: integer("rerun_delay_ms"),
 });

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { Outcome } from "../../schemas/results";
 
-// Mirrors migrations/0005_results.sql and 0010_hostile_input.sql (the SQL is the source of truth).
+// Mirrors migrations/0005_results.sql, 0010_hostile_input.sql and 0050_streaming_uploads.sql (the SQL is the source of truth).
 const ts = (name: string) => timestamp(name, { withTimezone: true });
 
 export type AdoPushStatus = "none" | "queued" | "pushing" | "pushed" | "failed";
@@ -50,6 +50,8 @@ export const testRuns = pgTable(
     uploadKeyId: uuid("upload_key_id"),
     uploadKeyName: text("upload_key_name"),
     importedAdoRunId: integer("imported_ado_run_id"),
+    /** False while an upload is still being written in chunks (migration 0050): hidden from every reader. */
+    complete: boolean("complete").notNull().default(true),
   },
   (t) => [index("test_runs_project").on(t.orgId, t.projectId, t.createdAt)],
 );

@@ -1,0 +1,72 @@
+/** @jest-environment node */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { BUDGETS_FILE, CEILING, checkBudgets, type Budget } from "../../scripts/bundle-budget";
+
+describe("page bundle budgets", () => {
+  const budgets: Record<string, Budget> = { a: { gzip: 100_000 }, big: { gzip: 150_000, overCeiling: "measured reason" } };
+
+  it.each([
+    ["at its budget", { a: 100_000, big: 150_000 }, []],
+    ["10% over is still fine", { a: 110_000, big: 150_000 }, []],
+    ["just over 10% fails, naming the page", { a: 110_001, big: 150_000 }, [/^a: .* over its budget/]],
+    ["smaller is fine", { a: 50_000, big: 10_000 }, []],
+    ["a page without a budget fails", { a: 100_000, big: 150_000, c: 1 }, [/^c: no recorded budget/]],
+    ["a budgeted page that was not built fails", { a: 100_000 }, [/^big: budgeted but not built/]],
+  ] as const)("%s", (_what, sizes, want) => {
+    const problems = checkBudgets({ ...sizes }, budgets);
+    expect(problems).toHaveLength(want.length);
+    want.forEach((re, i) => expect(problems[i]).toMatch(re));
+  });
+
+  it("a page over the ceiling must say why in its budget", () => {
+    expect(checkBudgets({ a: CEILING + 1 }, { a: { gzip: CEILING + 1 } })).toEqual([expect.stringMatching(/over the .* ceiling/)]);
+  });
+
+  it("the recorded budgets are well-formed: every page has a size, and one over the ceiling a reason", () => {
+    const recorded = JSON.parse(readFileSync(BUDGETS_FILE, "utf8")) as Record<string, Budget>;
+    expect(Object.keys(recorded).sort()).toEqual(["org-settings", "plans", "project-settings", "work-item-results"]);
+    for (const b of Object.values(recorded)) {
+      expect(b.gzip).toBeGreaterThan(0);
+      if (b.gzip > CEILING) expect(b.overCeiling?.length).toBeGreaterThan(20);
+    }
+  });
+});
+
+/** Backend modules a file imports as values (type-only imports never reach the bundle). */
+function valueImports(file: string): string[] {
+  const src = readFileSync(file, "utf8");
+  return [...src.matchAll(/import\s+(?!type\b)([^;]*?)\s+from\s+"([^"]+)"/g)]
+    .filter((m) => !/^\{\s*(type\s+\w+\s*,?\s*)+\}$/.test(m[1].trim()))
+    .map((m) => m[2]);
+}
+const backendSrc = path.resolve(__dirname, "../../backend/src");
+function resolveBackend(spec: string, from: string): string | null {
+  const base = spec.startsWith("@testops/backend/")
+    ? path.join(backendSrc, spec.slice("@testops/backend/".length))
+    : spec.startsWith(".")
+      ? path.resolve(path.dirname(from), spec)
+      : null;
+  if (!base) return null;
+  for (const f of [`${base}.ts`, `${base}.tsx`, path.join(base, "index.ts")]) if (existsSync(f)) return f;
+  return null;
+}
+/** Does `file` (or a backend module it imports as a value, transitively) import zod? */
+function pullsZod(file: string, seen = new Set<string>()): boolean {
+  if (seen.has(file)) return false;
+  seen.add(file);
+  return valueImports(file).some((spec) => {
+    if (spec === "zod" || spec.startsWith("zod/") || spec.startsWith("@hono/zod")) return true;
+    const next = resolveBackend(spec, file);
+    return next !== null && (next.startsWith(backendSrc) || spec.startsWith(".")) && pullsZod(next, seen);
+  });
+}
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? files(path.join(dir, d.name)) : /\.tsx?$/.test(d.name) ? [path.join(dir, d.name)] : [],
+  );
+
+it.each(["plans", "work-item-results"])("the %s page does not validate, so no zod reaches its bundle", (page) => {
+  const offenders = files(path.resolve(__dirname, "../src", page)).filter((f) => pullsZod(f));
+  expect(offenders.map((f) => path.relative(path.resolve(__dirname, ".."), f))).toEqual([]);
+});
