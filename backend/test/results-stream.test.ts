@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { createSimulator, DEMO_USERS } from "@testops/ado-sim";
+import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { findResultsByPathAndName, ingestJUnit } from "../src/results";
 import { JUnitParseError, JUnitReader, parseJUnit, type ParsedReport } from "../src/results/junit";
-import { authHeaders, DB_KINDS, testBackend } from "./helpers";
+import { authHeaders, connectOrg, DB_KINDS, testBackend } from "./helpers";
 
 jest.setTimeout(120_000);
 
@@ -155,6 +155,7 @@ describe.each(DB_KINDS)("streamed uploads (%s)", (kind) => {
   beforeAll(async () => {
     backend = await testBackend({ kind, fetch: sim.fetch, env: { RESULTS_MAX_CASES: "3000" } });
     admin = await authHeaders(sim, "fabrikam", DEMO_USERS.admin.id);
+    await connectOrg(backend.app, admin, "fabrikam", DEMO_PATS.admin);
     story = sim.createWorkItem("fabrikam", PROJECT, "User Story", { "System.Title": "Streamed" }).id;
     bug = sim.createWorkItem("fabrikam", PROJECT, "Bug", { "System.Title": "Streamed bug" }).id;
   });

@@ -38,7 +38,7 @@ let hooked = false;
 
 /** Registers the Boards sync job kind and the service-hook trigger. */
 export function registerBoardsJobs(deps: AppDeps): void {
-  deps.jobs.register<{ linkId: string; full?: boolean; pageSize?: number; iterations?: boolean; scope?: boolean }>(
+  deps.jobs.register<{ linkId: string; full?: boolean; pageSize?: number; iterations?: boolean; scope?: boolean; relations?: boolean }>(
     BOARDS_SYNC_JOB,
     async ({ orgId, payload, signal, progress, willRetry }) => {
       const link = await loadLink(deps, orgId, payload.linkId);
@@ -62,8 +62,9 @@ export function registerBoardsJobs(deps: AppDeps): void {
           iterations: payload.iterations !== false,
           scope: payload.scope !== false,
         });
-        // Traceability (issue 17): the Tested By links of the requirements this sync changed.
-        const testedBy = await readTestedByLinks(deps, conn.client, link, signal);
+        // Traceability (issue 17): the Tested By links of the requirements this sync changed, unless the
+        // hooks that caused it said no links changed (an edit of fields costs the revisions page only).
+        const testedBy = payload.relations !== false ? await readTestedByLinks(deps, conn.client, link, signal) : { read: 0, links: 0 };
         return { ...summary, testedBy } as unknown as Record<string, unknown>;
       } catch (e) {
         // Stopped or cancelled: not a failure; a restart resumes from the stored token.
@@ -108,11 +109,20 @@ const SCOPE_FIELDS = ["System.WorkItemType", "System.TeamProject"];
  * left it (deleted, type or project changed), the iteration tree when an item names an iteration path
  * the link does not know (a new or renamed iteration). Unknown shapes re-read both.
  */
-export async function hookNeeds(deps: AppDeps, linkId: string, event: AdoEvent): Promise<{ iterations: boolean; scope: boolean }> {
+export async function hookNeeds(
+  deps: AppDeps,
+  linkId: string,
+  event: AdoEvent,
+): Promise<{ iterations: boolean; scope: boolean; relations: boolean }> {
   const fields = event.resource.fields;
-  if (event.eventType === "workitem.deleted" || event.eventType === "workitem.restored") return { iterations: false, scope: true };
-  if (event.eventType !== "workitem.updated" && event.eventType !== "workitem.created") return { iterations: false, scope: false };
-  if (!fields || typeof fields !== "object") return { iterations: true, scope: true };
+  // Tested By links (traceability) are re-read only when the event says links changed: workitem.updated
+  // lists them under resource.relations (added / removed); a created item may have some.
+  const relations = event.eventType === "workitem.created" || (event.eventType === "workitem.updated" && event.resource.relations != null);
+  if (event.eventType === "workitem.deleted" || event.eventType === "workitem.restored")
+    return { iterations: false, scope: true, relations: false };
+  if (event.eventType !== "workitem.updated" && event.eventType !== "workitem.created")
+    return { iterations: false, scope: false, relations: false };
+  if (!fields || typeof fields !== "object") return { iterations: true, scope: true, relations: true };
   const f = fields as Record<string, unknown>;
   // workitem.updated lists changes ({ oldValue, newValue }); workitem.created lists the values.
   const value = (k: string): unknown => {
@@ -123,7 +133,7 @@ export async function hookNeeds(deps: AppDeps, linkId: string, event: AdoEvent):
   const scope = event.eventType === "workitem.updated" && SCOPE_FIELDS.some((k) => k in f);
   const path = value("System.IterationPath");
   const iterations = typeof path === "string" && path !== "" && !(await knownIterationPath(deps, linkId, path));
-  return { iterations, scope };
+  return { iterations, scope, relations };
 }
 
 async function knownIterationPath(deps: AppDeps, linkId: string, path: string): Promise<boolean> {

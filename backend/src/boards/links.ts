@@ -204,7 +204,7 @@ export async function enqueueSync(
     full?: boolean;
     reason?: string;
     followUp?: boolean;
-    hook?: { iterations: boolean; scope: boolean };
+    hook?: { iterations: boolean; scope: boolean; relations: boolean };
   } = {},
 ): Promise<JobRecord> {
   if (row.archived) throw new ApiError(409, "archived", "This Boards link is archived; unarchive it to sync");
@@ -218,6 +218,7 @@ export async function enqueueSync(
       // True flags stay true when requests are joined: one request that needs a re-read gets it.
       iterations: o.hook ? o.hook.iterations : true,
       scope: o.hook ? o.hook.scope : true,
+      relations: o.hook ? o.hook.relations : true,
     },
     {
       resourceKey: boardsResourceKey(row.id),
