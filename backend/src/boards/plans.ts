@@ -1,5 +1,4 @@
 import type { AppDeps } from "../context";
-import { latestOutcomesSql } from "../results";
 import type { Plans } from "../schemas/boards";
 
 /** Requirements listed per release/sprint (the coverage numbers always count all of them). */
@@ -15,8 +14,8 @@ export function timing(start: Date | null, finish: Date | null, now = new Date()
 }
 
 export type TestOutcome = "passed" | "failed" | "skipped";
-export type TestCounts = { tested: number; passed: number; failed: number };
-const NO_TESTS: Readonly<TestCounts> = { tested: 0, passed: 0, failed: 0 };
+export type TestCounts = { tested: number; passed: number; failed: number; failingWithoutDefect: number };
+const NO_TESTS: Readonly<TestCounts> = { tested: 0, passed: 0, failed: 0, failingWithoutDefect: 0 };
 
 /** A requirement's test state from the latest outcome of each test linked to it: one failure fails it. */
 export function requirementOutcome(latest: readonly string[]): TestOutcome | null {
@@ -104,11 +103,16 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
        WHERE ${linkWhere} AND b.removed = false GROUP BY 1, 2`,
       params,
     ),
-    // The latest result of each distinct test (path + name) linked to each requirement.
-    q<{ link_id: string; ipath: string | null; ado_id: number; outcomes: string[] }>(
-      `SELECT q.link_id, lower(q.iteration_path) AS ipath, q.ado_id, array_agg(t.outcome) AS outcomes
+    // The latest outcome of each distinct test (path + name) linked to each requirement, from the per
+    // work item × test summary kept on write (one row per test, however many results it has), and how
+    // many of them fail with no open defect (a defect's state as last read from Azure DevOps).
+    q<{ link_id: string; ipath: string | null; ado_id: number; outcomes: string[]; undefended: number }>(
+      `SELECT q.link_id, lower(q.iteration_path) AS ipath, q.ado_id, array_agg(t.latest_outcome) AS outcomes,
+              count(*) FILTER (WHERE t.latest_outcome IN ('failed', 'error') AND NOT EXISTS (
+                SELECT 1 FROM test_defects d WHERE d.org_id = t.org_id AND d.work_item_id = t.work_item_id AND d.test_key = t.test_key
+                   AND d.state_category IS DISTINCT FROM 'Completed' AND d.state_category IS DISTINCT FROM 'Removed'))::int AS undefended
        FROM boards_requirements q JOIN boards_links l ON l.id = q.link_id
-       JOIN LATERAL (${latestOutcomesSql("l.org_id", "q.ado_id")}) t ON true
+       JOIN work_item_tests t ON t.org_id = l.org_id AND t.work_item_id = q.ado_id
        WHERE ${linkWhere} AND q.removed = false
        GROUP BY 1, 2, 3`,
       params,
@@ -147,6 +151,7 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
     c.tested++;
     if (outcome === "passed") c.passed++;
     if (outcome === "failed") c.failed++;
+    c.failingWithoutDefect += Number(t.undefended);
     testsBy.set(k, c);
   }
   const reqs = (k: string) =>
@@ -187,7 +192,7 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
         const st = statusBy.get(sk) ?? {};
         merge(relStatus, st);
         const spTests = testsBy.get(sk) ?? NO_TESTS;
-        for (const f of ["tested", "passed", "failed"] as const) relTests[f] += spTests[f];
+        for (const f of ["tested", "passed", "failed", "failingWithoutDefect"] as const) relTests[f] += spTests[f];
         const b = bugsBy.get(sk) ?? 0;
         relBugs += b;
         const d = maxRelease.get(sk);

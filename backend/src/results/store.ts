@@ -3,9 +3,10 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { AppDeps } from "../context";
+import type { Db } from "../db/client";
 import { testResultLinks, testResults, testRuns, type ResultLinkSource } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import type { Outcome, Result, Run, WorkItemResult, WorkItemResults } from "../schemas/results";
+import type { Outcome, Result, Run } from "../schemas/results";
 import type { ParsedReport } from "./junit";
 
 export type RunRow = typeof testRuns.$inferSelect;
@@ -52,6 +53,81 @@ export interface NewRun {
   workItemIds: number[];
   /** Work item ids named by workitem properties that may be linked (exist and are readable). */
   allowedPropertyIds: Set<number>;
+}
+
+export interface NewLink {
+  resultId: number;
+  workItemId: number;
+  source: ResultLinkSource;
+}
+
+/** The recent-outcomes window kept per (work item × test): the form group's strip and flaky check. */
+export const RECENT_WINDOW = 20;
+
+/**
+ * The one way result links are written (uploads, chunked uploads, Repos linking): inserts the links
+ * (idempotent; results of other organizations are ignored) and, in the same statement, folds them into
+ * the per (work item × test) summary (`work_item_tests`: latest outcome, last 20 outcomes, count) and the
+ * per (work item × run) counts (`work_item_runs`), so reads never scan a work item's history. Links may
+ * arrive in any order and chunks (an older run uploaded later only changes "latest" when it is newer).
+ * Returns how many links are new.
+ */
+export async function writeResultLinks(db: Pick<Db, "execute">, orgId: string, links: NewLink[]): Promise<number> {
+  let added = 0;
+  for (let i = 0; i < links.length; i += INSERT_BATCH) {
+    const batch = links.slice(i, i + INSERT_BATCH);
+    // Every SET reads the row as it was, so each column takes the newer side independently of the others.
+    const pick = (col: string) =>
+      sql.raw(`${col} = CASE WHEN (EXCLUDED.latest_at, EXCLUDED.latest_result_id) > (w.latest_at, w.latest_result_id) THEN EXCLUDED.${col} ELSE w.${col} END`);
+    const res = await db.execute(sql`
+      WITH input AS (
+        SELECT * FROM unnest(${sql.param(batch.map((l) => l.resultId))}::bigint[], ${sql.param(batch.map((l) => l.workItemId))}::integer[],
+                             ${sql.param(batch.map((l) => l.source))}::text[]) AS u(result_id, work_item_id, source)
+      ), ins AS (
+        INSERT INTO test_result_links (result_id, org_id, work_item_id, source, test_key, at)
+        SELECT i.result_id, r.org_id, i.work_item_id, i.source, md5(r.path) || md5(r.name), COALESCE(run.started_at, run.created_at)
+          FROM input i JOIN test_results r ON r.id = i.result_id AND r.org_id = ${orgId}::text
+          JOIN test_runs run ON run.id = r.run_id
+         ORDER BY i.work_item_id, i.result_id
+        ON CONFLICT DO NOTHING
+        RETURNING result_id, work_item_id, test_key, at
+      ), j AS (
+        SELECT ins.*, r.run_id, r.outcome FROM ins JOIN test_results r ON r.id = ins.result_id
+      ), tests AS (
+        INSERT INTO work_item_tests AS w (org_id, work_item_id, test_key, project_id, path, name, full_name, results, latest_result_id,
+                                          latest_run_id, latest_at, latest_outcome, latest_duration_ms, recent)
+        SELECT ${orgId}::text, a.work_item_id, a.test_key, r.project_id, r.path, r.name, r.full_name, a.n, r.id, r.run_id, a.at,
+               r.outcome, r.duration_ms, a.recent
+          FROM (SELECT work_item_id, test_key, count(*)::int AS n, (array_agg(result_id ORDER BY at DESC, result_id DESC))[1] AS rid,
+                       max(at) AS at,
+                       to_jsonb((array_agg(jsonb_build_array((extract(epoch FROM at) * 1000)::bigint, result_id, outcome)
+                                           ORDER BY at DESC, result_id DESC))[1:${sql.raw(String(RECENT_WINDOW))}]) AS recent
+                  FROM j GROUP BY work_item_id, test_key) a
+          JOIN test_results r ON r.id = a.rid
+         ORDER BY a.work_item_id, a.test_key
+        ON CONFLICT (org_id, work_item_id, test_key) DO UPDATE SET
+          results = w.results + EXCLUDED.results,
+          recent = (SELECT to_jsonb((array_agg(e ORDER BY (e->>0)::bigint DESC, (e->>1)::bigint DESC))[1:${sql.raw(String(RECENT_WINDOW))}])
+                      FROM jsonb_array_elements(w.recent || EXCLUDED.recent) e),
+          ${pick("latest_run_id")}, ${pick("latest_outcome")}, ${pick("latest_duration_ms")}, ${pick("path")}, ${pick("name")},
+          ${pick("full_name")}, ${pick("latest_result_id")}, ${pick("latest_at")}
+        RETURNING 1
+      ), runs AS (
+        INSERT INTO work_item_runs AS w (org_id, work_item_id, run_id, at, passed, failed, error, skipped)
+        SELECT ${orgId}::text, work_item_id, run_id, min(at), count(*) FILTER (WHERE outcome = 'passed'),
+               count(*) FILTER (WHERE outcome = 'failed'), count(*) FILTER (WHERE outcome = 'error'),
+               count(*) FILTER (WHERE outcome = 'skipped')
+          FROM j GROUP BY work_item_id, run_id ORDER BY work_item_id, run_id
+        ON CONFLICT (org_id, work_item_id, run_id) DO UPDATE SET
+          passed = w.passed + EXCLUDED.passed, failed = w.failed + EXCLUDED.failed, error = w.error + EXCLUDED.error,
+          skipped = w.skipped + EXCLUDED.skipped, at = LEAST(w.at, EXCLUDED.at)
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM ins)::int AS n, (SELECT count(*) FROM tests)::int AS t, (SELECT count(*) FROM runs)::int AS r`);
+    const rows = (Array.isArray(res) ? res : (res as unknown as { rows: { n: number }[] }).rows) as { n: number }[];
+    added += Number(rows[0]?.n ?? 0);
+  }
+  return added;
 }
 
 /** Stores a parsed report as one run, in one transaction: all of it or nothing. */
@@ -106,7 +182,7 @@ export async function saveRun(deps: AppDeps, n: NewRun): Promise<{ run: RunRow; 
           })),
         )
         .returning({ id: testResults.id, seq: testResults.seq });
-      const links: (typeof testResultLinks.$inferInsert)[] = [];
+      const links: NewLink[] = [];
       for (const row of rows) {
         const c = report.cases[row.seq];
         const seen = new Set<number>();
@@ -114,13 +190,13 @@ export async function saveRun(deps: AppDeps, n: NewRun): Promise<{ run: RunRow; 
           if (seen.has(workItemId)) return;
           seen.add(workItemId);
           linked.add(workItemId);
-          links.push({ resultId: row.id, orgId: n.orgId, workItemId, source });
+          links.push({ resultId: row.id, workItemId, source });
         };
         n.workItemIds.forEach((w) => add(w, "upload"));
         c.workItemIds.filter((w) => n.allowedPropertyIds.has(w)).forEach((w) => add(w, "property"));
         if (seen.size) linkedResults++;
       }
-      for (let i = 0; i < links.length; i += INSERT_BATCH) await tx.insert(testResultLinks).values(links.slice(i, i + INSERT_BATCH));
+      await writeResultLinks(tx, n.orgId, links);
     }
     return { run, linkedResults, linkedWorkItems: [...linked].sort((a, b) => a - b) };
   });
@@ -234,96 +310,6 @@ export async function markQueued(deps: AppDeps, orgId: string, id: string): Prom
     .where(and(eq(testRuns.orgId, orgId), eq(testRuns.id, id), inArray(testRuns.adoStatus, ["none", "failed"])));
 }
 
-type WorkItemRow = {
-  id: string | number;
-  run_id: string;
-  suite: string;
-  class_name: string | null;
-  path: string;
-  name: string;
-  full_name: string;
-  outcome: Outcome;
-  duration_ms: number | null;
-  message: string | null;
-  stack: string | null;
-  run_name: string;
-  at: Date | string;
-  ado_run_url: string | null;
-};
-
-// "When" of a result is its run's: the run start from the report, else the upload time.
-/** The results (`r`, with its run `run`) linked to a work item; org and work item are SQL expressions. */
-const linkedTo = (orgId: string, workItemId: string) => `FROM test_result_links k
-  JOIN test_results r ON r.id = k.result_id AND r.org_id = k.org_id
-  JOIN test_runs run ON run.id = r.run_id AND run.org_id = r.org_id
-  WHERE k.org_id = ${orgId} AND k.work_item_id = ${workItemId}`;
-const LINKED = linkedTo("$1", "$2");
-/** When a result ran: its run's start, else its upload. "Latest" always means this. */
-const AT = "COALESCE(run.started_at, run.created_at)";
-
-/**
- * One row (`outcome`) per distinct test (path + name) linked to a work item: its latest outcome. The work
- * item form's summary and Plans' per-requirement coverage both use it, so "latest" means the same there.
- */
-export const latestOutcomesSql = (orgId: string, workItemId: string) =>
-  `SELECT DISTINCT ON (r.path, r.name) r.outcome ${linkedTo(orgId, workItemId)} ORDER BY r.path, r.name, ${AT} DESC, r.id DESC`;
-
-/** The results linked to one work item, latest first, with a summary of each distinct test's latest outcome. */
-export async function resultsForWorkItem(
-  deps: AppDeps,
-  orgId: string,
-  workItemId: number,
-  page: { top: number; skip: number },
-): Promise<WorkItemResults> {
-  const q = deps.database.query.bind(deps.database);
-  const [rows, totals, latest, lastRun] = await Promise.all([
-    q<WorkItemRow>(
-      `SELECT r.id, r.run_id, r.suite, r.class_name, r.path, r.name, r.full_name, r.outcome, r.duration_ms, r.message, r.stack,
-              run.name AS run_name, ${AT} AS at, run.ado_run_url
-       ${LINKED} ORDER BY ${AT} DESC, r.run_id, r.seq LIMIT $3 OFFSET $4`,
-      [orgId, workItemId, page.top, page.skip],
-    ),
-    q<{ n: string | number }>(`SELECT count(*) AS n ${LINKED}`, [orgId, workItemId]),
-    q<{ outcome: Outcome; n: string | number }>(
-      `SELECT outcome, count(*) AS n FROM (${latestOutcomesSql("$1", "$2")}) latest GROUP BY outcome`,
-      [orgId, workItemId],
-    ),
-    q<{ id: string; name: string; at: Date | string }>(
-      `SELECT run.id, run.name, ${AT} AS at ${LINKED} ORDER BY ${AT} DESC, run.id LIMIT 1`,
-      [orgId, workItemId],
-    ),
-  ]);
-  const by = Object.fromEntries(latest.map((r) => [r.outcome, Number(r.n)])) as Partial<Record<Outcome, number>>;
-  const s = { passed: by.passed ?? 0, failed: by.failed ?? 0, error: by.error ?? 0, skipped: by.skipped ?? 0 };
-  const ran = s.passed + s.failed + s.error;
-  return {
-    workItemId,
-    summary: {
-      tests: s.passed + s.failed + s.error + s.skipped,
-      ...s,
-      passRate: ran ? s.passed / ran : null,
-      lastRun: lastRun[0] ? { id: lastRun[0].id, name: lastRun[0].name, at: iso(lastRun[0].at)! } : null,
-    },
-    total: Number(totals[0]?.n ?? 0),
-    top: page.top,
-    skip: page.skip,
-    results: rows.map((r): WorkItemResult => ({
-      id: Number(r.id),
-      runId: r.run_id,
-      suite: r.suite,
-      className: r.class_name,
-      path: r.path,
-      name: r.name,
-      fullName: r.full_name,
-      outcome: r.outcome,
-      durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
-      message: r.message,
-      stack: r.stack,
-      run: { id: r.run_id, name: r.run_name, at: iso(r.at)!, adoUrl: r.ado_run_url },
-    })),
-  };
-}
-
 // ---- for other features (Repos: "link existing results with the exact same path and name") ----
 
 export interface StoredResultRef {
@@ -397,12 +383,12 @@ export async function linkResultsToWorkItem(
       .from(testResults)
       .where(and(eq(testResults.orgId, orgId), inArray(testResults.id, resultIds.slice(i, i + INSERT_BATCH))));
     if (!owned.length) continue;
-    const inserted = await deps.database.db
-      .insert(testResultLinks)
-      .values(owned.map((r) => ({ resultId: r.id, orgId, workItemId, source })))
-      .onConflictDoNothing()
-      .returning({ id: testResultLinks.resultId });
-    added += inserted.length;
+    const inserted = await writeResultLinks(
+      deps.database.db,
+      orgId,
+      owned.map((r) => ({ resultId: r.id, workItemId, source })),
+    );
+    added += inserted;
   }
   return added;
 }
