@@ -360,6 +360,7 @@ describe("boards plans helpers", () => {
       tested: 0,
       passed: 0,
       failed: 0,
+      failingWithoutDefect: 0,
       testedPercent: 0,
     });
     expect(coverage({})).toMatchObject({ total: 0, percent: 0 });

@@ -54,16 +54,18 @@ function unavailable(e: unknown): never {
   throw e;
 }
 
-/** "TF401320: Rule Error for field Found In Environment. …" → the field it names, as a field error. */
+export const RULE_ERROR_TEXT = "was refused by Azure DevOps' rules for this field (it is required, or the value is not allowed)";
+
+/**
+ * "TF401320: Rule Error for field Found In Environment. Error code: Required, HasValues, …" → a field error
+ * on the field it names. The error-code list is the same whatever rule failed, so it is not repeated.
+ */
 export function ruleErrorField(message: string, fields: readonly TypeField[]): { field: string; message: string } | null {
-  const m = /TF401320: Rule Error for field ([^.]+)\.(?:\s*Error code:\s*([^.]*))?/.exec(message);
+  const m = /TF401320: Rule Error for field ([^.]+)\./.exec(message);
   if (!m) return null;
-  const f = fields.find((x) => x.name.toLowerCase() === m[1].trim().toLowerCase() || x.referenceName.toLowerCase() === m[1].trim().toLowerCase());
-  const codes = m[2] ?? "";
-  const why = /InvalidEmpty|Required/.test(codes) && !/LimitedToValues/.test(codes.split(",")[0] ?? "")
-    ? "is required by Azure DevOps"
-    : `was refused by Azure DevOps (${codes.trim() || "rule error"})`;
-  return { field: f?.referenceName ?? m[1].trim(), message: /InvalidListValue/.test(codes) ? "must be one of the allowed values" : why };
+  const name = m[1].trim().toLowerCase();
+  const f = fields.find((x) => x.name.toLowerCase() === name || x.referenceName.toLowerCase() === name);
+  return { field: f?.referenceName ?? m[1].trim(), message: RULE_ERROR_TEXT };
 }
 
 /** Pure: the panel's fields from the type's fields, prefilled (table-tested). */
