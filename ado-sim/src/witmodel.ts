@@ -322,7 +322,8 @@ function validate(core: SimCore, type: WorkItemTypeDef, fields: Record<string, F
   if (bypassRules) return;
   for (const ref of type.required ?? []) {
     const v = fields[ref];
-    if (v === undefined || v === null || String(v).trim() === "") throw ruleError(FIELD_BY_REF.get(ref.toLowerCase())!, "Required, InvalidEmpty");
+    if (v === undefined || v === null || String(v).trim() === "")
+      throw ruleError(FIELD_BY_REF.get(ref.toLowerCase())!, "Required, InvalidEmpty");
   }
 }
 

@@ -219,14 +219,20 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
         ["newer", 0.5],
       ]);
       const page2 = await call("GET", `/api/results/work-items/${wi}?top=2&skip=2`);
-      expect(page2.body.tests).toEqual([expect.objectContaining({ name: "ok", latest: expect.objectContaining({ outcome: "passed", durationMs: 1500 }) })]);
+      expect(page2.body.tests).toEqual([
+        expect.objectContaining({ name: "ok", latest: expect.objectContaining({ outcome: "passed", durationMs: 1500 }) }),
+      ]);
       const failing = await call("GET", `/api/results/work-items/${wi}?filter=failingWithoutDefect`);
       expect(failing.body.tests.map((x: { name: string }) => x.name)).toEqual(["lockout"]);
 
       const history = await call("GET", `/api/results/work-items/${wi}/tests/${r.body.tests[0].key}/results?top=1`);
       expect(history.body).toMatchObject({ total: 2, top: 1, skip: 0 });
       expect(history.body.results).toEqual([
-        expect.objectContaining({ outcome: "error", stack: "at Login.lockout(Login.java:42)", run: expect.objectContaining({ name: "newer" }) }),
+        expect.objectContaining({
+          outcome: "error",
+          stack: "at Login.lockout(Login.java:42)",
+          run: expect.objectContaining({ name: "newer" }),
+        }),
       ]);
       const history2 = await call("GET", `/api/results/work-items/${wi}/tests/${r.body.tests[0].key}/results?skip=1`);
       expect(history2.body.results.map((x: { run: { name: string } }) => x.run.name)).toEqual(["older"]);

@@ -56,7 +56,8 @@ describe.each(DB_KINDS)("defects of a work item's tests (%s)", (kind) => {
       { pays: "fail", refunds: "pass", lists: "pass" },
       { pays: "fail", refunds: "fail", lists: "pass" },
     ];
-    for (const [i, o] of outcomes.entries()) expect((await upload(run(`2026-03-0${i + 1}T10:00:00Z`, o), `Nightly ${i + 1}`)).status).toBe(201);
+    for (const [i, o] of outcomes.entries())
+      expect((await upload(run(`2026-03-0${i + 1}T10:00:00Z`, o), `Nightly ${i + 1}`)).status).toBe(201);
   });
   afterAll(() => backend.close());
 
@@ -81,7 +82,12 @@ describe.each(DB_KINDS)("defects of a work item's tests (%s)", (kind) => {
     expect(field("System.Title")).toMatchObject({ required: true, value: "pays fails: Expected 200 but was 500" });
     expect(field("Microsoft.VSTS.TCM.ReproSteps").value).toContain("at Checkout.pays(Checkout.java:7)");
     expect(field("System.IterationPath").value).toBe(`${PROJECT}\\Release 1\\Sprint 1`);
-    expect(field("Custom.FoundInEnvironment")).toMatchObject({ required: true, kind: "choice", value: "", allowedValues: ["Development", "Test", "Staging", "Production"] });
+    expect(field("Custom.FoundInEnvironment")).toMatchObject({
+      required: true,
+      kind: "choice",
+      value: "",
+      allowedValues: ["Development", "Test", "Staging", "Production"],
+    });
 
     const values = Object.fromEntries(form.body.fields.map((f: { referenceName: string; value: string }) => [f.referenceName, f.value]));
     const before = fabrikam().workItems.count();
@@ -90,14 +96,21 @@ describe.each(DB_KINDS)("defects of a work item's tests (%s)", (kind) => {
     expect(missing.status).toBe(400);
     expect(missing.body.fields).toEqual([{ field: "Custom.FoundInEnvironment", message: "is required" }]);
     // A value Azure DevOps refuses: its TF401320 rule error becomes a field error.
-    const refused = await call("POST", url, { json: { resultId: pays.latest.resultId, fields: { ...values, "Custom.FoundInEnvironment": "Moon" } } });
+    const refused = await call("POST", url, {
+      json: { resultId: pays.latest.resultId, fields: { ...values, "Custom.FoundInEnvironment": "Moon" } },
+    });
     expect(refused.status).toBe(400);
     expect(refused.body.fields).toEqual([{ field: "Custom.FoundInEnvironment", message: RULE_ERROR_TEXT }]);
     expect(fabrikam().workItems.count()).toBe(before);
 
-    const created = await call("POST", url, { json: { resultId: pays.latest.resultId, fields: { ...values, "Custom.FoundInEnvironment": "Staging" } } });
+    const created = await call("POST", url, {
+      json: { resultId: pays.latest.resultId, fields: { ...values, "Custom.FoundInEnvironment": "Staging" } },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ createdWith: "user", defect: { type: "Bug", state: "New", open: true, how: "created", readable: true } });
+    expect(created.body).toMatchObject({
+      createdWith: "user",
+      defect: { type: "Bug", state: "New", open: true, how: "created", readable: true },
+    });
     const bug = sim.org("fabrikam").workItems.latest(created.body.defect.id);
     expect(bug.fields["Custom.FoundInEnvironment"]).toBe("Staging");
     expect(bug.fields["System.CreatedBy"]).toBe(DEMO_USERS.admin.id);
@@ -105,12 +118,18 @@ describe.each(DB_KINDS)("defects of a work item's tests (%s)", (kind) => {
     expect(bug.relations).toEqual([expect.objectContaining({ rel: "System.LinkTypes.Related", targetId: story })]);
 
     const after = await tests();
-    expect(after.tests[0].defects).toEqual([expect.objectContaining({ id: created.body.defect.id, title: "pays fails: Expected 200 but was 500" })]);
+    expect(after.tests[0].defects).toEqual([
+      expect.objectContaining({ id: created.body.defect.id, title: "pays fails: Expected 200 but was 500" }),
+    ]);
     expect(after.summary.failingWithoutDefect).toBe(1);
     // The defect stays with the test through later runs.
     expect((await upload(run("2026-03-05T10:00:00Z", { pays: "fail", refunds: "fail", lists: "pass" }), "Nightly 5")).status).toBe(201);
     const later = await tests();
-    expect(later.tests[0]).toMatchObject({ results: 5, failingWithoutDefect: false, defects: [expect.objectContaining({ id: created.body.defect.id })] });
+    expect(later.tests[0]).toMatchObject({
+      results: 5,
+      failingWithoutDefect: false,
+      defects: [expect.objectContaining({ id: created.body.defect.id })],
+    });
     const filtered = await call("GET", `/api/results/work-items/${story}?filter=failingWithoutDefect`);
     expect(filtered.body.tests.map((t: { name: string }) => t.name)).toEqual(["refunds"]);
 
@@ -126,7 +145,10 @@ describe.each(DB_KINDS)("defects of a work item's tests (%s)", (kind) => {
 
   it("links an existing work item found by title words or id, refuses duplicates, other projects and Readers, and unlinks", async () => {
     const refunds = (await tests()).tests.find((t: { name: string }) => t.name === "refunds");
-    const existing = sim.createWorkItem("fabrikam", PROJECT, "Bug", { "System.Title": "Refund button sometimes times out", "Custom.FoundInEnvironment": "Test" }).id;
+    const existing = sim.createWorkItem("fabrikam", PROJECT, "Bug", {
+      "System.Title": "Refund button sometimes times out",
+      "Custom.FoundInEnvironment": "Test",
+    }).id;
     const elsewhere = sim.createWorkItem("fabrikam", "Fabrikam Fiber", "Bug", { "System.Title": "Refund button elsewhere" }).id;
     const found = await call("GET", `/api/results/work-items/${story}/defect-candidates?q=${encodeURIComponent("refund button")}`);
     expect(found.status).toBe(200);
@@ -159,13 +181,18 @@ describe.each(DB_KINDS)("defects of a work item's tests (%s)", (kind) => {
 
     expect((await call("DELETE", `${url}/${existing}`)).status).toBe(204);
     expect((await call("DELETE", `${url}/${existing}`)).status).toBe(404);
-    expect((await tests()).tests.find((t: { name: string }) => t.name === "refunds")).toMatchObject({ defects: [], failingWithoutDefect: true });
+    expect((await tests()).tests.find((t: { name: string }) => t.name === "refunds")).toMatchObject({
+      defects: [],
+      failingWithoutDefect: true,
+    });
   });
 
   it("sixteen concurrent first requests with a fresh token make one connectionData and one workitemsbatch call", async () => {
     const fresh = await authHeaders(sim, "fabrikam", DEMO_USERS.projectAdmin.id);
     sim.requestLog.clear();
-    const answers = await Promise.all(Array.from({ length: 16 }, () => call("GET", `/api/results/work-items/${story}`, { headers: fresh })));
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, () => call("GET", `/api/results/work-items/${story}`, { headers: fresh })),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200));
     expect(sim.requestLog.count({ pathIncludes: "connectionData" })).toBe(1);
     // One to check the work item is readable (the defects' live states are a second key, read once too).
@@ -186,15 +213,33 @@ describe.each(DB_KINDS)("defects of a work item's tests (%s)", (kind) => {
       (await call("GET", `/api/results/runs/${runId}/results`)).body.results.map((r: { id: number }) => r.id) as number[];
     const orgId = (await backend.deps.database.query<{ id: string }>(`SELECT id FROM organizations`))[0].id;
     // The newer run's link first, then the older one in a second write: latest stays the newer.
-    await writeResultLinks(backend.deps.database.db, orgId, (await ids(a.run.id)).map((resultId) => ({ resultId, workItemId: wi, source: "upload" as const })));
-    await writeResultLinks(backend.deps.database.db, orgId, (await ids(b.run.id)).map((resultId) => ({ resultId, workItemId: wi, source: "upload" as const })));
+    await writeResultLinks(
+      backend.deps.database.db,
+      orgId,
+      (await ids(a.run.id)).map((resultId) => ({ resultId, workItemId: wi, source: "upload" as const })),
+    );
+    await writeResultLinks(
+      backend.deps.database.db,
+      orgId,
+      (await ids(b.run.id)).map((resultId) => ({ resultId, workItemId: wi, source: "upload" as const })),
+    );
     const body = (await call("GET", `/api/results/work-items/${wi}`)).body;
     expect(body.tests).toEqual([
-      expect.objectContaining({ results: 2, latest: expect.objectContaining({ outcome: "failed" }), recent: [expect.objectContaining({ outcome: "failed" }), expect.objectContaining({ outcome: "passed" })] }),
+      expect.objectContaining({
+        results: 2,
+        latest: expect.objectContaining({ outcome: "failed" }),
+        recent: [expect.objectContaining({ outcome: "failed" }), expect.objectContaining({ outcome: "passed" })],
+      }),
     ]);
     expect(body.summary.trend.map((t: { passRate: number }) => t.passRate)).toEqual([1, 0]);
     // Writing the same links again changes nothing.
-    expect(await writeResultLinks(backend.deps.database.db, orgId, (await ids(b.run.id)).map((resultId) => ({ resultId, workItemId: wi, source: "upload" as const })))).toBe(0);
+    expect(
+      await writeResultLinks(
+        backend.deps.database.db,
+        orgId,
+        (await ids(b.run.id)).map((resultId) => ({ resultId, workItemId: wi, source: "upload" as const })),
+      ),
+    ).toBe(0);
     expect((await call("GET", `/api/results/work-items/${wi}`)).body.tests[0].results).toBe(2);
   });
 });

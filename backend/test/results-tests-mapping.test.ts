@@ -3,7 +3,8 @@ import { defectFields, prefillFromResult, ruleErrorField, textToHtml, type TypeF
 import { isFlaky } from "../src/results/tests";
 import type { Outcome } from "../src/schemas/results";
 
-const o = (s: string) => s.split("").map((c) => ({ outcome: ({ p: "passed", f: "failed", e: "error", s: "skipped" } as Record<string, Outcome>)[c] }));
+const o = (s: string) =>
+  s.split("").map((c) => ({ outcome: ({ p: "passed", f: "failed", e: "error", s: "skipped" } as Record<string, Outcome>)[c] }));
 
 describe("work item tests: pure parts", () => {
   it.each([
@@ -51,29 +52,31 @@ describe("work item tests: pure parts", () => {
     expect(f.find((x) => x.referenceName === "System.Description")).toMatchObject({ kind: "html", value: "steps" });
   });
 
+  const BASE = {
+    id: 1,
+    name: "pays",
+    full_name: "Checkout.pays",
+    outcome: "failed",
+    message: "Expected 200\nbut was 500",
+    stack: "at Checkout.pays",
+    ado_result_id: 100001,
+    run_id: "r",
+    run_name: "Nightly 7",
+    source: "GitHub Actions",
+    ado_run_id: 5,
+    ado_run_url: "https://dev.azure.com/fabrikam/P/_testManagement/runs?runId=5",
+  };
+
   it("prefills title and repro steps from the failed result", () => {
-    const p = prefillFromResult(
-      {
-        id: 1,
-        name: "pays",
-        full_name: "Checkout.pays",
-        outcome: "failed",
-        message: "Expected 200\nbut was 500",
-        stack: "at Checkout.pays",
-        ado_result_id: 100001,
-        run_id: "r",
-        run_name: "Nightly 7",
-        source: "GitHub Actions",
-        ado_run_id: 5,
-        ado_run_url: "https://dev.azure.com/fabrikam/P/_testManagement/runs?runId=5",
-      },
-      { id: 12, title: "Pay by card" },
-    );
+    const p = prefillFromResult(BASE, { id: 12, title: "Pay by card" });
     expect(p.title).toBe("pays fails: Expected 200");
     expect(p.repro).toContain("Run: Nightly 7 (Azure Test Plans: https://dev.azure.com/fabrikam/P/_testManagement/runs?runId=5)");
     expect(p.repro).toContain("Environment: GitHub Actions");
     expect(p.repro).toContain("Stack trace:\nat Checkout.pays");
-    expect(prefillFromResult({ ...({} as never), name: "x".repeat(300), message: null, stack: null, full_name: "x" }, { id: 1, title: "" }).title).toHaveLength(255);
+    expect(prefillFromResult({ ...BASE, name: "x".repeat(300), message: null, stack: null }, { id: 1, title: "" }).title).toHaveLength(255);
+    expect(prefillFromResult({ ...BASE, message: `${"word ".repeat(40)}end` }, { id: 1, title: "" }).title).toBe(
+      `pays fails: ${"word ".repeat(24).trim()}…`,
+    );
   });
 
   it("maps TF401320 to the field it names", () => {

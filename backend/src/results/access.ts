@@ -20,8 +20,7 @@ function unavailable(e: unknown): never {
 
 export function userAccess(deps: AppDeps) {
   const cache = new CoalescingCache(TTL_MS);
-  const cached = <T>(c: Context<AppEnv>, key: string, load: () => Promise<T>): Promise<T> =>
-    cache.get(`${tokenHash(c)}:${key}`, load);
+  const cached = <T>(c: Context<AppEnv>, key: string, load: () => Promise<T>): Promise<T> => cache.get(`${tokenHash(c)}:${key}`, load);
   const client = (c: Context<AppEnv>) =>
     new AdoClient({
       org: c.get("org").parsed,

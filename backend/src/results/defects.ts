@@ -113,7 +113,9 @@ interface ResultInfo {
 
 /** Pure: title and repro steps of a defect filed from a failed result. */
 export function prefillFromResult(r: ResultInfo, requirement: { id: number; title: string }): { title: string; repro: string } {
-  const first = (r.message ?? "").split("\n")[0].trim();
+  // The message's first line, cut at a word near 120 characters: a title, not the whole failure.
+  let first = (r.message ?? "").split("\n")[0].trim();
+  if (first.length > 120) first = `${first.slice(0, 120).replace(/\s+\S*$/, "")}…`;
   const title = `${r.name} fails${first ? `: ${first}` : ""}`;
   const lines = [
     `Test: ${r.full_name}`,
@@ -261,7 +263,11 @@ export function defectService(deps: AppDeps, access: UserAccess) {
         {
           op: "add",
           path: "/relations/-",
-          value: { rel: DEFECT_LINK_TYPE, url: `${client.base}/_apis/wit/workItems/${workItemId}`, attributes: { comment: `Test ${r.full_name} fails` } },
+          value: {
+            rel: DEFECT_LINK_TYPE,
+            url: `${client.base}/_apis/wit/workItems/${workItemId}`,
+            attributes: { comment: `Test ${r.full_name} fails` },
+          },
         },
         // The Azure Test Plans result, when the run was pushed: in the same request, so nothing is half-created.
         ...(r.ado_run_id !== null && r.ado_result_id !== null
@@ -269,7 +275,11 @@ export function defectService(deps: AppDeps, access: UserAccess) {
               {
                 op: "add",
                 path: "/relations/-",
-                value: { rel: "ArtifactLink", url: `vstfs:///TestManagement/TcmResult/${r.ado_run_id}.${r.ado_result_id}`, attributes: { name: "Test Result" } },
+                value: {
+                  rel: "ArtifactLink",
+                  url: `vstfs:///TestManagement/TcmResult/${r.ado_run_id}.${r.ado_result_id}`,
+                  attributes: { name: "Test Result" },
+                },
               },
             ]
           : []),
@@ -318,7 +328,16 @@ export function defectService(deps: AppDeps, access: UserAccess) {
       details: { defectId: id, test: r.full_name, resultId: r.id, createdWith },
     });
     const [defect] = await withLiveState(c, [
-      { test_key: key, defect_id: id, result_id: r.id, how: "created", title: null, work_item_type: type, state: null, state_category: null },
+      {
+        test_key: key,
+        defect_id: id,
+        result_id: r.id,
+        how: "created",
+        title: null,
+        work_item_type: type,
+        state: null,
+        state_category: null,
+      },
     ]);
     return { defect, createdWith };
   }
@@ -345,7 +364,18 @@ export function defectService(deps: AppDeps, access: UserAccess) {
     const inserted = await deps.database.query(
       `INSERT INTO test_defects (org_id, work_item_id, test_key, defect_id, project_id, result_id, how, created_by, title, work_item_type, state, state_at)
        VALUES ($1, $2, $3, $4, $5, $6, 'linked', $7, $8, $9, $10, now()) ON CONFLICT DO NOTHING RETURNING 1`,
-      [orgId(c), workItemId, key, input.defectId, req.project.id, input.resultId ?? null, c.get("user").id, f["System.Title"], f["System.WorkItemType"], f["System.State"]],
+      [
+        orgId(c),
+        workItemId,
+        key,
+        input.defectId,
+        req.project.id,
+        input.resultId ?? null,
+        c.get("user").id,
+        f["System.Title"],
+        f["System.WorkItemType"],
+        f["System.State"],
+      ],
     );
     if (!inserted.length) throw new ApiError(409, "conflict", `Work item ${input.defectId} is already linked to this test`);
     await recordAudit(deps.database.db, {
@@ -417,14 +447,21 @@ export function defectService(deps: AppDeps, access: UserAccess) {
     if (!ids.length) return [];
     let found: WorkItemData[];
     try {
-      found = await getWorkItemsBatch(client, ids, { fields: ["System.Title", "System.TeamProject", "System.WorkItemType", "System.State"] });
+      found = await getWorkItemsBatch(client, ids, {
+        fields: ["System.Title", "System.TeamProject", "System.WorkItemType", "System.State"],
+      });
     } catch (e) {
       unavailable(e);
     }
     return found
       .map((w) => ({ id: Number(w.id), f: w.fields as Record<string, string> }))
       .filter((w) => w.id !== workItemId && (w.f["System.TeamProject"] ?? "").toLowerCase() === req.project.name.toLowerCase())
-      .map((w) => ({ id: w.id, title: w.f["System.Title"] ?? "", type: w.f["System.WorkItemType"] ?? "", state: w.f["System.State"] ?? "" }));
+      .map((w) => ({
+        id: w.id,
+        title: w.f["System.Title"] ?? "",
+        type: w.f["System.WorkItemType"] ?? "",
+        state: w.f["System.State"] ?? "",
+      }));
   }
 
   async function stateCategory(c: Context<AppEnv>, project: string, type: string, state: string): Promise<string | null> {
@@ -450,7 +487,9 @@ export function defectService(deps: AppDeps, access: UserAccess) {
     // Per user (token): what one user may read says nothing about another.
     const read = await access.cachedFor(c, live, `d:${ids.join(",")}`, async () => {
       try {
-        return await getWorkItemsBatch(userClient(c), ids, { fields: ["System.Title", "System.TeamProject", "System.WorkItemType", "System.State"] });
+        return await getWorkItemsBatch(userClient(c), ids, {
+          fields: ["System.Title", "System.TeamProject", "System.WorkItemType", "System.State"],
+        });
       } catch (e) {
         if (isAdoError(e, "throttled") || isAdoError(e, "unreachable") || isAdoError(e, "server")) return null;
         unavailable(e);

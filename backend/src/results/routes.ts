@@ -383,7 +383,10 @@ export function resultsRouter(deps: AppDeps) {
         path: "/work-items/{id}/tests/{key}/defect-form",
         tags: ["results"],
         summary: "The Create defect panel for a result: the project's bug type, its required fields, prefilled values",
-        request: { params: TestParams, query: z.object({ resultId: z.coerce.number("must be a result id").int().positive("must be a result id") }) },
+        request: {
+          params: TestParams,
+          query: z.object({ resultId: z.coerce.number("must be a result id").int().positive("must be a result id") }),
+        },
         responses: { 200: json(DefectFormSchema, "Fields to fill"), ...errorResponses, ...busy },
       }),
       async (c) => {
@@ -448,7 +451,11 @@ export function resultsRouter(deps: AppDeps) {
           params: WorkItemParam,
           query: z.object({ q: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters") }),
         },
-        responses: { 200: json(z.object({ candidates: z.array(DefectCandidateSchema) }), "Matching work items"), ...errorResponses, ...busy },
+        responses: {
+          200: json(z.object({ candidates: z.array(DefectCandidateSchema) }), "Matching work items"),
+          ...errorResponses,
+          ...busy,
+        },
       }),
       async (c) => {
         const { id } = c.req.valid("param");

@@ -78,7 +78,9 @@ export async function writeResultLinks(db: Pick<Db, "execute">, orgId: string, l
     const batch = links.slice(i, i + INSERT_BATCH);
     // Every SET reads the row as it was, so each column takes the newer side independently of the others.
     const pick = (col: string) =>
-      sql.raw(`${col} = CASE WHEN (EXCLUDED.latest_at, EXCLUDED.latest_result_id) > (w.latest_at, w.latest_result_id) THEN EXCLUDED.${col} ELSE w.${col} END`);
+      sql.raw(
+        `${col} = CASE WHEN (EXCLUDED.latest_at, EXCLUDED.latest_result_id) > (w.latest_at, w.latest_result_id) THEN EXCLUDED.${col} ELSE w.${col} END`,
+      );
     const res = await db.execute(sql`
       WITH input AS (
         SELECT * FROM unnest(${sql.param(batch.map((l) => l.resultId))}::bigint[], ${sql.param(batch.map((l) => l.workItemId))}::integer[],

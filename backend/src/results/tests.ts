@@ -2,15 +2,7 @@
 // (work item × test) summary that writeResultLinks keeps (never from the work item's whole history),
 // its pass-rate trend per run, and one test's history as an index range.
 import type { AppDeps } from "../context";
-import type {
-  Defect,
-  Outcome,
-  RecentOutcome,
-  TestHistory,
-  TrendPoint,
-  WorkItemTest,
-  WorkItemTests,
-} from "../schemas/results";
+import type { Defect, Outcome, RecentOutcome, TestHistory, TrendPoint, WorkItemTest, WorkItemTests } from "../schemas/results";
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 const rate = (passed: number, failed: number, error: number) => (passed + failed + error ? passed / (passed + failed + error) : null);
@@ -89,7 +81,11 @@ export function buildWorkItemTests(
 ): WorkItemTests {
   const tests = rows.map((r) => {
     const recentRaw = typeof r.recent === "string" ? (JSON.parse(r.recent) as [number, number, Outcome][]) : r.recent;
-    const recent: RecentOutcome[] = recentRaw.map(([at, resultId, outcome]) => ({ at: iso(new Date(Number(at))), resultId: Number(resultId), outcome }));
+    const recent: RecentOutcome[] = recentRaw.map(([at, resultId, outcome]) => ({
+      at: iso(new Date(Number(at))),
+      resultId: Number(resultId),
+      outcome,
+    }));
     const own = defects.get(r.test_key) ?? [];
     const outcome = r.latest_outcome;
     const flaky = isFlaky(recent);
@@ -141,7 +137,10 @@ export function buildWorkItemTests(
 }
 
 /** The page's latest messages and runs (see loadLatestDetails). */
-export function withLatestDetails(out: WorkItemTests, details: ReadonlyMap<number, { message: string | null; run: RunRef }>): WorkItemTests {
+export function withLatestDetails(
+  out: WorkItemTests,
+  details: ReadonlyMap<number, { message: string | null; run: RunRef }>,
+): WorkItemTests {
   for (const t of out.tests) {
     const d = details.get(t.latest.resultId);
     if (d) t.latest = { ...t.latest, message: d.message, run: d.run };
@@ -174,18 +173,16 @@ export async function loadTestSummaries(deps: AppDeps, orgId: string, workItemId
   return {
     rows,
     defects,
-    trend: trend.map(
-      (t): TrendPoint => ({
-        runId: t.run_id,
-        runName: t.name,
-        at: iso(t.at),
-        passed: Number(t.passed),
-        failed: Number(t.failed),
-        error: Number(t.error),
-        skipped: Number(t.skipped),
-        passRate: rate(Number(t.passed), Number(t.failed), Number(t.error)),
-      }),
-    ),
+    trend: trend.map((t): TrendPoint => ({
+      runId: t.run_id,
+      runName: t.name,
+      at: iso(t.at),
+      passed: Number(t.passed),
+      failed: Number(t.failed),
+      error: Number(t.error),
+      skipped: Number(t.skipped),
+      passRate: rate(Number(t.passed), Number(t.failed), Number(t.error)),
+    })),
   };
 }
 
