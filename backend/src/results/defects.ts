@@ -20,6 +20,7 @@ import { scrubSecrets } from "../lib/scrub";
 import type { Defect, DefectCandidate, DefectField, DefectForm } from "../schemas/results";
 import type { UserAccess } from "./access";
 import { trimText } from "./junit";
+import { refreshTotals } from "./store";
 import { CLOSED_CATEGORIES, findTest, type StoredDefect } from "./tests";
 
 /** How a new defect is linked to the work item its test is linked to (every process has Related). */
@@ -319,6 +320,7 @@ export function defectService(deps: AppDeps, access: UserAccess) {
        VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $8, $9, $10, now()) ON CONFLICT DO NOTHING`,
       [orgId(c), workItemId, key, id, req.project.id, r.id, c.get("user").id, f["System.Title"] ?? null, type, f["System.State"] ?? null],
     );
+    await refreshTotals(deps.database.db, orgId(c), [workItemId]);
     await recordAudit(deps.database.db, {
       orgId: orgId(c),
       actorId: c.get("user").id,
@@ -378,6 +380,7 @@ export function defectService(deps: AppDeps, access: UserAccess) {
       ],
     );
     if (!inserted.length) throw new ApiError(409, "conflict", `Work item ${input.defectId} is already linked to this test`);
+    await refreshTotals(deps.database.db, orgId(c), [workItemId]);
     await recordAudit(deps.database.db, {
       orgId: orgId(c),
       actorId: c.get("user").id,
@@ -409,6 +412,7 @@ export function defectService(deps: AppDeps, access: UserAccess) {
       [orgId(c), workItemId, key, defectId],
     );
     if (!gone.length) throw new ApiError(404, "not_found", `Work item ${defectId} is not linked to this test`);
+    await refreshTotals(deps.database.db, orgId(c), [workItemId]);
     await recordAudit(deps.database.db, {
       orgId: orgId(c),
       actorId: c.get("user").id,
@@ -503,12 +507,20 @@ export function defectService(deps: AppDeps, access: UserAccess) {
       const state = f?.["System.State"] ?? d.state;
       const type = f?.["System.WorkItemType"] ?? d.work_item_type;
       const category = f && state && type ? await stateCategory(c, f["System.TeamProject"], type, state) : d.state_category;
-      if (f && (state !== d.state || category !== d.state_category || f["System.Title"] !== d.title))
-        await deps.database.query(
-          `UPDATE test_defects SET state = $4, state_category = $5, title = $6, work_item_type = $7, state_at = now()
-            WHERE org_id = $1 AND defect_id = $2 AND test_key = $3`,
-          [org, d.defect_id, d.test_key, state, category, f["System.Title"] ?? null, type],
+      if (f && (state !== d.state || category !== d.state_category || f["System.Title"] !== d.title)) {
+        const changed = await deps.database.query<{ work_item_id: number }>(
+          `UPDATE test_defects SET state = $3, state_category = $4, title = $5, work_item_type = $6, state_at = now()
+            WHERE org_id = $1 AND defect_id = $2 RETURNING work_item_id`,
+          [org, d.defect_id, state, category, f["System.Title"] ?? null, type],
         );
+        // Open or closed changes what counts as failing with no defect (Plans reads the totals).
+        if (category !== d.state_category)
+          await refreshTotals(
+            deps.database.db,
+            org,
+            [...new Set(changed.map((x) => Number(x.work_item_id)))].sort((a, b) => a - b),
+          );
+      }
       out.push({
         id: d.defect_id,
         readable: !!f,

@@ -76,6 +76,8 @@ export async function writeResultLinks(db: Pick<Db, "execute">, orgId: string, l
   let added = 0;
   for (let i = 0; i < links.length; i += INSERT_BATCH) {
     const batch = links.slice(i, i + INSERT_BATCH);
+    const touched = [...new Set(batch.map((l) => l.workItemId))].sort((a, b) => a - b);
+    await lockTotals(db, orgId, touched);
     // Every SET reads the row as it was, so each column takes the newer side independently of the others.
     const pick = (col: string) =>
       sql.raw(
@@ -128,8 +130,42 @@ export async function writeResultLinks(db: Pick<Db, "execute">, orgId: string, l
       SELECT (SELECT count(*) FROM ins)::int AS n, (SELECT count(*) FROM tests)::int AS t, (SELECT count(*) FROM runs)::int AS r`);
     const rows = (Array.isArray(res) ? res : (res as unknown as { rows: { n: number }[] }).rows) as { n: number }[];
     added += Number(rows[0]?.n ?? 0);
+    await refreshTotals(db, orgId, touched);
   }
   return added;
+}
+
+/**
+ * Takes the work items' totals rows for this transaction (in id order, so writers never deadlock): a
+ * concurrent writer of the same work item waits, and its refresh then sees this one's tests. Outside a
+ * transaction the lock lasts for the statement only, which is enough for single-statement writers.
+ */
+async function lockTotals(db: Pick<Db, "execute">, orgId: string, workItemIds: number[]) {
+  if (!workItemIds.length) return;
+  await db.execute(sql`
+    INSERT INTO work_item_test_totals (org_id, work_item_id, tests, passed, failed, error, skipped, failing_without_defect)
+    SELECT ${orgId}::text, w, 0, 0, 0, 0, 0, 0 FROM unnest(${sql.param(workItemIds)}::integer[]) AS w ORDER BY w
+    ON CONFLICT DO NOTHING`);
+  await db.execute(sql`
+    SELECT 1 FROM work_item_test_totals WHERE org_id = ${orgId}::text AND work_item_id = ANY(${sql.param(workItemIds)}::integer[])
+    ORDER BY work_item_id FOR UPDATE`);
+}
+
+/** Recounts the work items' totals (latest outcomes, failing with no open defect) from their tests' summaries. */
+export async function refreshTotals(db: Pick<Db, "execute">, orgId: string, workItemIds: number[]): Promise<void> {
+  if (!workItemIds.length) return;
+  await db.execute(sql`
+    UPDATE work_item_test_totals w SET tests = x.tests, passed = x.passed, failed = x.failed, error = x.error, skipped = x.skipped,
+           failing_without_defect = x.fwd
+      FROM (SELECT t.work_item_id, count(*)::int AS tests, count(*) FILTER (WHERE t.latest_outcome = 'passed')::int AS passed,
+                   count(*) FILTER (WHERE t.latest_outcome = 'failed')::int AS failed, count(*) FILTER (WHERE t.latest_outcome = 'error')::int AS error,
+                   count(*) FILTER (WHERE t.latest_outcome = 'skipped')::int AS skipped,
+                   count(*) FILTER (WHERE t.latest_outcome IN ('failed', 'error') AND NOT EXISTS (
+                     SELECT 1 FROM test_defects d WHERE d.org_id = t.org_id AND d.work_item_id = t.work_item_id AND d.test_key = t.test_key
+                        AND d.state_category IS DISTINCT FROM 'Completed' AND d.state_category IS DISTINCT FROM 'Removed'))::int AS fwd
+              FROM work_item_tests t WHERE t.org_id = ${orgId}::text AND t.work_item_id = ANY(${sql.param(workItemIds)}::integer[])
+             GROUP BY t.work_item_id) x
+     WHERE w.org_id = ${orgId}::text AND w.work_item_id = x.work_item_id`);
 }
 
 /** Stores a parsed report as one run, in one transaction: all of it or nothing. */
@@ -385,10 +421,13 @@ export async function linkResultsToWorkItem(
       .from(testResults)
       .where(and(eq(testResults.orgId, orgId), inArray(testResults.id, resultIds.slice(i, i + INSERT_BATCH))));
     if (!owned.length) continue;
-    const inserted = await writeResultLinks(
-      deps.database.db,
-      orgId,
-      owned.map((r) => ({ resultId: r.id, workItemId, source })),
+    // In a transaction: the totals rows stay locked until the summaries are recounted (see lockTotals).
+    const inserted = await deps.database.db.transaction((tx) =>
+      writeResultLinks(
+        tx,
+        orgId,
+        owned.map((r) => ({ resultId: r.id, workItemId, source })),
+      ),
     );
     added += inserted;
   }

@@ -88,3 +88,23 @@ SELECT k.org_id, k.work_item_id, r.run_id, min(k.at),
        count(*) FILTER (WHERE r.outcome = 'error'), count(*) FILTER (WHERE r.outcome = 'skipped')
   FROM test_result_links k JOIN test_results r ON r.id = k.result_id
  GROUP BY 1, 2, 3;
+
+-- Per work item: its tests' latest outcomes counted, and how many fail with no open defect. Plans reads
+-- one row per requirement (as cheap as the requirement itself); refreshed from work_item_tests for the
+-- work items a write touched (writeResultLinks) and when a test's defects change.
+CREATE TABLE work_item_test_totals (
+  org_id text NOT NULL,
+  work_item_id integer NOT NULL,
+  tests integer NOT NULL,
+  passed integer NOT NULL,
+  failed integer NOT NULL,
+  error integer NOT NULL,
+  skipped integer NOT NULL,
+  failing_without_defect integer NOT NULL,
+  PRIMARY KEY (org_id, work_item_id)
+);
+INSERT INTO work_item_test_totals
+SELECT org_id, work_item_id, count(*), count(*) FILTER (WHERE latest_outcome = 'passed'), count(*) FILTER (WHERE latest_outcome = 'failed'),
+       count(*) FILTER (WHERE latest_outcome = 'error'), count(*) FILTER (WHERE latest_outcome = 'skipped'),
+       count(*) FILTER (WHERE latest_outcome IN ('failed', 'error'))
+  FROM work_item_tests GROUP BY 1, 2;
