@@ -19,7 +19,7 @@ import type { AppDeps } from "../backend/src/context";
 import { migrate } from "../backend/src/db/client";
 import { organizations } from "../backend/src/db/schema";
 import { BoardsLinkConfigSchema } from "../backend/src/schemas/boards";
-import { DB_KIND, openDb } from "./measure";
+import { DB_KIND, load, openDb } from "./measure";
 import { generateResults } from "./results-dataset";
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 10_000);
@@ -27,27 +27,6 @@ const TESTS = Number(process.env.BENCH_TESTS ?? 5);
 const RUNS = (process.env.BENCH_RUNS ?? "2,20").split(",").map(Number);
 const ITER = Number(process.env.BENCH_ITER ?? 20);
 const PROJECT = "Bench";
-
-/** Latencies of `total` calls made by `concurrency` workers. */
-export async function load(total: number, concurrency: number, call: () => Promise<unknown>) {
-  const ms: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        next++;
-        const t = performance.now();
-        await call();
-        ms.push(performance.now() - t);
-      }
-    }),
-  );
-  const wall = performance.now() - t0;
-  ms.sort((a, b) => a - b);
-  const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))];
-  return { p50: q(0.5), p99: q(0.99), perSecond: (total / wall) * 1000 };
-}
 
 // The coverage query before #18 (sorted every requirement's linked results on each call), kept here to
 // show what the summary replaced; timed alone at the largest size.
@@ -64,7 +43,10 @@ async function main() {
   console.log(`Plans coverage benchmark — node ${process.version}, ${os.cpus().length} CPUs, ${DB_KIND}`);
   // About a third of the generated items are requirements (the generator also makes epics, tasks, bugs…).
   const sim = createSimulator({
-    seed: { orgs: [{ name: "fabrikam", projects: [{ name: PROJECT, process: "Agile" }], workItems: Math.ceil(ITEMS * 3.05) }], katalonRepos: false },
+    seed: {
+      orgs: [{ name: "fabrikam", projects: [{ name: PROJECT, process: "Agile" }], workItems: Math.ceil(ITEMS * 3.05) }],
+      katalonRepos: false,
+    },
   });
   const org = sim.state.orgs.get("fabrikam")!;
   const project = org.projects[0];
@@ -91,19 +73,25 @@ async function main() {
     const link = await createLink(deps, org.id, "bench", cfg);
     const synced = await syncLink(deps, client, link);
     const reqs = (
-      await database.query<{ ado_id: number }>(`SELECT ado_id FROM boards_requirements WHERE link_id = $1 AND removed = false ORDER BY ado_id`, [
-        link.id,
-      ])
+      await database.query<{ ado_id: number }>(
+        `SELECT ado_id FROM boards_requirements WHERE link_id = $1 AND removed = false ORDER BY ado_id`,
+        [link.id],
+      )
     ).map((r) => Number(r.ado_id));
     console.log(`synced ${synced.requirements.created} requirements (link of ${reqs.length})`);
 
+    // What autovacuum does after large writes, done now so both sides are measured with fresh statistics.
+    const analyze = () => (DB_KIND === "postgres" ? database.exec("VACUUM ANALYZE") : Promise.resolve());
+    await analyze();
     const plans = () => getPlans(deps, org.id, { linkId: link.id });
     const rows: string[] = [];
     const measureAt = async (label: string, results: number) => {
       await plans(); // warm
       const c1 = await load(ITER, 1, plans);
       const c16 = await load(ITER * 4, 16, plans);
-      rows.push(`| ${label} | ${results.toLocaleString("en")} | ${c1.p50.toFixed(0)} ms | ${c16.p50.toFixed(0)} ms | ${c16.p99.toFixed(0)} ms |`);
+      rows.push(
+        `| ${label} | ${results.toLocaleString("en")} | ${c1.p50.toFixed(0)} ms | ${c16.p50.toFixed(0)} ms | ${c16.p99.toFixed(0)} ms |`,
+      );
       console.log(rows[rows.length - 1]);
       return c1.p50;
     };
@@ -124,19 +112,25 @@ async function main() {
       });
       results += g.results;
       done = upTo;
-      console.log(`\n  wrote ${g.results.toLocaleString("en")} results (${g.links.toLocaleString("en")} links) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      await analyze();
+      console.log(
+        `\n  wrote ${g.results.toLocaleString("en")} results (${g.links.toLocaleString("en")} links) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
       const p50 = await measureAt(`${upTo} runs × ${TESTS} tests`, results);
       ratios.push(`${results.toLocaleString("en")} results: ${(p50 / bare).toFixed(2)}× the link without results`);
     }
     if (process.env.BENCH_EXPLAIN) {
       const plan = await database.query<{ "QUERY PLAN": string }>(
-        `EXPLAIN ANALYZE SELECT q.ado_id, array_agg(t.latest_outcome), count(*) FILTER (WHERE t.latest_outcome IN ('failed', 'error') AND NOT EXISTS (
-           SELECT 1 FROM test_defects d WHERE d.org_id = t.org_id AND d.work_item_id = t.work_item_id AND d.test_key = t.test_key))
-         FROM boards_requirements q JOIN boards_links l ON l.id = q.link_id JOIN work_item_tests t ON t.org_id = l.org_id AND t.work_item_id = q.ado_id
-         WHERE l.id = $1 AND q.removed = false GROUP BY 1`,
+        `EXPLAIN ANALYZE SELECT q.link_id, lower(q.iteration_path) AS ipath, q.ado_id, t.tests, t.passed, t.failed, t.error, t.skipped, t.failing_without_defect
+         FROM boards_requirements q JOIN boards_links l ON l.id = q.link_id
+         JOIN work_item_test_totals t ON t.org_id = l.org_id AND t.work_item_id = q.ado_id
+         WHERE l.id = $1 AND q.removed = false AND t.tests > 0`,
         [link.id],
       );
       console.log(plan.map((p) => p["QUERY PLAN"]).join("\n"));
+      const t = performance.now();
+      const p = await plans();
+      console.log(`one getPlans: ${(performance.now() - t).toFixed(0)} ms, ${JSON.stringify(p).length} bytes`);
     }
     const old = await load(3, 1, () => database.query(OLD_TESTED_SQL, [link.id]));
     console.log(`\nold coverage query alone (before #18) at ${results.toLocaleString("en")} results: p50 ${old.p50.toFixed(0)} ms`);

@@ -187,6 +187,32 @@ describe.each(DB_KINDS)("defects of a work item's tests (%s)", (kind) => {
     });
   });
 
+  it("files a Basic project's defect as an Issue, with the failure in its description", async () => {
+    const issue = sim.createWorkItem("fabrikam", "Basic Project", "Issue", { "System.Title": "Export to CSV" }).id;
+    const res = await backend.app.request(
+      `/api/results/junit?${new URLSearchParams({ project: "Basic Project", runName: "b", workItemIds: String(issue) })}`,
+      { method: "POST", headers: { ...admin, "Content-Type": "application/xml" }, body: run("2026-03-01T10:00:00Z", { exports: "fail" }) },
+    );
+    expect(res.status).toBe(201);
+    const t = (await call("GET", `/api/results/work-items/${issue}`)).body.tests[0];
+    const form = await call("GET", `/api/results/work-items/${issue}/tests/${t.key}/defect-form?resultId=${t.latest.resultId}`);
+    expect(form.status).toBe(200);
+    expect(form.body.workItemType).toBe("Issue");
+    const description = form.body.fields.find((f: { referenceName: string }) => f.referenceName === "System.Description");
+    expect(description).toMatchObject({ kind: "html" });
+    expect(description.value).toContain("Expected 200 but was 500");
+    const values = Object.fromEntries(form.body.fields.map((f: { referenceName: string; value: string }) => [f.referenceName, f.value]));
+    const created = await call("POST", `/api/results/work-items/${issue}/tests/${t.key}/defects/new`, {
+      json: { resultId: t.latest.resultId, fields: values },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.defect).toMatchObject({ type: "Issue", open: true });
+    // Typed text becomes HTML (escaped, line breaks kept).
+    expect(String(sim.org("fabrikam").workItems.latest(created.body.defect.id).fields["System.Description"])).toContain(
+      "Outcome: failed<br>",
+    );
+  });
+
   it("sixteen concurrent first requests with a fresh token make one connectionData and one workitemsbatch call", async () => {
     const fresh = await authHeaders(sim, "fabrikam", DEMO_USERS.projectAdmin.id);
     sim.requestLog.clear();
