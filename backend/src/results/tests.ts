@@ -79,17 +79,13 @@ export function buildWorkItemTests(
   trend: TrendPoint[],
   page: { top: number; skip: number; filter: Filter },
 ): WorkItemTests {
+  // Only the shown page's outcomes become DTOs (dates as text); the rest need just their outcomes.
   const tests = rows.map((r) => {
     const recentRaw = typeof r.recent === "string" ? (JSON.parse(r.recent) as [number, number, Outcome][]) : r.recent;
-    const recent: RecentOutcome[] = recentRaw.map(([at, resultId, outcome]) => ({
-      at: iso(new Date(Number(at))),
-      resultId: Number(resultId),
-      outcome,
-    }));
     const own = defects.get(r.test_key) ?? [];
     const outcome = r.latest_outcome;
-    const flaky = isFlaky(recent);
-    return { r, recent, own, outcome, flaky, failingWithoutDefect: isFailure(outcome) && !own.some((d) => d.open) };
+    const flaky = isFlaky(recentRaw.map((x) => ({ outcome: x[2] })));
+    return { r, recentRaw, own, outcome, flaky, failingWithoutDefect: isFailure(outcome) && !own.some((d) => d.open) };
   });
   tests.sort((a, b) => rank(a) - rank(b) || a.r.path.localeCompare(b.r.path) || a.r.name.localeCompare(b.r.name));
   const count = (o: Outcome) => tests.filter((t) => t.outcome === o).length;
@@ -113,7 +109,12 @@ export function buildWorkItemTests(
     total: matching.length,
     top: page.top,
     skip: page.skip,
-    tests: shown.map(({ r, recent, own, outcome, flaky, failingWithoutDefect }): WorkItemTest => {
+    tests: shown.map(({ r, recentRaw, own, outcome, flaky, failingWithoutDefect }): WorkItemTest => {
+      const recent: RecentOutcome[] = recentRaw.map(([at, resultId, o]) => ({
+        at: iso(new Date(Number(at))),
+        resultId: Number(resultId),
+        outcome: o,
+      }));
       return {
         key: r.test_key,
         path: r.path,
