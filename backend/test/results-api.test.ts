@@ -321,6 +321,36 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
       expect(again.body.error).toBe("already_pushed");
     });
 
+    it("a defect filed from a pushed result is linked to the Azure Test Plans result in the same request", async () => {
+      await connect(sim.addPat({ userId: DEMO_USERS.admin.id, org: "fabrikam", scopes: ALL_SCOPES }).token);
+      const wi = sim.createWorkItem("fabrikam", PROJECT, "User Story", { "System.Title": "Book with pushed results" }).id;
+      const up = await upload(KATALON, { project: PROJECT, workItemIds: String(wi) });
+      expect((await waitJob((await call("POST", `/api/results/runs/${up.body.run.id}/push`)).body.job.id)).status).toBe("succeeded");
+      const run = (await call("GET", `/api/results/runs/${up.body.run.id}`)).body;
+      const failing = (await call("GET", `/api/results/work-items/${wi}`)).body.tests.find(
+        (t: { latest: { outcome: string } }) => t.latest.outcome === "failed",
+      );
+      const base = `/api/results/work-items/${wi}/tests/${failing.key}`;
+      const form = await call("GET", `${base}/defect-form?resultId=${failing.latest.resultId}`);
+      expect(form.body).toMatchObject({ workItemType: "Bug", linksTestPlansResult: true });
+      const values = Object.fromEntries(form.body.fields.map((f: { referenceName: string; value: string }) => [f.referenceName, f.value]));
+      const created = await call("POST", `${base}/defects/new`, {
+        body: JSON.stringify({ resultId: failing.latest.resultId, fields: values }),
+        type: "application/json",
+      });
+      expect(created.status).toBe(201);
+      const [{ ado_result_id }] = await backend.deps.database.query<{ ado_result_id: number }>(
+        `SELECT ado_result_id FROM test_results WHERE id = $1`,
+        [failing.latest.resultId],
+      );
+      expect(simOrg("fabrikam").workItems.latest(created.body.defect.id).relations).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ rel: "System.LinkTypes.Related", targetId: wi }),
+          expect.objectContaining({ rel: "ArtifactLink", url: `vstfs:///TestManagement/TcmResult/${run.ado.runId}.${ado_result_id}` }),
+        ]),
+      );
+    });
+
     it("can push right after the upload (and stores the upload anyway when it cannot)", async () => {
       const existing = (await call("GET", "/api/connections")).body.connections;
       for (const c of existing.filter((x: { status: string }) => x.status !== "Inactive"))
