@@ -122,6 +122,7 @@ test("work item form group: rows, strip, trend, history; create defect with a re
   const create = panel.getByRole("button", { name: "Create Bug" });
   expect(await create.getAttribute("aria-disabled")).toBe("true");
   await panel.getByLabel("Found In Environment").selectOption("Staging");
+  await panel.getByLabel("Found In Environment").scrollIntoViewIfNeeded();
   await bothThemes(host, "work-item-tests-create-defect");
   await create.click();
   const created = row("t01").getByText(/^Created Bug \d+$/);

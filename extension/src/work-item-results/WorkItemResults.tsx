@@ -388,7 +388,9 @@ function TestRow({
         </span>
       </div>
       {failing && test.latest.message && !open ? (
-        <div className="wir-message wir-latest-message text-ellipsis">{test.latest.message}</div>
+        <div className="wir-latest-message" title={test.latest.message}>
+          {test.latest.message}
+        </div>
       ) : null}
       <div className="flex-row flex-center flex-wrap wir-defects">
         {test.defects.map((d) => (
@@ -397,8 +399,8 @@ function TestRow({
         {test.failingWithoutDefect ? <span className="wir-nodefect">No defect</span> : null}
         {failing && !readOnly && panel === "none" ? (
           <>
-            <Button subtle text="Create defect" iconProps={{ iconName: "Bug" }} onClick={() => setPanel("create")} />
-            <Button subtle text="Link defect" iconProps={{ iconName: "Link" }} onClick={() => setPanel("link")} />
+            <Button subtle text="Create defect" onClick={() => setPanel("create")} />
+            <Button subtle text="Link defect" onClick={() => setPanel("link")} />
           </>
         ) : null}
         {notice ? <span className="secondary-text">{notice}</span> : null}
