@@ -14,7 +14,14 @@ import { createSimulator, DEMO_USERS } from "@testops/ado-sim";
 import type { Database } from "../backend/src/db/client";
 import { organizations } from "../backend/src/db/schema";
 import type { AppDeps } from "../backend/src/context";
-import { buildWorkItemTests, loadLatestDetails, loadTestSummaries, testHistory, withLatestDetails } from "../backend/src/results/tests";
+import {
+  buildWorkItemTests,
+  findTest,
+  loadLatestDetails,
+  loadTestSummaries,
+  testHistory,
+  withLatestDetails,
+} from "../backend/src/results/tests";
 import { buildBackend } from "../backend/src/server";
 import { signAppToken, testConfig } from "../backend/test/helpers";
 import { DB_KIND, load } from "./measure";
@@ -129,7 +136,9 @@ async function main() {
     const storeHistory = row(
       `store directly, one test's history (page of 5 of ${first.tests[0].results})`,
       await load(REQUESTS, CONC, () =>
-        testHistory(deps, org.id, wi, key, first.tests[0].results, { top: 5, skip: 0 }).then(JSON.stringify),
+        findTest(deps, org.id, wi, key).then((t) =>
+          testHistory(deps, org.id, wi, key, Number(t!.results), { top: 5, skip: 0 }).then(JSON.stringify),
+        ),
       ),
     );
     const apiHistory = row(
