@@ -45,7 +45,10 @@ test("work item form group: the frame grows to show a test's history and shrinks
     return !!f && f.getBoundingClientRect().height > h + 10;
   }, closed);
 
-  await hub.getByRole("button", { name: /^Hide history of / }).first().click();
+  await hub
+    .getByRole("button", { name: /^Hide history of / })
+    .first()
+    .click();
   await host.page.waitForFunction(
     (h) => {
       const f = document.querySelector<HTMLIFrameElement>('iframe[data-frame="main"]');
