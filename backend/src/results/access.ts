@@ -69,7 +69,7 @@ export function userAccess(deps: AppDeps) {
         throw new ApiError(
           403,
           "forbidden",
-          'You need Azure DevOps\' "Create test runs" permission in this project (Contributors have it) to upload or push test results',
+          'You need Azure DevOps\' "Create test runs" permission in this project (Contributors have it) to upload or push test results, or to file, link and unlink their defects',
         );
     },
     /** The ids among `ids` that exist and the user can read. */
