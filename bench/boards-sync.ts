@@ -20,6 +20,7 @@ import type { AppDeps } from "../backend/src/context";
 import { migrate } from "../backend/src/db/client";
 import { DB_KIND, mb, measure, openDb } from "./measure";
 import { organizations } from "../backend/src/db/schema";
+import { writeResultLinks } from "../backend/src/results/store";
 import { BoardsLinkConfigSchema, TESTOPS_SEVERITIES } from "../backend/src/schemas/boards";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
@@ -168,7 +169,7 @@ async function bench(n: number, ratio: number) {
   };
 }
 
-/** One run with a result linked to every other synced requirement (one in five failed), straight in SQL. */
+/** One run with a result linked to every other synced requirement (one in five failed); links through the store's writer. */
 async function linkBenchResults(database: Awaited<ReturnType<typeof openDb>>, orgId: string, projectId: string, linkId: string) {
   const runId = randomUUID();
   await database.query(
@@ -176,20 +177,19 @@ async function linkBenchResults(database: Awaited<ReturnType<typeof openDb>>, or
      VALUES ($1, $2, $3, $4, 'bench', 'JUnit', 0, 0, 0, 0, 0, 'bench', now())`,
     [runId, orgId, projectId, PROJECT],
   );
-  await database.query(
+  const rows = await database.query<{ id: string; name: string }>(
     `INSERT INTO test_results (org_id, run_id, project_id, seq, suite, path, name, full_name, outcome)
      SELECT $1, $2, $3, row_number() OVER (ORDER BY q.ado_id), 'bench', 'Bench', 't' || q.ado_id, 'Bench.t' || q.ado_id,
             CASE WHEN q.ado_id % 5 = 0 THEN 'failed' ELSE 'passed' END
-     FROM boards_requirements q WHERE q.link_id = $4 AND q.ado_id % 2 = 0`,
+     FROM boards_requirements q WHERE q.link_id = $4 AND q.ado_id % 2 = 0
+     RETURNING id, name`,
     [orgId, runId, projectId, linkId],
   );
-  const rows = await database.query<{ n: string }>(
-    `WITH l AS (INSERT INTO test_result_links (result_id, org_id, work_item_id, source)
-       SELECT r.id, $1, substring(r.name from 2)::int, 'upload' FROM test_results r WHERE r.run_id = $2 RETURNING 1)
-     SELECT count(*) AS n FROM l`,
-    [orgId, runId],
+  return writeResultLinks(
+    database.db,
+    orgId,
+    rows.map((r) => ({ resultId: Number(r.id), workItemId: Number(r.name.slice(1)), source: "upload" as const })),
   );
-  return Number(rows[0].n);
 }
 
 async function main() {

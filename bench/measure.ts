@@ -39,3 +39,24 @@ export async function measure<T>(run: () => Promise<T>) {
     clearInterval(timer);
   }
 }
+
+/** Latencies of `total` calls made by `concurrency` workers. */
+export async function load(total: number, concurrency: number, call: () => Promise<unknown>) {
+  const ms: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        const t = performance.now();
+        await call();
+        ms.push(performance.now() - t);
+      }
+    }),
+  );
+  const wall = performance.now() - t0;
+  ms.sort((a, b) => a - b);
+  const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))];
+  return { p50: q(0.5), p99: q(0.99), perSecond: (total / wall) * 1000 };
+}

@@ -38,6 +38,8 @@ export interface WorkItemTypeDef {
   states: StateDef[];
   /** Extra (non-system) fields of this type. */
   fields: string[];
+  /** Fields a process customization made required (besides Title and State): alwaysRequired, refused empty. */
+  required?: string[];
 }
 
 export interface CategoryDef {
@@ -138,6 +140,10 @@ export const FIELDS: FieldDef[] = [
     allowedValues: ["Business Objective", "Feature", "Functional", "Interface", "Operational", "Scenario"],
   }),
   f("Custom.ReleaseDate", "Release Date", "dateTime", { description: "Planned release date (custom field)" }),
+  f("Custom.FoundInEnvironment", "Found In Environment", "string", {
+    allowedValues: ["Development", "Test", "Staging", "Production"],
+    description: "Where the bug was found (custom field, required on the Custom Agile process' Bug)",
+  }),
 ];
 export const FIELD_BY_REF = new Map(FIELDS.map((d) => [d.referenceName.toLowerCase(), d]));
 export const FIELD_BY_NAME = new Map(FIELDS.map((d) => [d.name.toLowerCase(), d]));
@@ -618,6 +624,12 @@ function customAgile(): ProcessDef {
       t.referenceName = `CustomAgile.${t.name.replace(/ /g, "")}`;
     }
     if (t.name === "User Story") t.states.splice(2, 0, st("In Review", "InProgress", "Code review started"));
+    // A required custom field without a default, as customized processes often have: clients must
+    // discover it from the type's fields (alwaysRequired) or get TF401320 back.
+    if (t.name === "Bug") {
+      t.fields.push("Custom.FoundInEnvironment");
+      t.required = ["Custom.FoundInEnvironment"];
+    }
   }
   return {
     name: "Custom Agile",

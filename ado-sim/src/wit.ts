@@ -89,7 +89,7 @@ function fieldJson(ctx: Ctx, d: FieldDef) {
 
 function typeFieldJson(ctx: Ctx, t: WorkItemTypeDef, d: FieldDef, withAllowed: boolean) {
   const out: Record<string, unknown> = {
-    alwaysRequired: d.referenceName === "System.Title" || d.referenceName === "System.State",
+    alwaysRequired: d.referenceName === "System.Title" || d.referenceName === "System.State" || !!t.required?.includes(d.referenceName),
     defaultValue: d.referenceName === "System.State" ? t.states[0].name : d.referenceName === "Microsoft.VSTS.Common.Priority" ? 2 : null,
     dependentFields: [],
     helpText: d.description ?? "",

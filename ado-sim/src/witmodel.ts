@@ -306,7 +306,7 @@ function applyOps(
   return touched;
 }
 
-function validate(core: SimCore, type: WorkItemTypeDef, fields: Record<string, FieldValue>) {
+function validate(core: SimCore, type: WorkItemTypeDef, fields: Record<string, FieldValue>, bypassRules = false) {
   const title = fields["System.Title"];
   if (title === undefined || String(title).trim() === "") throw ruleError(FIELD_BY_REF.get("system.title")!, "Required, InvalidEmpty");
   if (String(title).length > 255) throw ruleError(FIELD_BY_REF.get("system.title")!, "InvalidTooLong");
@@ -318,6 +318,12 @@ function validate(core: SimCore, type: WorkItemTypeDef, fields: Record<string, F
     const v = fields[d.referenceName];
     if (v === undefined || !d.allowedValues) continue;
     if (!d.allowedValues.some((a) => String(a) === String(v))) throw ruleError(d, "LimitedToValues, InvalidListValue");
+  }
+  if (bypassRules) return;
+  for (const ref of type.required ?? []) {
+    const v = fields[ref];
+    if (v === undefined || v === null || String(v).trim() === "")
+      throw ruleError(FIELD_BY_REF.get(ref.toLowerCase())!, "Required, InvalidEmpty");
   }
 }
 
@@ -459,7 +465,7 @@ export function createWorkItem(
   if (type.fields.includes("Microsoft.VSTS.Common.ValueArea")) draft.fields["Microsoft.VSTS.Common.ValueArea"] = "Business";
   const touched = applyOps(core, org, project, type, draft, ops, null, opts);
   if (draft.fields["System.WorkItemType"] !== type.name) throw ruleError(FIELD_BY_REF.get("system.workitemtype")!, "ReadOnly");
-  validate(core, type, draft.fields);
+  validate(core, type, draft.fields, opts.bypassRules);
   const initial = type.states[0].name;
   if (draft.fields["System.State"] !== initial && !opts.bypassRules) {
     // ADO allows creating in the initial state only (unless bypassRules).
@@ -541,7 +547,7 @@ export function updateWorkItem(core: SimCore, org: Org, id: number, ops: PatchOp
   if (touched.size === 0) return { id, project, revision: prev };
   if (draft.fields["System.WorkItemType"] !== prev.fields["System.WorkItemType"])
     throw witError(400, "Changing the work item type is not supported by the simulator.", "RuleValidationException");
-  validate(core, type, draft.fields);
+  validate(core, type, draft.fields, opts.bypassRules);
   const now = changeTime(core, prev.fields);
   systemUpdates(core, type, prev.fields, draft.fields, opts.byUserId, touched, now);
   parentField(draft.fields, draft.relations);

@@ -301,10 +301,26 @@ describe.each(DB_KINDS)("Boards API (%s)", (kind) => {
       tested: 3,
       passed: 2,
       failed: 1,
+      failingWithoutDefect: 1,
       testedPercent: Math.round((3 / s.coverage.total) * 1000) / 10,
     });
     const release = after.body.releases.find((r) => r.sprints.some((v) => v.id === sprint.id))!;
-    expect(release.coverage).toMatchObject({ tested: 3, passed: 2, failed: 1 });
+    expect(release.coverage).toMatchObject({ tested: 3, passed: 2, failed: 1, failingWithoutDefect: 1 });
+
+    // A defect linked to the failing test: no longer "failing with no defect" in Plans.
+    const tests = await call<{ tests: { key: string; name: string }[] }>("GET", `/api/results/work-items/${z.adoId}`);
+    const bug = sim.createWorkItem("fabrikam", fiber.name, "Bug", { "System.Title": "Refunds broken" }).id;
+    const linked = await backend.app.request(`/api/results/work-items/${z.adoId}/tests/${tests.body.tests[0].key}/defects`, {
+      method: "POST",
+      headers: { ...admin, "Content-Type": "application/json" },
+      body: JSON.stringify({ defectId: bug }),
+    });
+    expect(linked.status).toBe(201);
+    const withDefect = await call<Plans>("GET", `/api/boards/plans?projectId=${fiber.id}`);
+    expect(withDefect.body.releases.flatMap((r) => r.sprints).find((v) => v.id === sprint.id)!.coverage).toMatchObject({
+      failed: 1,
+      failingWithoutDefect: 0,
+    });
   });
 
   it("Archive removes the link's releases from Plans and cancels its scheduled work; Unarchive brings them back", async () => {

@@ -360,10 +360,14 @@ describe("boards plans helpers", () => {
       tested: 0,
       passed: 0,
       failed: 0,
+      failingWithoutDefect: 0,
       testedPercent: 0,
     });
     expect(coverage({})).toMatchObject({ total: 0, percent: 0 });
-    expect(coverage({ Open: 3 }, { tested: 2, passed: 1, failed: 1 })).toMatchObject({ tested: 2, testedPercent: 66.7 });
+    expect(coverage({ Open: 3 }, { tested: 2, passed: 1, failed: 1, failingWithoutDefect: 1 })).toMatchObject({
+      tested: 2,
+      testedPercent: 66.7,
+    });
   });
   it.each([
     [[], null],

@@ -14,11 +14,22 @@ const no = (c: Capability): CapabilityState => ({ state: "no", requirement: REQU
 
 describe("Test Connection feature table (pure)", () => {
   it("every feature allowed when every capability is there", () => {
-    expect(featureTable(all({ state: "yes" })).every((f) => f.allowed === true && f.missing.length === 0 && f.detail === null)).toBe(true);
+    const table = featureTable(all({ state: "yes" }));
+    expect(table.every((f) => f.allowed === true && f.missing.length === 0)).toBe(true);
+    expect(table.filter((f) => f.detail !== null).map((f) => f.feature)).toEqual(["linkDefect", "createDefect"]);
+  });
+
+  it("the create defect row says defects are created with the user's token, and whether the PAT can stand in", () => {
+    const ok = featureTable(all({ state: "yes" })).find((f) => f.feature === "createDefect")!;
+    expect(ok.detail).toContain("each user's own Azure DevOps token");
+    expect(ok.detail).toContain("this PAT creates it instead and the description names the user");
+    const without = featureTable({ ...all({ state: "yes" }), workWrite: no("workWrite") }).find((f) => f.feature === "createDefect")!;
+    expect(without).toMatchObject({ allowed: true, missing: [] });
+    expect(without.detail).toContain("cannot stand in");
   });
 
   it.each([
-    ["workWrite", ["linkDefect", "createDefect", "linkTestCase"]],
+    ["workWrite", ["linkTestCase"]],
     ["testWrite", ["pushTestResult"]],
     ["code", ["manualSync", "handleWebhookEvents", "webhookSetup"]],
     ["project", ["manualSync"]],

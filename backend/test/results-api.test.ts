@@ -127,7 +127,7 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
       expect(r.body.linked).toEqual({ results: 2, workItems: [bug] });
       expect(r.body.warnings).toEqual([expect.stringContaining("Work item 999999")]);
       const forBug = await call("GET", `/api/results/work-items/${bug}`);
-      expect(forBug.body.results.map((x: { name: string }) => x.name).sort()).toEqual(["pays", "refunds"]);
+      expect(forBug.body.tests.map((x: { name: string }) => x.name).sort()).toEqual(["pays", "refunds"]);
     });
 
     it("takes the report as a plain multipart field too (curl -F 'file=<report.xml')", async () => {
@@ -183,43 +183,69 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
   });
 
   describe("results of a work item", () => {
-    it("lists linked results latest first, with paging and a summary of each test's latest outcome", async () => {
+    it("lists one row per test (failures first) with its latest outcome, a summary, the trend and each test's history", async () => {
       const wi = sim.createWorkItem("fabrikam", PROJECT, "User Story", { "System.Title": "Login" }).id;
       const older = `<testsuite name="login" timestamp="2026-01-01T10:00:00Z"><testcase classname="Login" name="ok"><failure message="old failure"/></testcase><testcase classname="Login" name="lockout"/></testsuite>`;
       const newer = `<testsuite name="login" timestamp="2026-01-02T10:00:00Z"><testcase classname="Login" name="ok" time="1.5"/><testcase classname="Login" name="lockout"><error message="NullPointerException">at Login.lockout(Login.java:42)</error></testcase><testcase classname="Login" name="sso"><skipped/></testcase></testsuite>`;
-      expect((await upload(older, { project: PROJECT, runName: "older", workItemIds: String(wi) })).status).toBe(201);
+      // The newer run is uploaded first: "latest" follows when the results ran, not upload order.
       expect((await upload(newer, { project: PROJECT, runName: "newer", workItemIds: String(wi) })).status).toBe(201);
+      expect((await upload(older, { project: PROJECT, runName: "older", workItemIds: String(wi) })).status).toBe(201);
 
       const r = await call("GET", `/api/results/work-items/${wi}?top=2`);
       expect(r.status).toBe(200);
-      expect(r.body.total).toBe(5);
-      expect(r.body.results.map((x: { run: { name: string }; name: string }) => `${x.run.name}:${x.name}`)).toEqual([
-        "newer:ok",
-        "newer:lockout",
-      ]);
-      expect(r.body.results[0]).toMatchObject({ outcome: "passed", durationMs: 1500, run: { at: "2026-01-02T10:00:00.000Z" } });
-      expect(r.body.results[1]).toMatchObject({
-        outcome: "error",
-        message: "NullPointerException",
-        stack: "at Login.lockout(Login.java:42)",
+      expect(r.body.total).toBe(3);
+      // Failures first, then flaky, skipped, passed.
+      expect(r.body.tests.map((x: { name: string }) => x.name)).toEqual(["lockout", "sso"]);
+      expect(r.body.tests[0]).toMatchObject({
+        name: "lockout",
+        results: 2,
+        latest: { outcome: "error", message: "NullPointerException", run: { name: "newer", at: "2026-01-02T10:00:00.000Z" } },
+        recent: [{ outcome: "error" }, { outcome: "passed" }],
+        flaky: false,
+        defects: [],
+        failingWithoutDefect: true,
       });
-      expect(r.body.summary).toEqual({
+      expect(r.body.tests[1]).toMatchObject({ name: "sso", latest: { outcome: "skipped" }, failingWithoutDefect: false });
+      expect(r.body.summary).toMatchObject({
         tests: 3,
         passed: 1,
         failed: 0,
         error: 1,
         skipped: 1,
         passRate: 0.5,
+        failingWithoutDefect: 1,
         lastRun: { id: expect.any(String), name: "newer", at: "2026-01-02T10:00:00.000Z" },
       });
-      const page2 = await call("GET", `/api/results/work-items/${wi}?top=2&skip=4`);
-      expect(page2.body.results.map((x: { run: { name: string }; name: string }) => `${x.run.name}:${x.name}`)).toEqual(["older:lockout"]);
+      expect(r.body.summary.trend.map((t: { runName: string; passRate: number }) => [t.runName, t.passRate])).toEqual([
+        ["older", 0.5],
+        ["newer", 0.5],
+      ]);
+      const page2 = await call("GET", `/api/results/work-items/${wi}?top=2&skip=2`);
+      expect(page2.body.tests).toEqual([
+        expect.objectContaining({ name: "ok", latest: expect.objectContaining({ outcome: "passed", durationMs: 1500 }) }),
+      ]);
+      const failing = await call("GET", `/api/results/work-items/${wi}?filter=failingWithoutDefect`);
+      expect(failing.body.tests.map((x: { name: string }) => x.name)).toEqual(["lockout"]);
+
+      const history = await call("GET", `/api/results/work-items/${wi}/tests/${r.body.tests[0].key}/results?top=1`);
+      expect(history.body).toMatchObject({ total: 2, top: 1, skip: 0 });
+      expect(history.body.results).toEqual([
+        expect.objectContaining({
+          outcome: "error",
+          stack: "at Login.lockout(Login.java:42)",
+          run: expect.objectContaining({ name: "newer" }),
+        }),
+      ]);
+      const history2 = await call("GET", `/api/results/work-items/${wi}/tests/${r.body.tests[0].key}/results?skip=1`);
+      expect(history2.body.results.map((x: { run: { name: string } }) => x.run.name)).toEqual(["older"]);
+      expect((await call("GET", `/api/results/work-items/${wi}/tests/${"0".repeat(64)}/results`)).status).toBe(404);
+      expect((await call("GET", `/api/results/work-items/${wi}/tests/nope/results`)).body.fields[0]).toMatchObject({ field: "key" });
     });
 
     it("is empty for a work item without results, 404 for one that does not exist, 400 for a bad id", async () => {
       const wi = sim.createWorkItem("fabrikam", PROJECT, "Task", { "System.Title": "No tests" }).id;
       const r = await call("GET", `/api/results/work-items/${wi}`);
-      expect(r.body).toMatchObject({ total: 0, results: [], summary: { tests: 0, passRate: null, lastRun: null } });
+      expect(r.body).toMatchObject({ total: 0, tests: [], summary: { tests: 0, passRate: null, lastRun: null, trend: [] } });
       expect((await call("GET", "/api/results/work-items/987654")).status).toBe(404);
       const bad = await call("GET", "/api/results/work-items/abc");
       expect(bad.status).toBe(400);
@@ -300,6 +326,36 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
       const again = await call("POST", `/api/results/runs/${up.body.run.id}/push`);
       expect(again.status).toBe(409);
       expect(again.body.error).toBe("already_pushed");
+    });
+
+    it("a defect filed from a pushed result is linked to the Azure Test Plans result in the same request", async () => {
+      await connect(sim.addPat({ userId: DEMO_USERS.admin.id, org: "fabrikam", scopes: ALL_SCOPES }).token);
+      const wi = sim.createWorkItem("fabrikam", PROJECT, "User Story", { "System.Title": "Book with pushed results" }).id;
+      const up = await upload(KATALON, { project: PROJECT, workItemIds: String(wi) });
+      expect((await waitJob((await call("POST", `/api/results/runs/${up.body.run.id}/push`)).body.job.id)).status).toBe("succeeded");
+      const run = (await call("GET", `/api/results/runs/${up.body.run.id}`)).body;
+      const failing = (await call("GET", `/api/results/work-items/${wi}`)).body.tests.find(
+        (t: { latest: { outcome: string } }) => t.latest.outcome === "failed",
+      );
+      const base = `/api/results/work-items/${wi}/tests/${failing.key}`;
+      const form = await call("GET", `${base}/defect-form?resultId=${failing.latest.resultId}`);
+      expect(form.body).toMatchObject({ workItemType: "Bug", linksTestPlansResult: true });
+      const values = Object.fromEntries(form.body.fields.map((f: { referenceName: string; value: string }) => [f.referenceName, f.value]));
+      const created = await call("POST", `${base}/defects/new`, {
+        body: JSON.stringify({ resultId: failing.latest.resultId, fields: values }),
+        type: "application/json",
+      });
+      expect(created.status).toBe(201);
+      const [{ ado_result_id }] = await backend.deps.database.query<{ ado_result_id: number }>(
+        `SELECT ado_result_id FROM test_results WHERE id = $1`,
+        [failing.latest.resultId],
+      );
+      expect(simOrg("fabrikam").workItems.latest(created.body.defect.id).relations).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ rel: "System.LinkTypes.Related", targetId: wi }),
+          expect.objectContaining({ rel: "ArtifactLink", url: `vstfs:///TestManagement/TcmResult/${run.ado.runId}.${ado_result_id}` }),
+        ]),
+      );
     });
 
     it("can push right after the upload (and stores the upload anyway when it cannot)", async () => {
@@ -399,7 +455,8 @@ describe.each(DB_KINDS)("results API against the simulator (%s)", (kind) => {
       expect(await linkResultsToWorkItem(backend.deps, orgId, ids, testCase)).toBe(0);
       expect(await linkResultsToWorkItem(backend.deps, "other-org", ids, testCase + 1)).toBe(0);
       const r = await call("GET", `/api/results/work-items/${testCase}`);
-      expect(r.body.total).toBe(ids.length);
+      expect(r.body.total).toBe(1);
+      expect(r.body.tests[0].results).toBe(ids.length);
       expect(r.body.summary).toMatchObject({ tests: 1, failed: 1, passRate: 0 });
     });
   });

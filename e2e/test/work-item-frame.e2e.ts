@@ -1,5 +1,5 @@
-// The work item form group's frame follows its content both ways: it grows when a failure's details
-// open and shrinks back when they close (SDK.resize() measures the body's scroll height, which a
+// The work item form group's frame follows its content both ways: it grows when a test's history
+// opens and shrinks back when it closes (SDK.resize() measures the body's scroll height, which a
 // `height: 100%` page never lets fall below the frame's current height).
 import { DEMO_USERS } from "@testops/ado-sim";
 import { seedDemoResults } from "../src/demo";
@@ -17,7 +17,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-test("work item form group: the frame grows to show a failure and shrinks when it is hidden", async () => {
+test("work item form group: the frame grows to show a test's history and shrinks when it is hidden", async () => {
   const [, checkout] = await seedDemoResults(stack, new Date("2026-11-23T12:00:00Z"));
   const host = await HostPage.open(browser.context, stack, { contribution: "work-item-results", user: DEMO_USERS.admin.id });
   await host.waitLoaded();
@@ -27,7 +27,7 @@ test("work item form group: the frame grows to show a failure and shrinks when i
     checkout,
   );
   const hub = host.hub();
-  const show = hub.getByRole("button", { name: "Show failure" }).first();
+  const show = hub.getByRole("button", { name: /^Show history of / }).first();
   await show.waitFor();
   const iframe = host.page.locator('iframe[data-frame="main"]');
   const height = () => iframe.evaluate((el) => Math.round(el.getBoundingClientRect().height));
@@ -45,7 +45,10 @@ test("work item form group: the frame grows to show a failure and shrinks when i
     return !!f && f.getBoundingClientRect().height > h + 10;
   }, closed);
 
-  await hub.getByRole("button", { name: "Hide details" }).first().click();
+  await hub
+    .getByRole("button", { name: /^Hide history of / })
+    .first()
+    .click();
   await host.page.waitForFunction(
     (h) => {
       const f = document.querySelector<HTMLIFrameElement>('iframe[data-frame="main"]');

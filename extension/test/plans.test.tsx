@@ -86,12 +86,14 @@ test("each requirement shows its linked tests' latest outcome; each sprint how m
   within(row(a.title)).getByLabelText("Tests: Passed, 2 tests");
   within(row(b.title)).getByLabelText("Tests: Failed, 1 test");
   const total = s4.coverage.total as number;
-  within(sprint4).getByText(`Tests: 2 of ${total} tested (${Math.round((2 / total) * 1000) / 10}%) · 1 passing · 1 failing`);
+  within(sprint4).getByText(
+    `Tests: 2 of ${total} tested (${Math.round((2 / total) * 1000) / 10}%) · 1 passing · 1 failing · 1 failing test with no defect`,
+  );
   if (s4.requirements.length > 2) within(row(s4.requirements[2].title)).getByText("No tests");
   // The release adds up its sprints.
   const rel = (await plansApi()).releases[0].coverage;
-  expect(rel).toMatchObject({ tested: 2, passed: 1, failed: 1 });
-  within(r2).getByText(`Tests: 2 of ${rel.total} tested (${rel.testedPercent}%) · 1 passing · 1 failing`);
+  expect(rel).toMatchObject({ tested: 2, passed: 1, failed: 1, failingWithoutDefect: 1 });
+  within(r2).getByText(`Tests: 2 of ${rel.total} tested (${rel.testedPercent}%) · 1 passing · 1 failing · 1 failing test with no defect`);
 });
 
 test("Sync shows the job's progress and brings in what changed in Azure DevOps", async () => {

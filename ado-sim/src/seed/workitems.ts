@@ -365,6 +365,7 @@ export class CompactItems {
     if (has("Microsoft.VSTS.Scheduling.TargetDate"))
       fields["Microsoft.VSTS.Scheduling.TargetDate"] = it.parentFinish ?? finish ?? iso(this.created[i] + 60 * DAY);
     if (has("Microsoft.VSTS.Scheduling.DueDate")) fields["Microsoft.VSTS.Scheduling.DueDate"] = iso(this.created[i] + 14 * DAY);
+    if (has("Custom.FoundInEnvironment")) fields["Custom.FoundInEnvironment"] = r.pick(["Development", "Test", "Staging", "Production"]);
     if (has("Custom.ReleaseDate")) fields["Custom.ReleaseDate"] = it.parentFinish ?? iso(this.created[i] + 30 * DAY);
     // Dates that record state transitions.
     for (let k = 1; k <= rev; k++) {

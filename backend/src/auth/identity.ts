@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { AdoClient } from "../ado/client";
 import { isAdoError } from "../ado/errors";
 import type { OrgUrl } from "../ado/urls";
+import { CoalescingCache } from "../lib/cache";
 import { ApiError } from "../lib/errors";
 
 export interface VerifiedOrg {
@@ -40,7 +41,7 @@ const hash = (s: string) => createHash("sha256").update(s).digest("hex");
  * Azure DevOps with the user's own access token (SDK.getAccessToken()). Nothing is trusted from the UI.
  */
 export class IdentityVerifier {
-  private cache = new Map<string, { at: number; value: unknown }>();
+  private cache = new CoalescingCache(TTL_MS);
 
   /** Set by server.ts once the database is open (connections live there). */
   patClient: PatClientSource = async () => null;
@@ -51,13 +52,8 @@ export class IdentityVerifier {
     return new AdoClient({ org, auth: { type: "bearer", token: accessToken }, ...this.transport, maxRetries: 1, timeoutMs: 15_000 });
   }
 
-  private async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.value as T;
-    const value = await load();
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(key, { at: Date.now(), value });
-    return value;
+  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.cache.get(key, load);
   }
 
   /** The org id (instanceId) if `accessToken` belongs to `userId` in that organization. */

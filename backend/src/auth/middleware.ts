@@ -1,8 +1,9 @@
+import { createHash } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { parseOrganizationUrl } from "../ado/urls";
 import type { AppDeps, AppEnv } from "../context";
 import { ApiError } from "../lib/errors";
-import { AppTokenError, verifyAppToken } from "./appToken";
+import { AppTokenError, verifyAppToken, type AppTokenClaims } from "./appToken";
 import { OrgBinder } from "./orgs";
 
 export const ORG_HEADER = "X-Ado-Collection-Url";
@@ -17,6 +18,9 @@ export function requireAuth(
   alternative?: { authenticate(c: Context<AppEnv>): Promise<boolean> },
 ): MiddlewareHandler<AppEnv> {
   const binder = new OrgBinder(deps.database);
+  // A page sends the same app token for about an hour: its signature is checked once (the HMAC through
+  // WebCrypto is most of an authenticated request's CPU), its expiry on every request. Keyed by a hash.
+  const signedTokens = new Map<string, AppTokenClaims>();
   return async (c, next) => {
     // CI callers of the upload routes (pipeline job token, upload key) authenticate their own way.
     if (alternative && (await alternative.authenticate(c))) return next();
@@ -24,12 +28,25 @@ export function requireAuth(
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new ApiError(401, "unauthorized", "An app token is required (Authorization: Bearer <SDK.getAppToken()>)");
     let userId: string;
-    try {
-      userId = (await verifyAppToken(m[1], deps.config.extensionSecrets, deps.config.extensionAudiences, deps.config.appTokenLeewaySeconds))
-        .userId;
-    } catch (e) {
-      if (e instanceof AppTokenError) throw new ApiError(401, "unauthorized", e.message);
-      throw e;
+    const key = createHash("sha256").update(m[1]).digest("base64");
+    const known = signedTokens.get(key);
+    if (known && known.exp + deps.config.appTokenLeewaySeconds > Date.now() / 1000) userId = known.userId;
+    else {
+      try {
+        const claims = await verifyAppToken(
+          m[1],
+          deps.config.extensionSecrets,
+          deps.config.extensionAudiences,
+          deps.config.appTokenLeewaySeconds,
+        );
+        if (signedTokens.size >= 10_000) signedTokens.clear();
+        signedTokens.set(key, claims);
+        userId = claims.userId;
+      } catch (e) {
+        signedTokens.delete(key);
+        if (e instanceof AppTokenError) throw new ApiError(401, "unauthorized", e.message);
+        throw e;
+      }
     }
     const orgHeader = c.req.header(ORG_HEADER);
     if (!orgHeader)

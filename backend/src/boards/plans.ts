@@ -1,5 +1,4 @@
 import type { AppDeps } from "../context";
-import { latestOutcomesSql } from "../results";
 import type { Plans } from "../schemas/boards";
 
 /** Requirements listed per release/sprint (the coverage numbers always count all of them). */
@@ -15,14 +14,20 @@ export function timing(start: Date | null, finish: Date | null, now = new Date()
 }
 
 export type TestOutcome = "passed" | "failed" | "skipped";
-export type TestCounts = { tested: number; passed: number; failed: number };
-const NO_TESTS: Readonly<TestCounts> = { tested: 0, passed: 0, failed: 0 };
+export type TestCounts = { tested: number; passed: number; failed: number; failingWithoutDefect: number };
+const NO_TESTS: Readonly<TestCounts> = { tested: 0, passed: 0, failed: 0, failingWithoutDefect: 0 };
 
 /** A requirement's test state from the latest outcome of each test linked to it: one failure fails it. */
 export function requirementOutcome(latest: readonly string[]): TestOutcome | null {
-  if (!latest.length) return null;
-  if (latest.some((o) => o === "failed" || o === "error")) return "failed";
-  return latest.includes("passed") ? "passed" : "skipped";
+  const n = (o: string) => latest.filter((x) => x === o).length;
+  return outcomeOfCounts({ passed: n("passed"), failed: n("failed"), error: n("error"), skipped: n("skipped") });
+}
+
+/** The same from the counts of latest outcomes (work_item_test_totals). */
+export function outcomeOfCounts(c: { passed: number; failed: number; error: number; skipped: number }): TestOutcome | null {
+  if (!c.passed && !c.failed && !c.error && !c.skipped) return null;
+  if (Number(c.failed) + Number(c.error) > 0) return "failed";
+  return Number(c.passed) > 0 ? "passed" : "skipped";
 }
 
 const pct = (n: number, of: number) => (of ? Math.round((n / of) * 1000) / 10 : 0);
@@ -104,13 +109,23 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
        WHERE ${linkWhere} AND b.removed = false GROUP BY 1, 2`,
       params,
     ),
-    // The latest result of each distinct test (path + name) linked to each requirement.
-    q<{ link_id: string; ipath: string | null; ado_id: number; outcomes: string[] }>(
-      `SELECT q.link_id, lower(q.iteration_path) AS ipath, q.ado_id, array_agg(t.outcome) AS outcomes
+    // Each requirement's tests by latest outcome, from the per work item totals kept on write (one row per
+    // requirement, however many results its tests have), with how many fail with no open defect.
+    q<{
+      link_id: string;
+      ipath: string | null;
+      ado_id: number;
+      tests: number;
+      passed: number;
+      failed: number;
+      error: number;
+      skipped: number;
+      failing_without_defect: number;
+    }>(
+      `SELECT q.link_id, lower(q.iteration_path) AS ipath, q.ado_id, t.tests, t.passed, t.failed, t.error, t.skipped, t.failing_without_defect
        FROM boards_requirements q JOIN boards_links l ON l.id = q.link_id
-       JOIN LATERAL (${latestOutcomesSql("l.org_id", "q.ado_id")}) t ON true
-       WHERE ${linkWhere} AND q.removed = false
-       GROUP BY 1, 2, 3`,
+       JOIN work_item_test_totals t ON t.org_id = l.org_id AND t.work_item_id = q.ado_id
+       WHERE ${linkWhere} AND q.removed = false AND t.tests > 0`,
       params,
     ),
   ]);
@@ -140,13 +155,14 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
   const testsOf = new Map<string, { outcome: TestOutcome | null; count: number }>();
   const testsBy = new Map<string, TestCounts>();
   for (const t of tested) {
-    const outcome = requirementOutcome(t.outcomes);
-    testsOf.set(`${t.link_id}\u0000${t.ado_id}`, { outcome, count: t.outcomes.length });
+    const outcome = outcomeOfCounts(t);
+    testsOf.set(`${t.link_id}\u0000${t.ado_id}`, { outcome, count: Number(t.tests) });
     const k = key(t.link_id, t.ipath);
     const c = testsBy.get(k) ?? { ...NO_TESTS };
     c.tested++;
     if (outcome === "passed") c.passed++;
     if (outcome === "failed") c.failed++;
+    c.failingWithoutDefect += Number(t.failing_without_defect);
     testsBy.set(k, c);
   }
   const reqs = (k: string) =>
@@ -187,7 +203,7 @@ export async function getPlans(deps: AppDeps, orgId: string, f: { projectId?: st
         const st = statusBy.get(sk) ?? {};
         merge(relStatus, st);
         const spTests = testsBy.get(sk) ?? NO_TESTS;
-        for (const f of ["tested", "passed", "failed"] as const) relTests[f] += spTests[f];
+        for (const f of ["tested", "passed", "failed", "failingWithoutDefect"] as const) relTests[f] += spTests[f];
         const b = bugsBy.get(sk) ?? 0;
         relBugs += b;
         const d = maxRelease.get(sk);

@@ -28,11 +28,15 @@ export const REQUIREMENTS: Record<Capability, Requirement> = {
   readPermissions: { kind: "scope", name: "vso.security_manage", label: "Security (Manage)" },
 };
 
-/** What each feature needs from the PAT. */
+/**
+ * What each feature needs from the PAT. Defects are created, searched and linked with each user's own
+ * token (backend/src/results/defects.ts), so neither defect row needs anything from the PAT; what the
+ * PAT adds to Create defect is said in its detail (FEATURE_NOTES).
+ */
 export const FEATURE_NEEDS: Record<FeatureKey, Capability[]> = {
   manualSync: ["project", "work", "code"],
-  linkDefect: ["work", "workWrite"],
-  createDefect: ["workWrite"],
+  linkDefect: [],
+  createDefect: [],
   pushTestResult: ["testWrite"],
   linkTestCase: ["workWrite"],
   handleWebhookEvents: ["work", "code"],
@@ -42,6 +46,16 @@ export const FEATURE_NEEDS: Record<FeatureKey, Capability[]> = {
 
 export type CapabilityState =
   { state: "yes" } | { state: "no"; requirement: Requirement; detail?: string } | { state: "unknown"; detail: string };
+
+/** What a feature's row says beyond its needs: the truth about which credential it uses. */
+export const FEATURE_NOTES: Partial<Record<FeatureKey, (caps: Record<Capability, CapabilityState>) => string>> = {
+  createDefect: (caps) =>
+    "Defects are created with each user's own Azure DevOps token, so the bug's history shows who filed it and their permissions apply. " +
+    (caps.workWrite.state === "yes"
+      ? "When a user's token lacks the Work Items (Read & write) scope (the extension not yet re-authorized), this PAT creates it instead and the description names the user"
+      : "This PAT cannot stand in when a user's token lacks the Work Items (Read & write) scope (it lacks vso.work_write itself)"),
+  linkDefect: () => "Searching and linking use each user's own token (they only find what they may read); links are stored by TestOps",
+};
 
 /** The per-feature table from what the probes found (pure; table-tested). */
 export function featureTable(caps: Record<Capability, CapabilityState>): FeatureResult[] {
@@ -56,6 +70,7 @@ export function featureTable(caps: Record<Capability, CapabilityState>): Feature
         ...(missing.length ? [`Missing: ${missing.map((m) => `${m.label}${m.kind === "scope" ? ` (${m.name})` : ""}`).join(", ")}`] : []),
         ...noDetails,
         ...unknown,
+        ...(FEATURE_NOTES[key] ? [FEATURE_NOTES[key](caps)] : []),
       ].join(". ") || null;
     return { feature: key, label, allowed, missing, detail };
   });

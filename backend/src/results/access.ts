@@ -6,9 +6,11 @@ import { AdoClient } from "../ado/client";
 import { getWorkItemsBatch } from "../ado/endpoints";
 import { isAdoError } from "../ado/errors";
 import type { AppDeps, AppEnv } from "../context";
+import { CoalescingCache } from "../lib/cache";
 import { ApiError, fieldError } from "../lib/errors";
 
 const TTL_MS = 5 * 60_000;
+const tokenHash = (c: Context<AppEnv>) => createHash("sha256").update(c.get("accessToken")).digest("hex");
 
 function unavailable(e: unknown): never {
   if (isAdoError(e, "throttled")) throw new ApiError(429, "ado_throttled", "Azure DevOps is throttling requests; try again in a minute");
@@ -17,16 +19,8 @@ function unavailable(e: unknown): never {
 }
 
 export function userAccess(deps: AppDeps) {
-  const cache = new Map<string, { at: number; value: unknown }>();
-  const cached = async <T>(c: Context<AppEnv>, key: string, load: () => Promise<T>): Promise<T> => {
-    const k = `${createHash("sha256").update(c.get("accessToken")).digest("hex")}:${key}`;
-    const hit = cache.get(k);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.value as T;
-    const value = await load();
-    if (cache.size > 10_000) cache.clear();
-    cache.set(k, { at: Date.now(), value });
-    return value;
-  };
+  const cache = new CoalescingCache(TTL_MS);
+  const cached = <T>(c: Context<AppEnv>, key: string, load: () => Promise<T>): Promise<T> => cache.get(`${tokenHash(c)}:${key}`, load);
   const client = (c: Context<AppEnv>) =>
     new AdoClient({
       org: c.get("org").parsed,
@@ -49,6 +43,11 @@ export function userAccess(deps: AppDeps) {
     });
 
   return {
+    /** An ADO client with the user's own access token. */
+    client,
+    /** A lookup in `store` cached per user (access token) and coalesced. */
+    cachedFor: <T>(c: Context<AppEnv>, store: CoalescingCache, key: string, load: () => Promise<T>): Promise<T> =>
+      store.get(`${tokenHash(c)}:${key}`, load),
     /** For input: a 400 on `field` when the user cannot see the project. */
     project: async (c: Context<AppEnv>, project: string, field = "project") => {
       const p = await lookupProject(c, project);
@@ -61,13 +60,16 @@ export function userAccess(deps: AppDeps) {
     requireProject: async (c: Context<AppEnv>, projectId: string, what: string) => {
       if (!(await lookupProject(c, projectId))) throw new ApiError(404, "not_found", `No such ${what} in this organization`);
     },
-    /** Uploading or pushing results creates test runs: Azure DevOps' "Create test runs" permission (Contributors). */
+    /**
+     * Uploading or pushing results creates test runs: Azure DevOps' "Create test runs" permission (Contributors).
+     * Filing, linking and unlinking a test's defects asks the same (Readers may look, not change).
+     */
     requirePublisher: async (c: Context<AppEnv>, projectId: string) => {
       if (!(await deps.identity.canPublishTestResults(c.get("org").parsed, c.get("accessToken"), projectId)))
         throw new ApiError(
           403,
           "forbidden",
-          'You need Azure DevOps\' "Create test runs" permission in this project (Contributors have it) to upload or push test results',
+          'You need Azure DevOps\' "Create test runs" permission in this project (Contributors have it) to upload or push test results, or to file, link and unlink their defects',
         );
     },
     /** The ids among `ids` that exist and the user can read. */

@@ -12,13 +12,24 @@ import {
   RunSchema,
   RUN_ORIGINS,
   UploadResponseSchema,
-  WorkItemResultsSchema,
+  WorkItemTestsQuerySchema,
+  WorkItemTestsSchema,
+  TestHistorySchema,
+  DefectFormSchema,
+  CreateDefectSchema,
+  CreatedDefectSchema,
+  LinkDefectSchema,
+  DefectSchema,
+  DefectCandidateSchema,
+  type Defect,
 } from "../schemas/results";
 import { userAccess } from "./access";
 import { enqueuePush } from "./push";
+import { defectService } from "./defects";
 import { storeUpload } from "./upload";
 import { userUploader } from "./uploaders";
-import { findRun, listRunResults, listRuns, resultsForWorkItem, toRunDto } from "./store";
+import { findRun, listRunResults, listRuns, toRunDto } from "./store";
+import { buildWorkItemTests, findTest, loadLatestDetails, loadTestSummaries, testHistory, withLatestDetails } from "./tests";
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const RunIdParam = z.object({ id: z.uuid("must be a test run id (UUID)") });
@@ -29,6 +40,7 @@ const WorkItemParam = z.object({
     .positive("must be a work item id")
     .max(2_147_483_647, "must be a work item id"),
 });
+const TestParams = WorkItemParam.extend({ key: z.string().regex(/^[0-9a-f]{64}$/, "must be a test key from the work item's tests") });
 const tooLarge = (c: Context) =>
   c.json(
     {
@@ -71,6 +83,11 @@ const uploadLimit = (): MiddlewareHandler => {
  */
 export function resultsRouter(deps: AppDeps) {
   const access = userAccess(deps);
+  const defects = defectService(deps, access);
+  const readable = async (c: Context<AppEnv>, id: number) => {
+    if (!(await access.readableWorkItems(c, [id])).has(id))
+      throw new ApiError(404, "not_found", `Work item ${id} does not exist or you cannot read it`);
+  };
   return new OpenAPIHono<AppEnv>()
     .openapi(
       createRoute({
@@ -200,10 +217,10 @@ export function resultsRouter(deps: AppDeps) {
         method: "get",
         path: "/work-items/{id}",
         tags: ["results"],
-        summary: "The test results linked to a work item, latest first",
-        request: { params: WorkItemParam, query: PageQuerySchema },
+        summary: "The tests linked to a work item: one row per test with its latest outcome, recent outcomes and defects",
+        request: { params: WorkItemParam, query: WorkItemTestsQuerySchema },
         responses: {
-          200: json(WorkItemResultsSchema, "Linked results with a summary of each test's latest outcome"),
+          200: json(WorkItemTestsSchema, "One row per distinct test (failures first), with a summary and the pass-rate trend"),
           ...errorResponses,
           ...busy,
         },
@@ -211,9 +228,123 @@ export function resultsRouter(deps: AppDeps) {
       async (c) => {
         const { id } = c.req.valid("param");
         const q = c.req.valid("query");
-        if (!(await access.readableWorkItems(c, [id])).has(id))
-          throw new ApiError(404, "not_found", `Work item ${id} does not exist or you cannot read it`);
-        return c.json(await resultsForWorkItem(deps, c.get("org").id, id, { top: q.top ?? 50, skip: q.skip ?? 0 }), 200);
+        await readable(c, id);
+        const orgId = c.get("org").id;
+        const { rows, defects: stored, trend } = await loadTestSummaries(deps, orgId, id);
+        const live = await defects.withLiveState(c, stored);
+        const byTest = new Map<string, Defect[]>();
+        stored.forEach((d, i) => byTest.set(d.test_key, [...(byTest.get(d.test_key) ?? []), live[i]]));
+        const out = buildWorkItemTests(id, rows, byTest, trend, { top: q.top ?? 50, skip: q.skip ?? 0, filter: q.filter ?? "all" });
+        const details = await loadLatestDetails(
+          deps,
+          orgId,
+          out.tests.map((t) => t.latest.resultId),
+        );
+        return c.json(withLatestDetails(out, details), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/work-items/{id}/tests/{key}/results",
+        tags: ["results"],
+        summary: "One test's history on a work item, newest first",
+        request: { params: TestParams, query: PageQuerySchema },
+        responses: { 200: json(TestHistorySchema, "The test's results with their runs"), ...errorResponses, ...busy },
+      }),
+      async (c) => {
+        const { id, key } = c.req.valid("param");
+        const q = c.req.valid("query");
+        await readable(c, id);
+        const orgId = c.get("org").id;
+        const t = await findTest(deps, orgId, id, key);
+        if (!t) throw new ApiError(404, "not_found", "This work item has no such test");
+        return c.json(await testHistory(deps, orgId, id, key, Number(t.results), { top: q.top ?? 20, skip: q.skip ?? 0 }), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/work-items/{id}/tests/{key}/defect-form",
+        tags: ["results"],
+        summary: "The Create defect panel for a result: the project's bug type, its required fields, prefilled values",
+        request: {
+          params: TestParams,
+          query: z.object({ resultId: z.coerce.number("must be a result id").int().positive("must be a result id") }),
+        },
+        responses: { 200: json(DefectFormSchema, "Fields to fill"), ...errorResponses, ...busy },
+      }),
+      async (c) => {
+        const { id, key } = c.req.valid("param");
+        return c.json(await defects.form(c, id, key, c.req.valid("query").resultId), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/work-items/{id}/tests/{key}/defects/new",
+        tags: ["results"],
+        summary: "Create a defect in Azure DevOps from a result (with the user's token) and link it to the test and the work item",
+        request: { params: TestParams, body: { required: true, content: { "application/json": { schema: CreateDefectSchema } } } },
+        responses: {
+          201: json(CreatedDefectSchema, "The new defect"),
+          ...errorResponses,
+          ...busy,
+        },
+      }),
+      async (c) => {
+        const { id, key } = c.req.valid("param");
+        return c.json(await defects.create(c, id, key, c.req.valid("json")), 201);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "post",
+        path: "/work-items/{id}/tests/{key}/defects",
+        tags: ["results"],
+        summary: "Link an existing work item of the project to the test as its defect",
+        request: { params: TestParams, body: { required: true, content: { "application/json": { schema: LinkDefectSchema } } } },
+        responses: { 201: json(DefectSchema, "The linked defect"), ...errorResponses, ...busy },
+      }),
+      async (c) => {
+        const { id, key } = c.req.valid("param");
+        return c.json(await defects.link(c, id, key, c.req.valid("json")), 201);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "delete",
+        path: "/work-items/{id}/tests/{key}/defects/{defectId}",
+        tags: ["results"],
+        summary: "Unlink a defect from the test",
+        request: { params: TestParams.extend({ defectId: WorkItemParam.shape.id }) },
+        responses: { 204: { description: "Unlinked" }, ...errorResponses, ...busy },
+      }),
+      async (c) => {
+        const { id, key, defectId } = c.req.valid("param");
+        await defects.unlink(c, id, key, defectId);
+        return c.body(null, 204);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/work-items/{id}/defect-candidates",
+        tags: ["results"],
+        summary: "Work items of the work item's project to link as a defect: by id, or title words (WIQL), as the user sees them",
+        request: {
+          params: WorkItemParam,
+          query: z.object({ q: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters") }),
+        },
+        responses: {
+          200: json(z.object({ candidates: z.array(DefectCandidateSchema) }), "Matching work items"),
+          ...errorResponses,
+          ...busy,
+        },
+      }),
+      async (c) => {
+        const { id } = c.req.valid("param");
+        return c.json({ candidates: await defects.search(c, id, c.req.valid("query").q) }, 200);
       },
     );
 }

@@ -3,9 +3,10 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { AppDeps } from "../context";
+import type { Db } from "../db/client";
 import { testResultLinks, testResults, testRuns, type ResultLinkSource, type RunOrigin } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import type { BuildInfo, Outcome, Result, Run, WorkItemResult, WorkItemResults } from "../schemas/results";
+import type { BuildInfo, Outcome, Result, Run } from "../schemas/results";
 import type { ParsedCase, ParsedReport, ReportSummary } from "./junit";
 
 export type RunRow = typeof testRuns.$inferSelect;
@@ -85,6 +86,119 @@ export type RunExtras = Pick<
   "origin" | "build" | "uploadKey" | "importedAdoRunId" | "alreadyInAdo" | "workItemSource" | "caseWorkItemSource"
 >;
 
+export interface NewLink {
+  resultId: number;
+  workItemId: number;
+  source: ResultLinkSource;
+}
+
+/** The recent-outcomes window kept per (work item × test): the form group's strip and flaky check. */
+export const RECENT_WINDOW = 20;
+
+/**
+ * The one way result links are written (uploads, chunked uploads, Repos linking): inserts the links
+ * (idempotent; results of other organizations are ignored) and, in the same statement, folds them into
+ * the per (work item × test) summary (`work_item_tests`: latest outcome, last 20 outcomes, count) and the
+ * per (work item × run) counts (`work_item_runs`), so reads never scan a work item's history. Links may
+ * arrive in any order and chunks (an older run uploaded later only changes "latest" when it is newer).
+ * Returns how many links are new.
+ */
+export async function writeResultLinks(db: Pick<Db, "execute">, orgId: string, links: NewLink[]): Promise<number> {
+  let added = 0;
+  for (let i = 0; i < links.length; i += INSERT_BATCH) {
+    const batch = links.slice(i, i + INSERT_BATCH);
+    const touched = [...new Set(batch.map((l) => l.workItemId))].sort((a, b) => a - b);
+    await lockTotals(db, orgId, touched);
+    // Every SET reads the row as it was, so each column takes the newer side independently of the others.
+    const pick = (col: string) =>
+      sql.raw(
+        `${col} = CASE WHEN (EXCLUDED.latest_at, EXCLUDED.latest_result_id) > (w.latest_at, w.latest_result_id) THEN EXCLUDED.${col} ELSE w.${col} END`,
+      );
+    const res = await db.execute(sql`
+      WITH input AS (
+        SELECT * FROM unnest(${sql.param(batch.map((l) => l.resultId))}::bigint[], ${sql.param(batch.map((l) => l.workItemId))}::integer[],
+                             ${sql.param(batch.map((l) => l.source))}::text[]) AS u(result_id, work_item_id, source)
+      ), ins AS (
+        INSERT INTO test_result_links (result_id, org_id, work_item_id, source, test_key, at)
+        SELECT i.result_id, r.org_id, i.work_item_id, i.source, md5(r.path) || md5(r.name), COALESCE(run.started_at, run.created_at)
+          FROM input i JOIN test_results r ON r.id = i.result_id AND r.org_id = ${orgId}::text
+          JOIN test_runs run ON run.id = r.run_id
+         ORDER BY i.work_item_id, i.result_id
+        ON CONFLICT DO NOTHING
+        RETURNING result_id, work_item_id, test_key, at
+      ), j AS (
+        SELECT ins.*, r.run_id, r.outcome FROM ins JOIN test_results r ON r.id = ins.result_id
+      ), tests AS (
+        INSERT INTO work_item_tests AS w (org_id, work_item_id, test_key, project_id, path, name, full_name, results, latest_result_id,
+                                          latest_run_id, latest_at, latest_outcome, latest_duration_ms, recent)
+        SELECT ${orgId}::text, a.work_item_id, a.test_key, r.project_id, r.path, r.name, r.full_name, a.n, r.id, r.run_id, a.at,
+               r.outcome, r.duration_ms, a.recent
+          FROM (SELECT work_item_id, test_key, count(*)::int AS n, (array_agg(result_id ORDER BY at DESC, result_id DESC))[1] AS rid,
+                       max(at) AS at,
+                       to_jsonb((array_agg(jsonb_build_array((extract(epoch FROM at) * 1000)::bigint, result_id, outcome)
+                                           ORDER BY at DESC, result_id DESC))[1:${sql.raw(String(RECENT_WINDOW))}]) AS recent
+                  FROM j GROUP BY work_item_id, test_key) a
+          JOIN test_results r ON r.id = a.rid
+         ORDER BY a.work_item_id, a.test_key
+        ON CONFLICT (org_id, work_item_id, test_key) DO UPDATE SET
+          results = w.results + EXCLUDED.results,
+          recent = (SELECT to_jsonb((array_agg(e ORDER BY (e->>0)::bigint DESC, (e->>1)::bigint DESC))[1:${sql.raw(String(RECENT_WINDOW))}])
+                      FROM jsonb_array_elements(w.recent || EXCLUDED.recent) e),
+          ${pick("latest_run_id")}, ${pick("latest_outcome")}, ${pick("latest_duration_ms")}, ${pick("path")}, ${pick("name")},
+          ${pick("full_name")}, ${pick("latest_result_id")}, ${pick("latest_at")}
+        RETURNING 1
+      ), runs AS (
+        INSERT INTO work_item_runs AS w (org_id, work_item_id, run_id, at, passed, failed, error, skipped)
+        SELECT ${orgId}::text, work_item_id, run_id, min(at), count(*) FILTER (WHERE outcome = 'passed'),
+               count(*) FILTER (WHERE outcome = 'failed'), count(*) FILTER (WHERE outcome = 'error'),
+               count(*) FILTER (WHERE outcome = 'skipped')
+          FROM j GROUP BY work_item_id, run_id ORDER BY work_item_id, run_id
+        ON CONFLICT (org_id, work_item_id, run_id) DO UPDATE SET
+          passed = w.passed + EXCLUDED.passed, failed = w.failed + EXCLUDED.failed, error = w.error + EXCLUDED.error,
+          skipped = w.skipped + EXCLUDED.skipped, at = LEAST(w.at, EXCLUDED.at)
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM ins)::int AS n, (SELECT count(*) FROM tests)::int AS t, (SELECT count(*) FROM runs)::int AS r`);
+    const rows = (Array.isArray(res) ? res : (res as unknown as { rows: { n: number }[] }).rows) as { n: number }[];
+    added += Number(rows[0]?.n ?? 0);
+    await refreshTotals(db, orgId, touched);
+  }
+  return added;
+}
+
+/**
+ * Takes the work items' totals rows for this transaction (in id order, so writers never deadlock): a
+ * concurrent writer of the same work item waits, and its refresh then sees this one's tests. Outside a
+ * transaction the lock lasts for the statement only, which is enough for single-statement writers.
+ */
+async function lockTotals(db: Pick<Db, "execute">, orgId: string, workItemIds: number[]) {
+  if (!workItemIds.length) return;
+  await db.execute(sql`
+    INSERT INTO work_item_test_totals (org_id, work_item_id, tests, passed, failed, error, skipped, failing_without_defect)
+    SELECT ${orgId}::text, w, 0, 0, 0, 0, 0, 0 FROM unnest(${sql.param(workItemIds)}::integer[]) AS w ORDER BY w
+    ON CONFLICT DO NOTHING`);
+  await db.execute(sql`
+    SELECT 1 FROM work_item_test_totals WHERE org_id = ${orgId}::text AND work_item_id = ANY(${sql.param(workItemIds)}::integer[])
+    ORDER BY work_item_id FOR UPDATE`);
+}
+
+/** Recounts the work items' totals (latest outcomes, failing with no open defect) from their tests' summaries. */
+export async function refreshTotals(db: Pick<Db, "execute">, orgId: string, workItemIds: number[]): Promise<void> {
+  if (!workItemIds.length) return;
+  await db.execute(sql`
+    UPDATE work_item_test_totals w SET tests = x.tests, passed = x.passed, failed = x.failed, error = x.error, skipped = x.skipped,
+           failing_without_defect = x.fwd
+      FROM (SELECT t.work_item_id, count(*)::int AS tests, count(*) FILTER (WHERE t.latest_outcome = 'passed')::int AS passed,
+                   count(*) FILTER (WHERE t.latest_outcome = 'failed')::int AS failed, count(*) FILTER (WHERE t.latest_outcome = 'error')::int AS error,
+                   count(*) FILTER (WHERE t.latest_outcome = 'skipped')::int AS skipped,
+                   count(*) FILTER (WHERE t.latest_outcome IN ('failed', 'error') AND NOT EXISTS (
+                     SELECT 1 FROM test_defects d WHERE d.org_id = t.org_id AND d.work_item_id = t.work_item_id AND d.test_key = t.test_key
+                        AND d.state_category IS DISTINCT FROM 'Completed' AND d.state_category IS DISTINCT FROM 'Removed'))::int AS fwd
+              FROM work_item_tests t WHERE t.org_id = ${orgId}::text AND t.work_item_id = ANY(${sql.param(workItemIds)}::integer[])
+             GROUP BY t.work_item_id) x
+     WHERE w.org_id = ${orgId}::text AND w.work_item_id = x.work_item_id`);
+}
+
 type Tx = Parameters<Parameters<AppDeps["database"]["db"]["transaction"]>[0]>[0];
 
 /** Inserts a report's cases as results of `runId` from position `firstSeq`, with their work item links. */
@@ -119,7 +233,7 @@ async function insertResults(
         })),
       )
       .returning({ id: testResults.id, seq: testResults.seq });
-    const links: (typeof testResultLinks.$inferInsert)[] = [];
+    const links: NewLink[] = [];
     for (const row of rows) {
       const c = report.cases[row.seq - firstSeq];
       const seen = new Set<number>();
@@ -127,13 +241,13 @@ async function insertResults(
         if (seen.has(workItemId)) return;
         seen.add(workItemId);
         linked.add(workItemId);
-        links.push({ resultId: row.id, orgId: n.orgId, workItemId, source });
+        links.push({ resultId: row.id, workItemId, source });
       };
       n.workItemIds.forEach((w) => add(w, n.workItemSource ?? "upload"));
       c.workItemIds.filter((w) => n.allowedPropertyIds.has(w)).forEach((w) => add(w, n.caseWorkItemSource ?? "property"));
       if (seen.size) linkedResults++;
     }
-    for (let i = 0; i < links.length; i += INSERT_BATCH) await tx.insert(testResultLinks).values(links.slice(i, i + INSERT_BATCH));
+    await writeResultLinks(tx, n.orgId, links);
   }
   return { linkedResults, linked };
 }
@@ -142,6 +256,32 @@ export interface SavedRun {
   run: RunRow;
   linkedResults: number;
   linkedWorkItems: number[];
+}
+
+/** Rows of a drizzle `execute` (PGlite and node-postgres shape them differently). */
+const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : ((res as { rows?: T[] }).rows ?? [])) as T[];
+
+/**
+ * Replaces every link of these work items with what they hold now plus `extra`, rebuilding their summaries
+ * from scratch (used when links are taken away — the summaries only ever add). Cost: the work items' links.
+ */
+export async function rebuildWorkItemLinks(db: Pick<Db, "execute">, orgId: string, workItemIds: number[], extra: NewLink[]): Promise<void> {
+  if (!workItemIds.length && !extra.length) return;
+  const ids = sql.param(workItemIds);
+  const existing = rowsOf<{ result_id: string | number; work_item_id: number; source: ResultLinkSource }>(
+    await db.execute(
+      sql`SELECT result_id, work_item_id, source FROM test_result_links WHERE org_id = ${orgId} AND work_item_id = ANY(${ids}::integer[])`,
+    ),
+  );
+  await db.execute(sql`DELETE FROM test_result_links WHERE org_id = ${orgId} AND work_item_id = ANY(${ids}::integer[])`);
+  await db.execute(sql`DELETE FROM work_item_tests WHERE org_id = ${orgId} AND work_item_id = ANY(${ids}::integer[])`);
+  await db.execute(sql`DELETE FROM work_item_runs WHERE org_id = ${orgId} AND work_item_id = ANY(${ids}::integer[])`);
+  await db.execute(sql`UPDATE work_item_test_totals SET tests = 0, passed = 0, failed = 0, error = 0, skipped = 0, failing_without_defect = 0
+                        WHERE org_id = ${orgId} AND work_item_id = ANY(${ids}::integer[])`);
+  await writeResultLinks(db, orgId, [
+    ...existing.map((e) => ({ resultId: Number(e.result_id), workItemId: Number(e.work_item_id), source: e.source })),
+    ...extra,
+  ]);
 }
 
 /** Stores a parsed report as one run (written in chunks, visible only once complete: all of it or nothing). */
@@ -160,6 +300,8 @@ export async function saveRun(deps: AppDeps, n: NewRun): Promise<SavedRun> {
 
 /** Uploads left incomplete this long ago were abandoned (the process stopped half-way). */
 const ABANDONED_MS = 60 * 60 * 1000;
+/** Results whose links are written per statement group when a run is finished. */
+const LINK_PAGE = 1000;
 
 /**
  * Writes one run in chunks, each a single statement of its own (the embedded database serves other
@@ -229,20 +371,17 @@ export class RunWriter {
     return new RunWriter(deps, id, n.orgId, n.project.id, n.workItemIds, n.workItemSource ?? "upload", n.caseWorkItemSource ?? "property");
   }
 
-  /** Results `cases` at positions start… of the file, with their links, in one statement. */
+  /** Work item links named by the cases (position, work item), written by `finish` with the run's time. */
+  private caseLinks: { s: number; w: number }[] = [];
+  /** Suite-level work items learnt after results [from, to) were written. */
+  private rangeLinks: { from: number; to: number; ids: number[] }[] = [];
+
+  /** Results `cases` at positions start… of the file, in one statement (their links wait for `finish`). */
   async append(start: number, cases: ParsedCase[]): Promise<void> {
     if (!cases.length) return;
-    const links: { s: number; w: number; k: ResultLinkSource }[] = [];
     const rows = cases.map((c, i) => {
       const seq = start + i;
-      const seen = new Set<number>();
-      const add = (w: number, k: ResultLinkSource) => {
-        if (seen.has(w)) return;
-        seen.add(w);
-        links.push({ s: seq, w, k });
-      };
-      for (const w of this.uploadIds) add(w, this.uploadSource);
-      for (const w of c.workItemIds) add(w, this.caseSource);
+      for (const w of new Set(c.workItemIds)) this.caseLinks.push({ s: seq, w });
       return {
         s: seq,
         su: c.suite,
@@ -256,80 +395,85 @@ export class RunWriter {
         st: c.stack,
       };
     });
-    // One statement (a CTE) for a chunk of results and their links: no ORM builder per row.
+    // One statement for a chunk of results: no ORM builder per row.
     await this.deps.database.query(
-      `WITH r AS (
-         INSERT INTO test_results (org_id, run_id, project_id, seq, suite, class_name, path, name, full_name, outcome, duration_ms, message, stack)
-         SELECT $1, $2, $3, x.s, x.su, x.c, x.p, x.n, x.f, x.o, x.d, x.m, x.st
-           FROM jsonb_to_recordset($4::jsonb) AS x(s integer, su text, c text, p text, n text, f text, o text, d bigint, m text, st text)
-         RETURNING id, seq)
-       INSERT INTO test_result_links (result_id, org_id, work_item_id, source)
-       SELECT r.id, $1, l.w, l.k FROM r JOIN jsonb_to_recordset($5::jsonb) AS l(s integer, w integer, k text) ON l.s = r.seq`,
-      [this.orgId, this.id, this.projectId, JSON.stringify(rows), JSON.stringify(links)],
+      `INSERT INTO test_results (org_id, run_id, project_id, seq, suite, class_name, path, name, full_name, outcome, duration_ms, message, stack)
+       SELECT $1, $2, $3, x.s, x.su, x.c, x.p, x.n, x.f, x.o, x.d, x.m, x.st
+         FROM jsonb_to_recordset($4::jsonb) AS x(s integer, su text, c text, p text, n text, f text, o text, d bigint, m text, st text)`,
+      [this.orgId, this.id, this.projectId, JSON.stringify(rows)],
     );
   }
 
   /** Suite-level work items learnt after results [fromSeq, toSeq) were written. */
   async linkRange(fromSeq: number, toSeq: number, workItemIds: number[]): Promise<void> {
     if (!workItemIds.length || toSeq <= fromSeq) return;
-    await this.deps.database.query(
-      `INSERT INTO test_result_links (result_id, org_id, work_item_id, source)
-       SELECT r.id, $1, w, $6 FROM test_results r, unnest($5::integer[]) AS w
-        WHERE r.run_id = $2 AND r.seq >= $3 AND r.seq < $4
-       ON CONFLICT DO NOTHING`,
-      [this.orgId, this.id, fromSeq, toSeq, workItemIds, this.caseSource],
-    );
+    this.rangeLinks.push({ from: fromSeq, to: toSeq, ids: [...new Set(workItemIds)] });
   }
 
   /**
-   * Drops property links to work items not in `allowedPropertyIds`, records the totals and makes the run
-   * visible (the last statement).
+   * Records the totals, then writes the links — only to work items in `allowedPropertyIds` for those the
+   * report named — through writeResultLinks (which keeps the per work item × test summaries), and makes
+   * the run visible, in one transaction: the summaries never count a run nobody can see yet.
    */
   async finish(
     report: ReportSummary,
     o: { name: string; source: string; allowedPropertyIds: Set<number>; propertyIds: Set<number> },
   ): Promise<SavedRun> {
-    const refused = [...o.propertyIds].filter((w) => !o.allowedPropertyIds.has(w) && !this.uploadIds.includes(w));
     const finishedAt = report.startedAt && report.durationMs !== null ? new Date(report.startedAt.getTime() + report.durationMs) : null;
-    const anyLinks = this.uploadIds.length > 0 || o.propertyIds.size > 0;
-    const db = this.deps.database;
-    // No transaction needed: until the last statement the run is hidden, and a half-finished one is discarded.
-    if (refused.length)
-      await db.query(
-        `DELETE FROM test_result_links k USING test_results r
-          WHERE r.run_id = $1 AND k.result_id = r.id AND k.source = $3 AND k.work_item_id = ANY($2::integer[])`,
-        [this.id, refused, this.caseSource],
-      );
+    const allowed = (w: number) => o.allowedPropertyIds.has(w) || this.uploadIds.includes(w);
+    const bySeq = new Map<number, number[]>();
+    for (const l of this.caseLinks) if (allowed(l.w)) bySeq.set(l.s, [...(bySeq.get(l.s) ?? []), l.w]);
+    const ranges = this.rangeLinks.map((r) => ({ ...r, ids: r.ids.filter(allowed) })).filter((r) => r.ids.length);
+    const anyLinks = this.uploadIds.length > 0 || bySeq.size > 0 || ranges.length > 0;
+    const linkedItems = new Set<number>();
     let linkedResults = 0;
-    let linkedWorkItems: number[] = [];
-    if (anyLinks) {
-      const [row] = await db.query<{ results: string | number; items: (string | number)[] | null }>(
-        `SELECT count(DISTINCT k.result_id) AS results, array_agg(DISTINCT k.work_item_id) AS items
-           FROM test_result_links k JOIN test_results r ON r.id = k.result_id WHERE r.run_id = $1`,
-        [this.id],
-      );
-      linkedResults = Number(row?.results ?? 0);
-      linkedWorkItems = (row?.items ?? []).map(Number).sort((a, b) => a - b);
-    }
-    const [run] = await db.db
-      .update(testRuns)
-      .set({
-        name: o.name,
-        source: o.source,
-        startedAt: report.startedAt,
-        finishedAt,
-        durationMs: report.durationMs,
-        suites: report.stats.suites,
-        total: report.totals.total,
-        passed: report.totals.passed,
-        failed: report.totals.failed,
-        errors: report.totals.error,
-        skipped: report.totals.skipped,
-        complete: true,
-      })
-      .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)))
-      .returning();
-    return { run, linkedResults, linkedWorkItems };
+    const [run] = await this.deps.database.db.transaction(async (tx) => {
+      await tx
+        .update(testRuns)
+        .set({
+          name: o.name,
+          source: o.source,
+          startedAt: report.startedAt,
+          finishedAt,
+          durationMs: report.durationMs,
+          suites: report.stats.suites,
+          total: report.totals.total,
+          passed: report.totals.passed,
+          failed: report.totals.failed,
+          errors: report.totals.error,
+          skipped: report.totals.skipped,
+        })
+        .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)));
+      if (anyLinks) {
+        for (let from = 0; from < report.totals.total; from += LINK_PAGE) {
+          const rows = await tx
+            .select({ id: testResults.id, seq: testResults.seq })
+            .from(testResults)
+            .where(and(eq(testResults.runId, this.id), sql`${testResults.seq} >= ${from}`, sql`${testResults.seq} < ${from + LINK_PAGE}`));
+          const links: NewLink[] = [];
+          for (const r of rows) {
+            const seen = new Set<number>();
+            const add = (w: number, source: ResultLinkSource) => {
+              if (seen.has(w)) return;
+              seen.add(w);
+              linkedItems.add(w);
+              links.push({ resultId: r.id, workItemId: w, source });
+            };
+            for (const w of this.uploadIds) add(w, this.uploadSource);
+            for (const w of bySeq.get(r.seq) ?? []) add(w, this.caseSource);
+            for (const g of ranges) if (r.seq >= g.from && r.seq < g.to) for (const w of g.ids) add(w, this.caseSource);
+            if (seen.size) linkedResults++;
+          }
+          await writeResultLinks(tx, this.orgId, links);
+        }
+      }
+      return tx
+        .update(testRuns)
+        .set({ complete: true })
+        .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)))
+        .returning();
+    });
+    return { run, linkedResults, linkedWorkItems: [...linkedItems].sort((a, b) => a - b) };
   }
 
   /** Deletes what was written (a refused or failed upload stores nothing). */
@@ -498,98 +642,6 @@ export async function markQueued(deps: AppDeps, orgId: string, id: string): Prom
     .where(and(eq(testRuns.orgId, orgId), eq(testRuns.id, id), inArray(testRuns.adoStatus, ["none", "failed"])));
 }
 
-type WorkItemRow = {
-  id: string | number;
-  run_id: string;
-  suite: string;
-  class_name: string | null;
-  path: string;
-  name: string;
-  full_name: string;
-  outcome: Outcome;
-  duration_ms: number | null;
-  message: string | null;
-  stack: string | null;
-  run_name: string;
-  at: Date | string;
-  ado_run_url: string | null;
-};
-
-// "When" of a result is its run's: the run start from the report, else the upload time.
-/** The results (`r`, with its run `run`) linked to a work item; org and work item are SQL expressions. */
-const linkedTo = (orgId: string, workItemId: string) => `FROM test_result_links k
-  JOIN test_results r ON r.id = k.result_id AND r.org_id = k.org_id
-  JOIN test_runs run ON run.id = r.run_id AND run.org_id = r.org_id AND run.complete
-  WHERE k.org_id = ${orgId} AND k.work_item_id = ${workItemId}`;
-const LINKED = linkedTo("$1", "$2");
-/** When a result ran: its run's start, else its upload. "Latest" always means this. */
-const AT = "COALESCE(run.started_at, run.created_at)";
-
-/**
- * One row (`outcome`) per distinct test (path + name) linked to a work item: its latest outcome. The work
- * item form's summary and Plans' per-requirement coverage both use it, so "latest" means the same there.
- */
-export const latestOutcomesSql = (orgId: string, workItemId: string) =>
-  `SELECT DISTINCT ON (r.path, r.name) r.outcome ${linkedTo(orgId, workItemId)} ORDER BY r.path, r.name, ${AT} DESC, r.id DESC`;
-
-/** The results linked to one work item, latest first, with a summary of each distinct test's latest outcome. */
-export async function resultsForWorkItem(
-  deps: AppDeps,
-  orgId: string,
-  workItemId: number,
-  page: { top: number; skip: number },
-): Promise<WorkItemResults> {
-  const q = deps.database.query.bind(deps.database);
-  const [rows, totals, latest, lastRun] = await Promise.all([
-    q<WorkItemRow>(
-      `SELECT r.id, r.run_id, r.suite, r.class_name, r.path, r.name, r.full_name, r.outcome, r.duration_ms, r.message, r.stack,
-              run.name AS run_name, ${AT} AS at, run.ado_run_url
-       ${LINKED} ORDER BY ${AT} DESC, r.run_id, r.seq LIMIT $3 OFFSET $4`,
-      [orgId, workItemId, page.top, page.skip],
-    ),
-    q<{ n: string | number }>(`SELECT count(*) AS n ${LINKED}`, [orgId, workItemId]),
-    q<{ outcome: Outcome; n: string | number }>(
-      `SELECT outcome, count(*) AS n FROM (${latestOutcomesSql("$1", "$2")}) latest GROUP BY outcome`,
-      [orgId, workItemId],
-    ),
-    q<{ id: string; name: string; at: Date | string }>(
-      `SELECT run.id, run.name, ${AT} AS at ${LINKED} ORDER BY ${AT} DESC, run.id LIMIT 1`,
-      [orgId, workItemId],
-    ),
-  ]);
-  const by = Object.fromEntries(latest.map((r) => [r.outcome, Number(r.n)])) as Partial<Record<Outcome, number>>;
-  const s = { passed: by.passed ?? 0, failed: by.failed ?? 0, error: by.error ?? 0, skipped: by.skipped ?? 0 };
-  const ran = s.passed + s.failed + s.error;
-  return {
-    workItemId,
-    summary: {
-      tests: s.passed + s.failed + s.error + s.skipped,
-      ...s,
-      passRate: ran ? s.passed / ran : null,
-      lastRun: lastRun[0] ? { id: lastRun[0].id, name: lastRun[0].name, at: iso(lastRun[0].at)! } : null,
-    },
-    total: Number(totals[0]?.n ?? 0),
-    top: page.top,
-    skip: page.skip,
-    results: rows.map((r): WorkItemResult => ({
-      id: Number(r.id),
-      runId: r.run_id,
-      suite: r.suite,
-      className: r.class_name,
-      path: r.path,
-      name: r.name,
-      fullName: r.full_name,
-      outcome: r.outcome,
-      durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
-      message: r.message,
-      stack: r.stack,
-      run: { id: r.run_id, name: r.run_name, at: iso(r.at)!, adoUrl: r.ado_run_url },
-    })),
-  };
-}
-
-// ---- for other features (Repos: "link existing results with the exact same path and name") ----
-
 export interface StoredResultRef {
   id: number;
   runId: string;
@@ -662,12 +714,15 @@ export async function linkResultsToWorkItem(
       .from(testResults)
       .where(and(eq(testResults.orgId, orgId), inArray(testResults.id, resultIds.slice(i, i + INSERT_BATCH))));
     if (!owned.length) continue;
-    const inserted = await deps.database.db
-      .insert(testResultLinks)
-      .values(owned.map((r) => ({ resultId: r.id, orgId, workItemId, source })))
-      .onConflictDoNothing()
-      .returning({ id: testResultLinks.resultId });
-    added += inserted.length;
+    // In a transaction: the totals rows stay locked until the summaries are recounted (see lockTotals).
+    const inserted = await deps.database.db.transaction((tx) =>
+      writeResultLinks(
+        tx,
+        orgId,
+        owned.map((r) => ({ resultId: r.id, workItemId, source })),
+      ),
+    );
+    added += inserted;
   }
   return added;
 }

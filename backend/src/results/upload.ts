@@ -9,7 +9,7 @@ import { RESULTS_LIMITS, UploadMetadataSchema, type UploadMetadata, type UploadR
 import { ingestJUnit, type UploadBody } from "./ingest";
 import { JUnitParseError, parseJUnit, type ReportSummary } from "./junit";
 import { enqueuePush } from "./push";
-import { appendToRun, findRun, toRunDto, type SavedRun } from "./store";
+import { appendToRun, findRun, toRunDto, writeResultLinks, type SavedRun } from "./store";
 import type { Uploader } from "./uploaders";
 import { linkRunThroughChain } from "../trace/chain";
 
@@ -236,16 +236,17 @@ export async function storeUpload(deps: AppDeps, c: Context<AppEnv>, uploader: U
 
 /** Links the results this upload added (from position `firstSeq`) to the build's work items. Returns how many results. */
 async function linkBuildItems(deps: AppDeps, orgId: string, runId: string, firstSeq: number, workItemIds: number[]): Promise<number> {
-  const rows = await deps.database.query<{ n: string | number }>(
-    `WITH added AS (
-       INSERT INTO test_result_links (result_id, org_id, work_item_id, source)
-       SELECT r.id, r.org_id, w.id, 'build' FROM test_results r CROSS JOIN unnest($4::integer[]) AS w(id)
-       WHERE r.org_id = $1 AND r.run_id = $2 AND r.seq >= $3
-       ON CONFLICT DO NOTHING RETURNING result_id)
-     SELECT count(DISTINCT result_id) AS n FROM added`,
-    [orgId, runId, firstSeq, workItemIds],
+  const rows = await deps.database.query<{ id: string | number }>(
+    `SELECT id FROM test_results WHERE org_id = $1 AND run_id = $2 AND seq >= $3 ORDER BY seq`,
+    [orgId, runId, firstSeq],
   );
-  return Number(rows[0]?.n ?? 0);
+  // Through writeResultLinks, which keeps the per work item × test summaries.
+  await writeResultLinks(
+    deps.database.db,
+    orgId,
+    rows.flatMap((r) => workItemIds.map((w) => ({ resultId: Number(r.id), workItemId: w, source: "build" as const }))),
+  );
+  return rows.length;
 }
 
 /** The whole body (for a file appended to a run); the upload limit bounds it. */

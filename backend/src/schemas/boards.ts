@@ -387,6 +387,8 @@ const CoverageSchema = z.object({
   tested: z.number().int(),
   passed: z.number().int(),
   failed: z.number().int(),
+  /** Tests (of those requirements) whose latest outcome failed and that have no open defect linked. */
+  failingWithoutDefect: z.number().int(),
   /** Share of the requirements with linked test results, 0–100. */
   testedPercent: z.number(),
 });

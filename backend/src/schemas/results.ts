@@ -172,16 +172,73 @@ export const PageQuerySchema = z.object({
   skip: z.coerce.number("must be a number").int("must be a whole number").min(0, "must be at least 0").optional(),
 });
 
-/** One row of the work item form group: a result linked to the work item, with its run. */
-export const WorkItemResultSchema = ResultSchema.omit({ workItemIds: true, stack: true }).extend({
-  stack: z.string().nullable(),
-  run: z.object({ id: z.string(), name: z.string(), at: z.string(), adoUrl: z.string().nullable() }),
+/** A defect (an Azure DevOps work item) linked to a test of a work item, with its live state when readable. */
+export const DefectSchema = z.object({
+  id: z.number().int(),
+  /** False when the user cannot read it (deleted, moved, or no permission): shown by id only. */
+  readable: z.boolean(),
+  title: z.string().nullable(),
+  type: z.string().nullable(),
+  state: z.string().nullable(),
+  /** Azure DevOps' state category (Proposed, InProgress, Resolved, Completed, Removed). */
+  stateCategory: z.string().nullable(),
+  /** Not Completed/Removed: the test still has this defect. */
+  open: z.boolean(),
+  how: z.enum(["created", "linked"]),
+  resultId: z.number().int().nullable(),
+  url: z.string().nullable(),
 });
-export type WorkItemResult = z.infer<typeof WorkItemResultSchema>;
+export type Defect = z.infer<typeof DefectSchema>;
 
-export const WorkItemResultsSchema = z.object({
+export const RecentOutcomeSchema = z.object({ resultId: z.number().int(), at: z.string(), outcome: z.enum(OUTCOMES) });
+export type RecentOutcome = z.infer<typeof RecentOutcomeSchema>;
+
+/** One row of the work item form group: a distinct test (path + name) linked to the work item. */
+export const WorkItemTestSchema = z.object({
+  /** Stable id of the test on this work item (for its history and its defects). */
+  key: z.string(),
+  path: z.string(),
+  name: z.string(),
+  fullName: z.string(),
+  /** How many linked results (runs of this test) the work item has. */
+  results: z.number().int(),
+  latest: z.object({
+    resultId: z.number().int(),
+    outcome: z.enum(OUTCOMES),
+    durationMs: z.number().nullable(),
+    message: z.string().nullable(),
+    run: z.object({ id: z.string(), name: z.string(), at: z.string(), adoUrl: z.string().nullable() }),
+  }),
+  /** The last outcomes, newest first (up to 20). */
+  recent: z.array(RecentOutcomeSchema),
+  /** Passes and failures alternate in the recent window. */
+  flaky: z.boolean(),
+  defects: z.array(DefectSchema),
+  /** The latest outcome failed and no open defect is linked. */
+  failingWithoutDefect: z.boolean(),
+});
+export type WorkItemTest = z.infer<typeof WorkItemTestSchema>;
+
+export const TrendPointSchema = z.object({
+  runId: z.string(),
+  runName: z.string(),
+  at: z.string(),
+  passed: z.number().int(),
+  failed: z.number().int(),
+  error: z.number().int(),
+  skipped: z.number().int(),
+  /** passed / (passed + failed + error) in that run, null when nothing ran. */
+  passRate: z.number().nullable(),
+});
+export type TrendPoint = z.infer<typeof TrendPointSchema>;
+
+export const WorkItemTestsQuerySchema = PageQuerySchema.extend({
+  filter: z.enum(["all", "failing", "failingWithoutDefect"], "must be all, failing or failingWithoutDefect").optional(),
+});
+
+export const WorkItemTestsSchema = z.object({
   workItemId: z.number().int(),
-  /** Latest outcome of each distinct test linked to the work item. */
+  /** Over every test linked to the work item (whatever the filter and page). */
   summary: z.object({
     tests: z.number().int(),
     passed: z.number().int(),
@@ -190,14 +247,83 @@ export const WorkItemResultsSchema = z.object({
     skipped: z.number().int(),
     /** passed / (passed + failed + error) of the latest outcomes, 0..1; null when nothing ran. */
     passRate: z.number().nullable(),
+    failingWithoutDefect: z.number().int(),
+    flaky: z.number().int(),
     lastRun: z.object({ id: z.string(), name: z.string(), at: z.string() }).nullable(),
+    /** The work item's tests per run, oldest first (the last 20 runs). */
+    trend: z.array(TrendPointSchema),
   }),
+  /** Tests matching the filter. */
   total: z.number().int(),
   top: z.number().int(),
   skip: z.number().int(),
-  results: z.array(WorkItemResultSchema),
+  tests: z.array(WorkItemTestSchema),
 });
-export type WorkItemResults = z.infer<typeof WorkItemResultsSchema>;
+export type WorkItemTests = z.infer<typeof WorkItemTestsSchema>;
+
+/** One run of a test on a work item (its history, newest first). */
+export const TestRunResultSchema = z.object({
+  id: z.number().int(),
+  outcome: z.enum(OUTCOMES),
+  durationMs: z.number().nullable(),
+  message: z.string().nullable(),
+  stack: z.string().nullable(),
+  run: z.object({ id: z.string(), name: z.string(), source: z.string(), at: z.string(), adoUrl: z.string().nullable() }),
+});
+export type TestRunResult = z.infer<typeof TestRunResultSchema>;
+
+export const TestHistorySchema = z.object({
+  total: z.number().int(),
+  top: z.number().int(),
+  skip: z.number().int(),
+  results: z.array(TestRunResultSchema),
+});
+export type TestHistory = z.infer<typeof TestHistorySchema>;
 
 // Pages that only format import it from there (no zod in their bundle).
 export { formatPassRate } from "./results-format";
+
+/** A field of the Create defect panel: discovered from the bug type's fields, prefilled where we know better. */
+export const DefectFieldSchema = z.object({
+  referenceName: z.string(),
+  name: z.string(),
+  /** "html" fields (repro steps) are edited as text with line breaks. */
+  kind: z.enum(["text", "html", "choice"]),
+  required: z.boolean(),
+  allowedValues: z.array(z.string()),
+  value: z.string(),
+});
+export type DefectField = z.infer<typeof DefectFieldSchema>;
+
+export const DefectFormSchema = z.object({
+  project: z.object({ id: z.string(), name: z.string() }),
+  /** The project's bug type (Microsoft.BugCategory's default; Basic projects have none, so their Issue). */
+  workItemType: z.string(),
+  fields: z.array(DefectFieldSchema),
+  /** What links the new defect to the work item. */
+  linkType: z.string(),
+  /** The run was pushed to Azure Test Plans: the defect is also linked to the result there. */
+  linksTestPlansResult: z.boolean(),
+});
+export type DefectForm = z.infer<typeof DefectFormSchema>;
+
+export const CreateDefectSchema = z.object({
+  resultId: z.number("must be a result id").int("must be a result id").positive("must be a result id"),
+  fields: z.record(z.string(), z.string().max(32_000, "is too long")),
+});
+export const LinkDefectSchema = z.object({
+  defectId: z.number("must be a work item id").int("must be a work item id").positive("must be a work item id").max(2_147_483_647),
+  resultId: z.number("must be a result id").int("must be a result id").positive("must be a result id").optional(),
+});
+export const DefectCandidateSchema = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  type: z.string(),
+  state: z.string(),
+});
+export type DefectCandidate = z.infer<typeof DefectCandidateSchema>;
+export const CreatedDefectSchema = z.object({
+  defect: DefectSchema,
+  /** Whose credential created it: the user's own token, or the connection's PAT (the user is named in it). */
+  createdWith: z.enum(["user", "connection"]),
+});

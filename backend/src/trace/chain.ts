@@ -1,6 +1,7 @@
 // Results follow the chain: a result of a Katalon test case (path + name = its id) counts for every requirement
 // its test case is linked to. Those links live in test_result_links with source 'trace', so the work item form,
 // Plans' coverage and everything else reading that table see them without knowing about the chain.
+import { rebuildWorkItemLinks, writeResultLinks } from "../results/store";
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { AppDeps } from "../context";
 import { traceRequirementLinks } from "../db/schema";
@@ -49,18 +50,36 @@ export async function relinkChain(deps: AppDeps, orgId: string, scope: ChainScop
   await deps.database.db.transaction(async (tx) => {
     for (let i = 0; i < ids.length; i += 500) {
       const part = inList(ids.slice(i, i + 500));
+      const now = await tx.execute(
+        sql`SELECT DISTINCT result_id, requirement_id FROM (${chain(orgId)} AND l.requirement_id IN (${part})) c`,
+      );
       await tx.execute(sql`DELETE FROM test_result_links WHERE org_id = ${orgId} AND source = 'trace' AND work_item_id IN (${part})`);
-      await tx.execute(sql`INSERT INTO test_result_links (result_id, org_id, work_item_id, source)
-         SELECT DISTINCT result_id, org_id, requirement_id, 'trace' FROM (${chain(orgId)} AND l.requirement_id IN (${part})) c
-         ON CONFLICT DO NOTHING`);
+      // Links taken away: the requirements' summaries are rebuilt (writeResultLinks keeps them on write).
+      await rebuildWorkItemLinks(
+        tx,
+        orgId,
+        ids.slice(i, i + 500),
+        rowsOf<{ result_id: string | number; requirement_id: number }>(now).map((r) => ({
+          resultId: Number(r.result_id),
+          workItemId: Number(r.requirement_id),
+          source: "trace" as const,
+        })),
+      );
     }
   });
 }
 
-/** Links the results of one uploaded run through the chain. */
+/** Links the results of one uploaded run through the chain (through writeResultLinks, which keeps the summaries). */
 export async function linkRunThroughChain(deps: AppDeps, orgId: string, runId: string): Promise<void> {
-  await deps.database.db.execute(sql`INSERT INTO test_result_links (result_id, org_id, work_item_id, source)
-     SELECT DISTINCT c.result_id, c.org_id, c.requirement_id, 'trace' FROM (${chain(orgId)}) c
-     JOIN test_results rr ON rr.id = c.result_id WHERE rr.run_id = ${runId}
-     ON CONFLICT DO NOTHING`);
+  const rows = rowsOf<{ result_id: string | number; requirement_id: number }>(
+    await deps.database.db.execute(sql`SELECT DISTINCT c.result_id, c.requirement_id FROM (${chain(orgId)}) c
+       JOIN test_results rr ON rr.id = c.result_id WHERE rr.run_id = ${runId}`),
+  );
+  await writeResultLinks(
+    deps.database.db,
+    orgId,
+    rows.map((r) => ({ resultId: Number(r.result_id), workItemId: Number(r.requirement_id), source: "trace" as const })),
+  );
 }
+
+const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : ((res as { rows?: T[] }).rows ?? [])) as T[];

@@ -180,7 +180,8 @@ function CoverageBar({ c, label }: { c: Coverage; label: string }) {
       {c.total ? (
         <div className="body-s testops-muted">
           {c.tested
-            ? `Tests: ${c.tested} of ${c.total} tested (${c.testedPercent}%) · ${c.passed} passing · ${c.failed} failing`
+            ? `Tests: ${c.tested} of ${c.total} tested (${c.testedPercent}%) · ${c.passed} passing · ${c.failed} failing` +
+              (c.failingWithoutDefect ? ` · ${plural(c.failingWithoutDefect, "failing test")} with no defect` : "")
             : "Tests: no test results linked to these requirements yet"}
         </div>
       ) : null}

@@ -3,18 +3,43 @@ import * as React from "react";
 import type { IWorkItemFormService, IWorkItemLoadedArgs, IWorkItemNotificationListener } from "azure-devops-extension-api/WorkItemTracking";
 import { Ago } from "azure-devops-ui/Ago";
 import { Button } from "azure-devops-ui/Button";
+import { Checkbox } from "azure-devops-ui/Checkbox";
 import { Link } from "azure-devops-ui/Link";
 import { Pill, PillSize, PillVariant } from "azure-devops-ui/Pill";
 import { Spinner, SpinnerSize } from "azure-devops-ui/Spinner";
-import type { WorkItemResult, WorkItemResults } from "@testops/backend/schemas/results";
+import type {
+  Defect,
+  Outcome,
+  TestHistory,
+  TestRunResult,
+  TrendPoint,
+  WorkItemTest,
+  WorkItemTests,
+} from "@testops/backend/schemas/results";
 import { formatPassRate } from "@testops/backend/schemas/results-format";
 import { unwrap } from "../common/api";
 import { PageProvider, usePage } from "../common/context";
+import { CreateDefectPanel, failure, LinkDefectPanel } from "../common/defects/DefectPanels";
 import { initSdk, SDK, ServiceIds } from "../common/sdk";
 import { ErrorCard } from "../common/ui";
-import { formatDuration, OUTCOME_COLOR, OUTCOME_LABEL, passRateDetail, summaryPills } from "./format";
+import {
+  cellTitle,
+  formatDuration,
+  OUTCOME_COLOR,
+  OUTCOME_LABEL,
+  passRateDetail,
+  stripCells,
+  summaryPills,
+  trendGeometry,
+  trendLabel,
+} from "./format";
 
+/** Tests per page of the group. */
 export const PAGE_SIZE = 20;
+/** Runs of one test shown when it is expanded (more on demand). */
+export const HISTORY_PAGE = 5;
+/** Failure text shown before "Show all". */
+export const TRIM_AT = 400;
 
 /** What the work item form told us about the open work item. */
 export type FormState =
@@ -90,23 +115,24 @@ function useFitFrame(dep: unknown) {
   }, [dep]);
 }
 
-type Loaded = { state: "loading" } | { state: "error"; error: Error } | { state: "ready"; data: WorkItemResults; more: boolean };
+type Filter = "all" | "failingWithoutDefect";
+type Loaded = { state: "loading" } | { state: "error"; error: Error } | { state: "ready"; data: WorkItemTests; more: boolean };
 
-function useWorkItemResults(id: number, revision: number) {
+function useWorkItemTests(id: number, revision: number, filter: Filter) {
   const { api } = usePage();
   const [s, setS] = React.useState<Loaded>({ state: "loading" });
   const [tick, setTick] = React.useState(0);
   const fetchPage = React.useCallback(
-    async (skip: number): Promise<WorkItemResults> => {
+    async (skip: number): Promise<WorkItemTests> => {
       const res = await api.api.results["work-items"][":id"].$get({
         param: { id: String(id) },
-        query: { top: String(PAGE_SIZE), skip: String(skip) },
+        query: { top: String(PAGE_SIZE), skip: String(skip), filter },
       });
       if (res.status === 200) return res.json();
       // Any other answer carries the API's error body: unwrap turns it into an ApiClientError.
       throw await unwrap(res).catch((e: unknown) => e);
     },
-    [api, id],
+    [api, id, filter],
   );
   React.useEffect(() => {
     let live = true;
@@ -123,16 +149,16 @@ function useWorkItemResults(id: number, revision: number) {
     if (s.state !== "ready") return;
     setS({ ...s, more: true });
     try {
-      const next = await fetchPage(s.data.results.length);
-      setS({ state: "ready", data: { ...next, results: [...s.data.results, ...next.results] }, more: false });
+      const next = await fetchPage(s.data.tests.length);
+      setS({ state: "ready", data: { ...next, tests: [...s.data.tests, ...next.tests] }, more: false });
     } catch (error) {
       setS({ state: "error", error: error as Error });
     }
   };
-  return { s, retry: () => setTick((t) => t + 1), loadMore };
+  return { s, reload: () => setTick((t) => t + 1), loadMore };
 }
 
-function OutcomePill({ outcome }: { outcome: WorkItemResult["outcome"] }) {
+function OutcomePill({ outcome }: { outcome: Outcome }) {
   return (
     <Pill size={PillSize.compact} variant={PillVariant.colored} color={OUTCOME_COLOR[outcome]} className="wir-outcome">
       {OUTCOME_LABEL[outcome]}
@@ -140,85 +166,325 @@ function OutcomePill({ outcome }: { outcome: WorkItemResult["outcome"] }) {
   );
 }
 
-function ResultRow({ r }: { r: WorkItemResult }) {
-  const [open, setOpen] = React.useState(false);
-  useFitFrame(open);
-  const detailsId = `wir-details-${r.id}`;
-  const failure = r.message || r.stack;
+/** The last outcomes of a test, oldest to newest, coloured like azure-devops-ui's status. */
+export function StatusStrip({ test }: { test: WorkItemTest }) {
+  const cells = stripCells(test.recent);
   return (
-    <li className="wir-row" aria-label={`${r.name}: ${OUTCOME_LABEL[r.outcome]}`}>
+    <span
+      className="wir-strip"
+      role="img"
+      aria-label={`Last ${cells.length} outcomes: ${cells.map((c) => OUTCOME_LABEL[c.outcome]).join(", ")}`}
+    >
+      {cells.map((c) => (
+        <span key={c.resultId} className={`wir-cell wir-cell-${c.outcome}`} title={cellTitle(c)} />
+      ))}
+    </span>
+  );
+}
+
+/** The pass rate per run as a small line chart (plain SVG; colours from the theme). */
+export function TrendChart({ points }: { points: TrendPoint[] }) {
+  const W = 160;
+  const H = 36;
+  const { path, dots } = trendGeometry(points, W, H);
+  const label = trendLabel(points);
+  return (
+    <svg className="wir-trend" width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
+      <title>{label}</title>
+      <line className="wir-trend-grid" x1={0} x2={W} y1={3} y2={3} />
+      <line className="wir-trend-grid" x1={0} x2={W} y1={H / 2} y2={H / 2} />
+      <line className="wir-trend-grid" x1={0} x2={W} y1={H - 3} y2={H - 3} />
+      {path ? <path className="wir-trend-line" d={path} /> : null}
+      {dots.map((d) => (
+        <circle
+          key={d.point.runId}
+          className={d.point.passRate === 1 ? "wir-trend-dot" : "wir-trend-dot wir-trend-dot-failing"}
+          cx={d.x}
+          cy={d.y}
+          r={2.5}
+        >
+          <title>{`${d.point.runName}: ${Math.round((d.point.passRate ?? 0) * 100)}%`}</title>
+        </circle>
+      ))}
+    </svg>
+  );
+}
+
+function Trimmed({ text, className, pre }: { text: string; className: string; pre?: boolean }) {
+  const [all, setAll] = React.useState(false);
+  useFitFrame(all);
+  const long = text.length > TRIM_AT;
+  const shown = all || !long ? text : `${text.slice(0, TRIM_AT)}…`;
+  return (
+    <div>
+      {pre ? <pre className={className}>{shown}</pre> : <div className={className}>{shown}</div>}
+      {long ? <Button subtle className="wir-showall" text={all ? "Show less" : "Show all"} onClick={() => setAll(!all)} /> : null}
+    </div>
+  );
+}
+
+function HistoryRow({ r }: { r: TestRunResult }) {
+  return (
+    <li className="wir-history-row" aria-label={`${r.run.name}: ${OUTCOME_LABEL[r.outcome]}`}>
       <div className="flex-row flex-center wir-row-main">
         <OutcomePill outcome={r.outcome} />
-        <span className="wir-name text-ellipsis" title={r.fullName}>
-          {r.name || r.fullName}
+        <span className="wir-name text-ellipsis">
+          {r.run.adoUrl ? (
+            <Link href={r.run.adoUrl} target="_blank" rel="noopener noreferrer" subtle>
+              {r.run.name}
+            </Link>
+          ) : (
+            r.run.name
+          )}
+          <span className="secondary-text"> · {r.run.source}</span>
         </span>
         <span className="wir-duration secondary-text">{formatDuration(r.durationMs)}</span>
+        <span className="wir-duration secondary-text">
+          <Ago date={new Date(r.run.at)} />
+        </span>
+      </div>
+      {r.message ? <Trimmed text={r.message} className="wir-message" /> : null}
+      {r.stack && r.stack !== r.message ? <Trimmed text={r.stack} className="wir-stack" pre /> : null}
+    </li>
+  );
+}
+
+function History({ workItemId, test }: { workItemId: number; test: WorkItemTest }) {
+  const { api } = usePage();
+  const [h, setH] = React.useState<TestHistory | null>(null);
+  const [error, setError] = React.useState<Error | null>(null);
+  const [busy, setBusy] = React.useState(false);
+  useFitFrame(`${h?.results.length ?? -1}:${busy}:${!!error}`);
+  const load = React.useCallback(
+    async (skip: number) => {
+      setBusy(true);
+      try {
+        const res = await api.api.results["work-items"][":id"].tests[":key"].results.$get({
+          param: { id: String(workItemId), key: test.key },
+          query: { top: String(HISTORY_PAGE), skip: String(skip) },
+        });
+        if (res.status !== 200) throw await failure(res);
+        const page = await res.json();
+        setH((old) => (old && skip ? { ...page, results: [...old.results, ...page.results] } : page));
+        setError(null);
+      } catch (e) {
+        setError(e as Error);
+      } finally {
+        setBusy(false);
+      }
+    },
+    [api, workItemId, test.key],
+  );
+  React.useEffect(() => {
+    void load(0);
+  }, [load]);
+  if (error)
+    return (
+      <ErrorCard error={new Error(`Could not load the test's history: ${error.message}`)} onRetry={() => load(h?.results.length ?? 0)} />
+    );
+  if (!h) return <Spinner size={SpinnerSize.small} label="Loading history…" className="wir-pad" />;
+  const left = h.total - h.results.length;
+  return (
+    <div className="wir-history">
+      <ul className="wir-list" aria-label={`History of ${test.name}`}>
+        {h.results.map((r) => (
+          <HistoryRow key={r.id} r={r} />
+        ))}
+      </ul>
+      {left > 0 ? (
+        <Button
+          subtle
+          text={busy ? "Loading…" : `Show ${Math.min(left, HISTORY_PAGE)} more of ${left} runs`}
+          disabled={busy}
+          onClick={() => load(h.results.length)}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function DefectLink({ d, onUnlink }: { d: Defect; onUnlink?: () => void }) {
+  const text = d.readable ? `${d.type ?? "Work item"} ${d.id}${d.state ? ` · ${d.state}` : ""}` : `#${d.id} (you cannot read it)`;
+  return (
+    <span className={d.open ? "wir-defect" : "wir-defect wir-defect-closed"}>
+      {d.url ? (
+        <Link href={d.url} target="_blank" rel="noopener noreferrer" subtle tooltipProps={d.title ? { text: d.title } : undefined}>
+          {text}
+        </Link>
+      ) : (
+        text
+      )}
+      {onUnlink ? (
+        <Button subtle iconProps={{ iconName: "Cancel" }} ariaLabel={`Unlink ${d.id}`} onClick={onUnlink} className="wir-unlink" />
+      ) : null}
+    </span>
+  );
+}
+
+type Panel = "none" | "create" | "link";
+
+function TestRow({
+  workItemId,
+  test,
+  readOnly,
+  onChanged,
+}: {
+  workItemId: number;
+  test: WorkItemTest;
+  readOnly: boolean;
+  onChanged: () => void;
+}) {
+  const { api } = usePage();
+  const [open, setOpen] = React.useState(false);
+  const [panel, setPanel] = React.useState<Panel>("none");
+  const [notice, setNotice] = React.useState<string | null>(null);
+  useFitFrame(`${open}:${panel}:${notice}`);
+  const failing = test.latest.outcome === "failed" || test.latest.outcome === "error";
+  const target = { workItemId, testKey: test.key, resultId: test.latest.resultId };
+  const unlink = async (d: Defect) => {
+    try {
+      const res = await api.api.results["work-items"][":id"].tests[":key"].defects[":defectId"].$delete({
+        param: { id: String(workItemId), key: test.key, defectId: String(d.id) },
+      });
+      if (res.status !== 204) throw await failure(res);
+      setNotice(`Unlinked ${d.id}`);
+      onChanged();
+    } catch (e) {
+      setNotice(`Could not unlink ${d.id}: ${(e as Error).message}`);
+    }
+  };
+  const detailsId = `wir-details-${test.key}`;
+  return (
+    <li className="wir-row" aria-label={`${test.name}: ${OUTCOME_LABEL[test.latest.outcome]}`}>
+      <div className="flex-row flex-center wir-row-main">
+        <Button
+          subtle
+          className="wir-expand"
+          iconProps={{ iconName: open ? "ChevronDown" : "ChevronRight" }}
+          ariaLabel={open ? `Hide history of ${test.name}` : `Show history of ${test.name}`}
+          ariaExpanded={open}
+          ariaControls={detailsId}
+          onClick={() => setOpen(!open)}
+        />
+        <StatusStrip test={test} />
+        <span className="wir-name text-ellipsis" title={test.fullName}>
+          {test.name || test.fullName}
+        </span>
+        {test.flaky ? (
+          <Pill size={PillSize.compact} className="wir-flaky">
+            Flaky
+          </Pill>
+        ) : null}
+        <OutcomePill outcome={test.latest.outcome} />
+        <span className="wir-duration secondary-text">{formatDuration(test.latest.durationMs)}</span>
+        <span className="wir-duration secondary-text">
+          <Ago date={new Date(test.latest.run.at)} />
+        </span>
       </div>
       <div className="wir-meta secondary-text text-ellipsis">
-        {r.path ? <span title={r.path}>{r.path} · </span> : null}
-        {r.run.adoUrl ? (
-          <Link href={r.run.adoUrl} target="_blank" rel="noopener noreferrer" subtle>
-            {r.run.name}
-          </Link>
-        ) : (
-          <span>{r.run.name}</span>
-        )}
-        {" · "}
-        <Ago date={new Date(r.run.at)} />
+        {test.path ? <span title={test.path}>{test.path} · </span> : null}
+        <span>
+          {test.results} {test.results === 1 ? "run" : "runs"} · latest in {test.latest.run.name}
+        </span>
       </div>
-      {failure ? (
-        <>
-          <Button
-            className="wir-toggle"
-            subtle
-            text={open ? "Hide details" : r.outcome === "skipped" ? "Show reason" : "Show failure"}
-            iconProps={{ iconName: open ? "ChevronDown" : "ChevronRight" }}
-            ariaExpanded={open}
-            ariaControls={detailsId}
-            onClick={() => setOpen(!open)}
-          />
-          {open ? (
-            <div id={detailsId} className="wir-details">
-              {r.message ? <div className="wir-message">{r.message}</div> : null}
-              {r.stack && r.stack !== r.message ? <pre className="wir-stack">{r.stack}</pre> : null}
-            </div>
-          ) : null}
-        </>
+      {failing && test.latest.message && !open ? (
+        <div className="wir-latest-message" title={test.latest.message}>
+          {test.latest.message}
+        </div>
+      ) : null}
+      <div className="flex-row flex-center flex-wrap wir-defects">
+        {test.defects.map((d) => (
+          <DefectLink key={d.id} d={d} onUnlink={readOnly ? undefined : () => void unlink(d)} />
+        ))}
+        {test.failingWithoutDefect ? <span className="wir-nodefect">No defect</span> : null}
+        {failing && !readOnly && panel === "none" ? (
+          <>
+            <Button subtle text="Create defect" onClick={() => setPanel("create")} />
+            <Button subtle text="Link defect" onClick={() => setPanel("link")} />
+          </>
+        ) : null}
+        {notice ? <span className="secondary-text">{notice}</span> : null}
+      </div>
+      {panel === "create" ? (
+        <CreateDefectPanel
+          target={target}
+          onCancel={() => setPanel("none")}
+          onCreated={(d, createdWith) => {
+            setPanel("none");
+            setNotice(
+              `Created ${d.type ?? "defect"} ${d.id}${createdWith === "connection" ? " (with the organization's connection, naming you)" : ""}`,
+            );
+            onChanged();
+          }}
+        />
+      ) : null}
+      {panel === "link" ? (
+        <LinkDefectPanel
+          target={target}
+          onCancel={() => setPanel("none")}
+          onLinked={(d) => {
+            setPanel("none");
+            setNotice(`Linked ${d.id}`);
+            onChanged();
+          }}
+        />
+      ) : null}
+      {open ? (
+        <div id={detailsId}>
+          <History workItemId={workItemId} test={test} />
+        </div>
       ) : null}
     </li>
   );
 }
 
-function Summary({ data }: { data: WorkItemResults }) {
+function Summary({ data, filter, setFilter }: { data: WorkItemTests; filter: Filter; setFilter: (f: Filter) => void }) {
   const s = data.summary;
   return (
-    <div className="wir-summary" aria-label="Test results summary">
-      <div className="flex-row flex-center flex-wrap wir-summary-line">
-        <span className="wir-passrate" title={passRateDetail(s)}>
-          {formatPassRate(s.passRate)} <span className="secondary-text">pass rate</span>
-        </span>
-        {summaryPills(s).map((p) => (
-          <Pill key={p.outcome} size={PillSize.compact} variant={PillVariant.colored} color={OUTCOME_COLOR[p.outcome]}>
-            {p.text}
-          </Pill>
-        ))}
+    <div className="wir-summary flex-row flex-wrap" aria-label="Test results summary">
+      <div className="wir-summary-text">
+        <div className="flex-row flex-center flex-wrap wir-summary-line">
+          <span className="wir-passrate" title={passRateDetail(s)}>
+            {formatPassRate(s.passRate)} <span className="secondary-text">pass rate</span>
+          </span>
+          {summaryPills(s).map((p) => (
+            <Pill key={p.outcome} size={PillSize.compact} variant={PillVariant.colored} color={OUTCOME_COLOR[p.outcome]}>
+              {p.text}
+            </Pill>
+          ))}
+          {s.flaky ? <Pill size={PillSize.compact}>{`${s.flaky} flaky`}</Pill> : null}
+        </div>
+        <div className="flex-row flex-center flex-wrap wir-summary-line">
+          <Checkbox
+            label={`Failing with no defect (${s.failingWithoutDefect})`}
+            checked={filter === "failingWithoutDefect"}
+            onChange={(_, checked) => setFilter(checked ? "failingWithoutDefect" : "all")}
+          />
+        </div>
+        {s.lastRun ? (
+          <div className="secondary-text wir-lastrun">
+            Last run: {s.lastRun.name} · <Ago date={new Date(s.lastRun.at)} />
+          </div>
+        ) : null}
       </div>
-      {s.lastRun ? (
-        <div className="secondary-text wir-lastrun">
-          Last run: {s.lastRun.name} · <Ago date={new Date(s.lastRun.at)} />
+      {s.trend.length ? (
+        <div className="wir-trend-box">
+          <TrendChart points={s.trend} />
+          <div className="secondary-text wir-trend-caption">Pass rate, last {s.trend.length} runs</div>
         </div>
       ) : null}
     </div>
   );
 }
 
-function Results({ id, revision }: { id: number; revision: number }) {
-  const { s, retry, loadMore } = useWorkItemResults(id, revision);
-  useFitFrame(s.state === "ready" ? `${s.data.results.length}:${s.more}` : s.state);
+function Results({ id, revision, readOnly }: { id: number; revision: number; readOnly: boolean }) {
+  const [filter, setFilter] = React.useState<Filter>("all");
+  const { s, reload, loadMore } = useWorkItemTests(id, revision, filter);
+  useFitFrame(s.state === "ready" ? `${s.data.tests.length}:${s.more}:${filter}` : s.state);
   if (s.state === "loading") return <Spinner size={SpinnerSize.medium} label="Loading test results…" className="wir-pad" />;
-  if (s.state === "error") return <ErrorCard error={new Error(`Could not load test results: ${s.error.message}`)} onRetry={retry} />;
+  if (s.state === "error") return <ErrorCard error={new Error(`Could not load test results: ${s.error.message}`)} onRetry={reload} />;
   const { data } = s;
-  if (data.total === 0)
+  if (data.summary.tests === 0)
     return (
       <div className="wir-empty wir-pad">
         <div>No test results are linked to this work item yet.</div>
@@ -228,19 +494,20 @@ function Results({ id, revision }: { id: number; revision: number }) {
         </div>
       </div>
     );
-  const left = data.total - data.results.length;
+  const left = data.total - data.tests.length;
   return (
     <div className="wir-root">
-      <Summary data={data} />
-      <ul className="wir-list" aria-label="Test results">
-        {data.results.map((r) => (
-          <ResultRow key={r.id} r={r} />
+      <Summary data={data} filter={filter} setFilter={setFilter} />
+      {data.total === 0 ? <div className="secondary-text wir-pad">Every failing test has a defect.</div> : null}
+      <ul className="wir-list" aria-label="Tests">
+        {data.tests.map((t) => (
+          <TestRow key={t.key} workItemId={id} test={t} readOnly={readOnly} onChanged={reload} />
         ))}
       </ul>
       {left > 0 ? (
         <Button
           subtle
-          text={s.more ? "Loading…" : `Show ${Math.min(left, PAGE_SIZE)} more of ${left}`}
+          text={s.more ? "Loading…" : `Show ${Math.min(left, PAGE_SIZE)} more of ${left} tests`}
           disabled={s.more}
           onClick={loadMore}
         />
@@ -255,10 +522,10 @@ export function WorkItemResultsGroup({ form }: { form: FormState }) {
   if (form.state === "new")
     return <div className="wir-empty wir-pad secondary-text">Save the work item to see the test results linked to it.</div>;
   if (form.state !== "loaded") return <Spinner size={SpinnerSize.medium} label="Waiting for the work item…" className="wir-pad" />;
-  return <Results key={form.id} id={form.id} revision={form.revision} />;
+  return <Results key={form.id} id={form.id} revision={form.revision} readOnly={form.isReadOnly} />;
 }
 
-/** Work item form group: the test results linked to the open work item. */
+/** Work item form group: the tests linked to the open work item, their history, trend and defects. */
 export function WorkItemResultsPage() {
   const form = useWorkItemForm();
   return (

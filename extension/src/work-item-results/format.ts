@@ -1,6 +1,6 @@
 // Pure display rules of the work item form group (table-tested).
 import type { IColor } from "azure-devops-ui/Utilities/Color";
-import type { Outcome, WorkItemResults } from "@testops/backend/schemas/results";
+import type { Outcome, RecentOutcome, TrendPoint, WorkItemTests } from "@testops/backend/schemas/results";
 
 export const OUTCOME_LABEL: Record<Outcome, string> = { passed: "Passed", failed: "Failed", error: "Error", skipped: "Skipped" };
 
@@ -28,15 +28,54 @@ export function formatDuration(ms: number | null): string {
 }
 
 /** The counts to show as pills: only outcomes that occur, worst first. */
-export function summaryPills(s: WorkItemResults["summary"]): { outcome: Outcome; text: string }[] {
+export function summaryPills(s: WorkItemTests["summary"]): { outcome: Outcome; text: string }[] {
   return (["failed", "error", "passed", "skipped"] as const)
     .filter((o) => s[o] > 0)
     .map((o) => ({ outcome: o, text: o === "error" ? `${s[o]} ${s[o] === 1 ? "error" : "errors"}` : `${s[o]} ${o}` }));
 }
 
 /** "2 of 3 tests passed" — what the pass rate is made of. */
-export function passRateDetail(s: WorkItemResults["summary"]): string {
+export function passRateDetail(s: WorkItemTests["summary"]): string {
   const ran = s.passed + s.failed + s.error;
   if (!ran) return s.skipped ? `${s.skipped} skipped, none ran` : "No tests ran";
   return `${s.passed} of ${ran} ${ran === 1 ? "test" : "tests"} passed${s.skipped ? `, ${s.skipped} skipped` : ""} (latest result of each test)`;
+}
+
+/** The strip reads left to right, oldest to newest (the newest cell is next to the latest outcome). */
+export function stripCells(recent: readonly RecentOutcome[]): RecentOutcome[] {
+  return [...recent].reverse();
+}
+
+/** "Failed · 2026-03-02 10:00 UTC" for a strip cell's tooltip. */
+export function cellTitle(r: RecentOutcome): string {
+  return `${OUTCOME_LABEL[r.outcome]} · ${r.at.slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/**
+ * The pass-rate trend as SVG geometry in a w × h box (pure; table-tested): one point per run with a
+ * rate, oldest left; 100% at the top. Runs where nothing ran leave a gap in the line.
+ */
+export function trendGeometry(points: readonly TrendPoint[], w: number, h: number, pad = 3) {
+  const n = points.length;
+  const x = (i: number) => (n <= 1 ? w / 2 : pad + (i * (w - 2 * pad)) / (n - 1));
+  const y = (rate: number) => pad + (1 - rate) * (h - 2 * pad);
+  const dots = points.flatMap((p, i) => (p.passRate === null ? [] : [{ x: x(i), y: y(p.passRate), point: p }]));
+  let path = "";
+  let pen = false;
+  points.forEach((p, i) => {
+    if (p.passRate === null) {
+      pen = false;
+      return;
+    }
+    path += `${pen ? "L" : "M"}${x(i).toFixed(1)},${y(p.passRate).toFixed(1)}`;
+    pen = true;
+  });
+  return { path, dots };
+}
+
+const pctText = (r: number | null) => (r === null ? "no tests ran" : `${Math.round(r * 100)}%`);
+/** What the chart says to a screen reader (and its tooltip). */
+export function trendLabel(points: readonly TrendPoint[]): string {
+  if (!points.length) return "No runs yet";
+  return `Pass rate over the last ${points.length} ${points.length === 1 ? "run" : "runs"}: ${points.map((p) => pctText(p.passRate)).join(", ")}`;
 }
