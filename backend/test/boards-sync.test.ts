@@ -229,6 +229,8 @@ describe.each(DB_KINDS)("boards sync engine on %s", (kind) => {
       "System.Title": "Crash",
       "Microsoft.VSTS.Common.Severity": "1 - Critical",
       "Microsoft.VSTS.Common.Priority": 2,
+      // Required on the Custom Agile Bug (the simulator's customized process).
+      "Custom.FoundInEnvironment": "Production",
     });
     sim.updateWorkItem("fabrikam", bug.id, { "System.State": "Ready for QA" });
 

@@ -196,7 +196,7 @@ describe.each(DB_KINDS)("results from CI (%s)", (kind) => {
       expect(onStory.body.total).toBe(4);
       expect(onStory.body.summary).toMatchObject({ tests: 4, passed: 3, failed: 1 });
       const onBug = await call("GET", `/api/results/work-items/${bug}`);
-      expect(onBug.body.results.map((r: { name: string }) => r.name)).toEqual(["refunds"]);
+      expect(onBug.body.tests.map((r: { name: string }) => r.name)).toEqual(["refunds"]);
       const byOrigin = await call("GET", `/api/results/runs?project=${encodeURIComponent(PROJECT)}&origin=task`);
       expect(byOrigin.body.runs.map((r: { id: string }) => r.id)).toContain(runId);
     });

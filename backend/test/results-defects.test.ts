@@ -1,8 +1,8 @@
-import { createSimulator, DEMO_USERS } from "@testops/ado-sim";
+import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import type { SimulatorImpl } from "@testops/ado-sim/simulator";
 import { RULE_ERROR_TEXT } from "../src/results/defects";
 import { writeResultLinks } from "../src/results/store";
-import { authHeaders, DB_KINDS, testBackend } from "./helpers";
+import { authHeaders, connectOrg, DB_KINDS, testBackend } from "./helpers";
 
 jest.setTimeout(90_000);
 
@@ -45,6 +45,7 @@ describe.each(DB_KINDS)("defects of a work item's tests (%s)", (kind) => {
   beforeAll(async () => {
     backend = await testBackend({ kind, fetch: sim.fetch });
     admin = await authHeaders(sim, "fabrikam", DEMO_USERS.admin.id);
+    await connectOrg(backend.app, admin, "fabrikam", DEMO_PATS.admin);
     story = sim.createWorkItem("fabrikam", PROJECT, "User Story", {
       "System.Title": "Pay by card",
       "System.IterationPath": `${PROJECT}\\Release 1\\Sprint 1`,

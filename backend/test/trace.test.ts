@@ -301,7 +301,7 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
     expect(v.defectLinksKnown).toBe(false);
     // Results reached through the chain count on the requirement's own results (work item form, coverage).
     const wi = (await call("GET", `/api/results/work-items/${story2}`)).body;
-    expect(wi.results.map((r: any) => `${r.path}/${r.name}`)).toEqual([TC1]);
+    expect(wi.tests.map((r: any) => `${r.path}/${r.name}`)).toEqual([TC1]);
 
     // Plans' coverage counts them too: story 2 is tested and passing in Sprint 2.
     const plans = (await call("GET", `/api/boards/plans?projectId=${project.id}`)).body;
@@ -416,6 +416,6 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
     const v = (await call("GET", `/api/trace/view?sprintId=${sprintId}`)).body as TraceView;
     expect(v.requirements.find((r) => r.adoId === story2)!.testCases.map((t) => t.adoTestCaseId)).not.toContain(existingTc);
     const wi = (await call("GET", `/api/results/work-items/${story2}`)).body;
-    expect(wi.results.map((r: any) => `${r.path}/${r.name}`)).not.toContain(TC1);
+    expect(wi.tests.map((r: any) => `${r.path}/${r.name}`)).not.toContain(TC1);
   });
 });

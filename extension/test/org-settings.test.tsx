@@ -118,8 +118,9 @@ describe("org settings hub (real backend + simulator)", () => {
     const table = await within(panel()).findByRole("table", { name: "Features this PAT allows" });
     const row = (label: string) => within(table).getByRole("row", { name: new RegExp(`^${label}`) });
     expect(within(row("Manual sync")).getByText("Yes")).toBeTruthy();
-    expect(within(row("Create defect")).getByText("No")).toBeTruthy();
-    expect(within(row("Create defect")).getByText("vso.work_write")).toBeTruthy();
+    // Defects are filed with the user's own token, so the PAT's scopes do not decide them; linking test cases does.
+    expect(within(row("Link test case")).getByText("No")).toBeTruthy();
+    expect(within(row("Link test case")).getByText("vso.work_write")).toBeTruthy();
     expect(within(row("Push test result")).getByText("vso.test_write")).toBeTruthy();
     expect(within(panel()).getByText(/The PAT belongs to Ada Admin/)).toBeTruthy();
 

@@ -3,15 +3,8 @@ import { z } from "zod";
 // Traceability (issue 17): shared by the /api/trace routes, the Repos Tests view and Plans' traceability view.
 // Browser-safe: plain zod only.
 
-export const TRACE_LIMITS = {
-  /** Katalon test cases linked or created in one request (each is one or two Azure DevOps calls). */
-  maxBulk: 100,
-  /** Requirements a generation may cover in one request. */
-  maxRequirements: 200,
-  /** Results older than this do not count as "recent" for an automated test case. */
-  recentDays: 30,
-  wiql: 4_000,
-} as const;
+import { GAPS, TRACE_LIMITS } from "./trace-labels";
+export { TRACE_LIMITS };
 
 /** Azure Test Plans' automation association for Katalon (Microsoft.VSTS.TCM.AutomatedTestType). */
 export const KATALON_TEST_TYPE = "Katalon";
@@ -99,8 +92,7 @@ export const GenerateResultSchema = z.object({
 });
 export type GenerateResult = z.infer<typeof GenerateResultSchema>;
 
-export const GAPS = ["no_tests", "not_automated", "no_recent_results", "failing_no_defect"] as const;
-export type Gap = (typeof GAPS)[number];
+export { GAPS, type Gap } from "./trace-labels";
 
 export const TraceLatestSchema = z.object({
   outcome: z.enum(["passed", "failed", "error", "skipped"]),
@@ -151,9 +143,4 @@ export const TraceViewSchema = z.object({
 });
 export type TraceView = z.infer<typeof TraceViewSchema>;
 
-export const GAP_LABELS: Record<Gap, string> = {
-  no_tests: "Requirement without tests",
-  not_automated: "Test case without automation",
-  no_recent_results: `Automation without results in the last ${TRACE_LIMITS.recentDays} days`,
-  failing_no_defect: "Failing, no defect known",
-};
+export { GAP_LABELS } from "./trace-labels";
