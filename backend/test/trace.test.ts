@@ -55,6 +55,7 @@ describe("pure parts", () => {
     katalonRemoved: false,
     problem: null,
     latest: null,
+    testKey: null,
     ...over,
   });
   const at = (d: string) => ({ outcome: "passed" as const, at: d, runId: "r", runName: "n" });
@@ -78,6 +79,24 @@ describe("pure parts", () => {
     });
     expect(r.gaps).toEqual(gaps);
     expect(r.outcome).toBe(outcome);
+  });
+
+  // With defect links known (the work item form's Create / Link defect), a failing test with an open defect is covered.
+  test.each([
+    ["failing, its test has no open defect", new Map([[1, new Set(["key-k"])]]), ["failing_no_defect"]],
+    ["failing, its test has an open defect", new Map<number, Set<string>>(), []],
+    ["failing, another test of the requirement lacks a defect", new Map([[1, new Set(["key-other"])]]), ["failing_no_defect"]],
+  ] as [string, Map<number, Set<string>>, string[]][])("defects known: %s", (_what, failingWithoutDefect, gaps) => {
+    const failed = link({ katalonId: "k", testKey: "key-k", latest: { ...at("2026-11-20T00:00:00Z"), outcome: "failed" } });
+    const [r] = buildRequirements([{ adoId: 1, title: "R", status: "Active" }], [failed], [], {
+      orgUrl: "https://x/o",
+      now,
+      defectLinksKnown: true,
+      failingWithoutDefect,
+    });
+    expect(r.gaps).toEqual(gaps);
+    // The test case row is flagged only when its own test lacks a defect.
+    expect(r.testCases[0].gaps.includes("failing_no_defect")).toBe(failingWithoutDefect.get(1)?.has("key-k") ?? false);
   });
 
   test.each([
@@ -298,7 +317,7 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
     expect(r2.testCases[0]).toMatchObject({ automation: { katalonId: TC1 }, latest: { outcome: "passed" }, gaps: [] });
     expect(r1.outcome).toBe("failed");
     expect(r1.gaps).toContain("failing_no_defect");
-    expect(v.defectLinksKnown).toBe(false);
+    expect(v.defectLinksKnown).toBe(true);
     // Results reached through the chain count on the requirement's own results (work item form, coverage).
     const wi = (await call("GET", `/api/results/work-items/${story2}`)).body;
     expect(wi.tests.map((r: any) => `${r.path}/${r.name}`)).toEqual([TC1]);

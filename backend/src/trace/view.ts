@@ -28,6 +28,8 @@ export interface LinkIn {
   katalonRemoved: boolean;
   problem: string | null;
   latest: Latest | null;
+  /** The automated test's key on the requirement (md5(path) || md5(name)), as the work item summaries keep it. */
+  testKey: string | null;
 }
 export interface ReportedIn {
   requirementId: number;
@@ -43,7 +45,13 @@ export function buildRequirements(
   reqs: RequirementIn[],
   links: LinkIn[],
   reported: ReportedIn[],
-  o: { orgUrl: string | null; now: Date; defectLinksKnown: boolean },
+  o: {
+    orgUrl: string | null;
+    now: Date;
+    defectLinksKnown: boolean;
+    /** Per requirement, the keys of its tests whose latest result fails and that have no open defect. */
+    failingWithoutDefect?: Map<number, Set<string>>;
+  },
 ): TraceRequirement[] {
   const recentAfter = o.now.getTime() - TRACE_LIMITS.recentDays * 86_400_000;
   return reqs.map((r) => {
@@ -53,7 +61,8 @@ export function buildRequirements(
         const gaps: Gap[] = [];
         if (!l.katalonId) gaps.push("not_automated");
         else if (!l.latest || Date.parse(l.latest.at) < recentAfter) gaps.push("no_recent_results");
-        if (l.latest && failing(l.latest.outcome) && !o.defectLinksKnown) gaps.push("failing_no_defect");
+        const undefended = !o.defectLinksKnown || (l.testKey !== null && !!o.failingWithoutDefect?.get(r.adoId)?.has(l.testKey));
+        if (l.latest && failing(l.latest.outcome) && undefended) gaps.push("failing_no_defect");
         return {
           id: l.testCaseId,
           title: l.title,
@@ -74,7 +83,8 @@ export function buildRequirements(
     const gaps: Gap[] = [];
     if (!testCases.length && !rep?.tests) gaps.push("no_tests");
     for (const g of GAPS) if (g !== "no_tests" && testCases.some((t) => t.gaps.includes(g))) gaps.push(g);
-    if (!o.defectLinksKnown && rep?.outcomes.some(failing) && !gaps.includes("failing_no_defect")) gaps.push("failing_no_defect");
+    const reportedUndefended = o.defectLinksKnown ? (o.failingWithoutDefect?.get(r.adoId)?.size ?? 0) > 0 : !!rep?.outcomes.some(failing);
+    if (reportedUndefended && !gaps.includes("failing_no_defect")) gaps.push("failing_no_defect");
     return {
       adoId: r.adoId,
       title: r.title,
@@ -137,9 +147,12 @@ export async function traceView(
     at: Date | null;
     run_id: string | null;
     run_name: string | null;
+    test_key: string | null;
   }>(
     `SELECT l.requirement_id, t.id AS test_case_id, t.title, t.ado_test_case_id, l.source, k.katalon_id, k.name AS katalon_name,
-            k.removed_at, t.automation_problem AS problem, lr.outcome, lr.at, lr.run_id, lr.run_name
+            k.removed_at, t.automation_problem AS problem, lr.outcome, lr.at, lr.run_id, lr.run_name,
+            CASE WHEN k.id IS NULL THEN NULL
+                 ELSE md5(COALESCE(substring(k.katalon_id from '^(.*)/[^/]*$'), '')) || md5(substring(k.katalon_id from '([^/]*)$')) END AS test_key
      FROM trace_requirement_links l
      JOIN trace_test_cases t ON t.id = l.test_case_id
      LEFT JOIN repos_test_cases k ON k.id = t.repos_test_case_id
@@ -171,7 +184,17 @@ export async function traceView(
     if (!cur.latest || cur.latest.at < at) cur.latest = { outcome: x.outcome, at, runId: x.run_id, runName: x.run_name };
     rep.set(x.work_item_id, cur);
   }
-  const defectLinksKnown = false;
+  // Defects linked to tests (the work item form's Create / Link defect): a failing test with an open one is covered.
+  const defectLinksKnown = true;
+  const failingWithoutDefect = new Map<number, Set<string>>();
+  for (const x of await q<{ work_item_id: number; test_key: string }>(
+    `SELECT t.work_item_id, t.test_key FROM work_item_tests t
+      WHERE t.org_id = $1 AND t.work_item_id = ANY($2::int[]) AND t.latest_outcome IN ('failed', 'error')
+        AND NOT EXISTS (SELECT 1 FROM test_defects d WHERE d.org_id = t.org_id AND d.work_item_id = t.work_item_id AND d.test_key = t.test_key
+                          AND d.state_category IS DISTINCT FROM 'Completed' AND d.state_category IS DISTINCT FROM 'Removed')`,
+    [orgId, ids],
+  ))
+    failingWithoutDefect.set(x.work_item_id, (failingWithoutDefect.get(x.work_item_id) ?? new Set()).add(x.test_key));
   const requirements = buildRequirements(
     reqs.map((r) => ({ adoId: r.ado_id, title: r.title, status: r.status })),
     links.map((l) => ({
@@ -185,9 +208,10 @@ export async function traceView(
       katalonRemoved: l.removed_at !== null,
       problem: l.problem,
       latest: l.outcome && l.at && l.run_id ? { outcome: l.outcome, at: iso(l.at), runId: l.run_id, runName: l.run_name ?? "" } : null,
+      testKey: l.test_key,
     })),
     [...rep.values()],
-    { orgUrl: await orgWebUrl(deps, orgId), now: new Date(), defectLinksKnown },
+    { orgUrl: await orgWebUrl(deps, orgId), now: new Date(), defectLinksKnown, failingWithoutDefect },
   );
   const gaps: Record<string, number> = Object.fromEntries(GAPS.map((g) => [g, 0]));
   for (const r of requirements) for (const g of r.gaps) gaps[g]++;
