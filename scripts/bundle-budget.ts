@@ -45,7 +45,10 @@ export function measurePages(dist: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const d of readdirSync(dist, { withFileTypes: true })) {
     if (!d.isDirectory() || d.name === "assets") continue;
-    const js = readdirSync(path.join(dist, d.name)).filter((f) => f.endsWith(".js"));
+    const files = readdirSync(path.join(dist, d.name));
+    // A page is a folder with its HTML; chunks loaded on demand (React.lazy) are not part of a page's first load.
+    if (!files.includes(`${d.name}.html`)) continue;
+    const js = files.filter((f) => f.endsWith(".js"));
     if (!js.length) continue;
     out[d.name] = js.reduce((n, f) => n + gzipSync(readFileSync(path.join(dist, d.name, f)), { level: 9 }).byteLength, 0);
   }
