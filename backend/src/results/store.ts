@@ -445,11 +445,23 @@ export class RunWriter {
         })
         .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)));
       if (anyLinks) {
-        for (let from = 0; from < report.totals.total; from += LINK_PAGE) {
+        // Run-wide work items link every result; otherwise only the results that named one are read.
+        const named = this.uploadIds.length
+          ? null
+          : [...new Set([...bySeq.keys(), ...ranges.flatMap((g) => Array.from({ length: g.to - g.from }, (_, i) => g.from + i))])].sort(
+              (a, b) => a - b,
+            );
+        const pages = named ? Math.ceil(named.length / LINK_PAGE) : Math.ceil(report.totals.total / LINK_PAGE);
+        for (let page = 0; page < pages; page++) {
+          const from = page * LINK_PAGE;
           const rows = await tx
             .select({ id: testResults.id, seq: testResults.seq })
             .from(testResults)
-            .where(and(eq(testResults.runId, this.id), sql`${testResults.seq} >= ${from}`, sql`${testResults.seq} < ${from + LINK_PAGE}`));
+            .where(
+              named
+                ? and(eq(testResults.runId, this.id), inArray(testResults.seq, named.slice(from, from + LINK_PAGE)))
+                : and(eq(testResults.runId, this.id), sql`${testResults.seq} >= ${from}`, sql`${testResults.seq} < ${from + LINK_PAGE}`),
+            );
           const links: NewLink[] = [];
           for (const r of rows) {
             const seen = new Set<number>();
