@@ -197,6 +197,12 @@ describe.each(DB_KINDS)("results from CI (%s)", (kind) => {
       expect(onStory.body.summary).toMatchObject({ tests: 4, passed: 3, failed: 1 });
       const onBug = await call("GET", `/api/results/work-items/${bug}`);
       expect(onBug.body.tests.map((r: { name: string }) => r.name)).toEqual(["refunds"]);
+      // The test's history on the work item names the build that ran it, with its link.
+      const history = await call("GET", `/api/results/work-items/${bug}/tests/${onBug.body.tests[0].key}/results`);
+      expect(history.body.results[0].run.build).toEqual({
+        number: run.buildNumber,
+        url: `https://dev.azure.com/fabrikam/Fabrikam%20Fiber/_build/results?buildId=${run.buildId}`,
+      });
       const byOrigin = await call("GET", `/api/results/runs?project=${encodeURIComponent(PROJECT)}&origin=task`);
       expect(byOrigin.body.runs.map((r: { id: string }) => r.id)).toContain(runId);
     });

@@ -238,8 +238,11 @@ export async function testHistory(
     source: string;
     at: Date | string;
     ado_run_url: string | null;
+    build_number: string | null;
+    build_url: string | null;
   }>(
-    `SELECT r.id, r.outcome, r.duration_ms, r.message, r.stack, run.id AS run_id, run.name AS run_name, run.source, k.at, run.ado_run_url
+    `SELECT r.id, r.outcome, r.duration_ms, r.message, r.stack, run.id AS run_id, run.name AS run_name, run.source, k.at, run.ado_run_url,
+            run.build_number, run.build_url
        FROM (SELECT result_id, at FROM test_result_links WHERE org_id = $1 AND work_item_id = $2 AND test_key = $3
               ORDER BY at DESC, result_id DESC LIMIT $4 OFFSET $5) k
        JOIN test_results r ON r.id = k.result_id
@@ -257,7 +260,14 @@ export async function testHistory(
       durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
       message: r.message,
       stack: r.stack,
-      run: { id: r.run_id, name: r.run_name, source: r.source, at: iso(r.at), adoUrl: r.ado_run_url },
+      run: {
+        id: r.run_id,
+        name: r.run_name,
+        source: r.source,
+        at: iso(r.at),
+        adoUrl: r.ado_run_url,
+        build: r.build_number ? { number: r.build_number, url: r.build_url } : null,
+      },
     })),
   };
 }

@@ -268,7 +268,15 @@ export const TestRunResultSchema = z.object({
   durationMs: z.number().nullable(),
   message: z.string().nullable(),
   stack: z.string().nullable(),
-  run: z.object({ id: z.string(), name: z.string(), source: z.string(), at: z.string(), adoUrl: z.string().nullable() }),
+  run: z.object({
+    id: z.string(),
+    name: z.string(),
+    source: z.string(),
+    at: z.string(),
+    adoUrl: z.string().nullable(),
+    /** The pipeline build that produced the run, when known (pipeline task or import). */
+    build: z.object({ number: z.string(), url: z.string().nullable() }).nullable(),
+  }),
 });
 export type TestRunResult = z.infer<typeof TestRunResultSchema>;
 

@@ -237,6 +237,18 @@ function HistoryRow({ r }: { r: TestRunResult }) {
             r.run.name
           )}
           <span className="secondary-text"> · {r.run.source}</span>
+          {r.run.build ? (
+            <span className="secondary-text">
+              {" · "}
+              {r.run.build.url ? (
+                <Link href={r.run.build.url} target="_blank" rel="noopener noreferrer" subtle>
+                  Build {r.run.build.number}
+                </Link>
+              ) : (
+                `Build ${r.run.build.number}`
+              )}
+            </span>
+          ) : null}
         </span>
         <span className="wir-duration secondary-text">{formatDuration(r.durationMs)}</span>
         <span className="wir-duration secondary-text">
