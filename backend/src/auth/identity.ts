@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { AdoClient } from "../ado/client";
+import { AdoClient, type AdoAuth } from "../ado/client";
 import { isAdoError } from "../ado/errors";
 import type { OrgUrl } from "../ado/urls";
 import { CoalescingCache } from "../lib/cache";
@@ -34,6 +34,15 @@ const projectToken = (projectId: string) => `$PROJECT:vstfs:///Classification/Te
 export type PatClientSource = (org: OrgUrl) => Promise<AdoClient | null>;
 
 const TTL_MS = 5 * 60_000;
+
+/** One permission evaluated by Azure DevOps for the caller of `client` (the token's user, or the PAT's owner). */
+async function hasPermission(client: AdoClient, namespace: string, token: string, permissions: number): Promise<boolean> {
+  const res = await client.post<{ evaluations?: { value?: boolean }[] }>("_apis/security/permissionevaluationbatch", {
+    alwaysAllowAdministrators: false,
+    evaluations: [{ securityNamespaceId: namespace, token, permissions }],
+  });
+  return res.evaluations?.[0]?.value === true;
+}
 const hash = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /**
@@ -48,8 +57,9 @@ export class IdentityVerifier {
 
   constructor(private readonly transport: AdoTransport) {}
 
-  private client(org: OrgUrl, accessToken: string) {
-    return new AdoClient({ org, auth: { type: "bearer", token: accessToken }, ...this.transport, maxRetries: 1, timeoutMs: 15_000 });
+  /** A client with the user's access token (or, given, a PAT): one retry, a short timeout. */
+  private client(org: OrgUrl, accessToken: string, auth: AdoAuth = { type: "bearer", token: accessToken }) {
+    return new AdoClient({ org, auth, ...this.transport, maxRetries: 1, timeoutMs: 15_000 });
   }
 
   private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
@@ -97,14 +107,7 @@ export class IdentityVerifier {
   ): Promise<boolean> {
     return this.cached(`p:${hash(accessToken)}:${org.url}:${namespace}:${token}:${permissions}`, async () => {
       try {
-        const res = await this.client(org, accessToken).post<{ evaluations?: { value?: boolean }[] }>(
-          "_apis/security/permissionevaluationbatch",
-          {
-            alwaysAllowAdministrators: false,
-            evaluations: [{ securityNamespaceId: namespace, token, permissions }],
-          },
-        );
-        return res.evaluations?.[0]?.value === true;
+        return await hasPermission(this.client(org, accessToken), namespace, token, permissions);
       } catch (e) {
         if (isAdoError(e, "missing_scope")) return this.evaluateWithPat(org, accessToken, namespace, token, permissions, candidatePat);
         if (isAdoError(e, "forbidden")) return false;
@@ -122,9 +125,7 @@ export class IdentityVerifier {
     permissions: number,
     candidatePat?: string,
   ): Promise<boolean> {
-    const pat = candidatePat
-      ? new AdoClient({ org, auth: { type: "pat", pat: candidatePat }, ...this.transport, maxRetries: 1, timeoutMs: 15_000 })
-      : await this.patClient(org);
+    const pat = candidatePat ? this.client(org, accessToken, { type: "pat", pat: candidatePat }) : await this.patClient(org);
     if (!pat)
       throw new ApiError(
         409,
@@ -137,11 +138,7 @@ export class IdentityVerifier {
       if (candidatePat) {
         const owner = await pat.get<{ authenticatedUser?: { descriptor?: string } }>("_apis/connectionData", { apiVersion: "7.1-preview" });
         if (owner.authenticatedUser?.descriptor?.toLowerCase() === descriptor.toLowerCase()) {
-          const res = await pat.post<{ evaluations?: { value?: boolean }[] }>("_apis/security/permissionevaluationbatch", {
-            alwaysAllowAdministrators: false,
-            evaluations: [{ securityNamespaceId: namespace, token, permissions }],
-          });
-          return res.evaluations?.[0]?.value === true;
+          return await hasPermission(pat, namespace, token, permissions);
         }
       }
       // Anyone else's: their effective permissions from the ACL (needs an administrator's PAT).

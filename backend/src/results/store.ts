@@ -86,6 +86,9 @@ export type RunExtras = Pick<
   "origin" | "build" | "uploadKey" | "importedAdoRunId" | "alreadyInAdo" | "workItemSource" | "caseWorkItemSource"
 >;
 
+/** Rows of a drizzle `execute` (PGlite and node-postgres shape them differently). */
+export const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : ((res as { rows?: T[] }).rows ?? [])) as T[];
+
 export interface NewLink {
   resultId: number;
   workItemId: number;
@@ -159,7 +162,7 @@ export async function writeResultLinks(db: Pick<Db, "execute">, orgId: string, l
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM ins)::int AS n, (SELECT count(*) FROM tests)::int AS t, (SELECT count(*) FROM runs)::int AS r`);
-    const rows = (Array.isArray(res) ? res : (res as unknown as { rows: { n: number }[] }).rows) as { n: number }[];
+    const rows = rowsOf<{ n: number }>(res);
     added += Number(rows[0]?.n ?? 0);
     await refreshTotals(db, orgId, touched);
   }
@@ -257,9 +260,6 @@ export interface SavedRun {
   linkedResults: number;
   linkedWorkItems: number[];
 }
-
-/** Rows of a drizzle `execute` (PGlite and node-postgres shape them differently). */
-const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : ((res as { rows?: T[] }).rows ?? [])) as T[];
 
 /**
  * Replaces every link of these work items with what they hold now plus `extra`, rebuilding their summaries

@@ -1,7 +1,7 @@
 // Results follow the chain: a result of a Katalon test case (path + name = its id) counts for every requirement
 // its test case is linked to. Those links live in test_result_links with source 'trace', so the work item form,
 // Plans' coverage and everything else reading that table see them without knowing about the chain.
-import { rebuildWorkItemLinks, writeResultLinks } from "../results/store";
+import { rebuildWorkItemLinks, rowsOf, writeResultLinks } from "../results/store";
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { AppDeps } from "../context";
 import { traceRequirementLinks } from "../db/schema";
@@ -81,5 +81,3 @@ export async function linkRunThroughChain(deps: AppDeps, orgId: string, runId: s
     rows.map((r) => ({ resultId: Number(r.result_id), workItemId: Number(r.requirement_id), source: "trace" as const })),
   );
 }
-
-const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : ((res as { rows?: T[] }).rows ?? [])) as T[];
