@@ -2,12 +2,14 @@
  * Embedded database footprint. Part 1: PGlite alone (no backend), opened on a fresh and then on the same
  * (existing) data directory, with each setting tried, in a child process each; prints the RSS once open
  * (initialMemory below 128 MB was tried too: PGlite 0.5 refuses it, "memory import 0 is smaller than initial")
- * and idle. Part 2: the backend itself (backend/src/server.ts, embedded PGlite as configured now) on a
- * fresh data directory, then restarted on it; prints its idle RSS (read from /proc).
+ * and idle. Part 2: the backend itself (embedded PGlite as configured now) on a fresh data directory, then
+ * restarted on it, three times each way: from source under tsx (the baseline) and as the production bundle
+ * (`node dist-backend/server.js`, built first); prints its idle RSS 5 s after it listens (read from /proc).
  *
  *   node --import tsx bench/pglite-memory.ts
  */
 import { execFileSync, spawn } from "node:child_process";
+import { ensureBackendBuilt } from "../backend/test/processes";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -64,8 +66,8 @@ function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-async function backendIdleRss(dataDir: string): Promise<number> {
-  const child = spawn(process.execPath, ["--import", TSX, path.join(root, "backend/src/server.ts")], {
+async function backendIdleRss(dataDir: string, args: string[]): Promise<number> {
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? "",
@@ -105,9 +107,20 @@ async function main() {
     console.log(`${name}: fresh ${fresh}, existing ${existing}`);
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log("\n=== the backend on embedded PGlite (as configured now): idle RSS 5 s after it listens ===");
-  const dir = mkdtempSync(path.join(tmpdir(), "backend-mem-"));
-  console.log(`fresh data dir: ${mb(await backendIdleRss(dir))}`);
-  console.log(`existing data dir (restart): ${mb(await backendIdleRss(dir))}`);
-  rmSync(dir, { recursive: true, force: true });
+  const ways: Record<string, string[]> = {
+    "from source (node --import tsx backend/src/server.ts)": ["--import", TSX, path.join(root, "backend/src/server.ts")],
+    "production bundle (node dist-backend/server.js)": [ensureBackendBuilt()],
+  };
+  console.log("\n=== the backend on embedded PGlite (as configured now): idle RSS 5 s after it listens, 3 runs each ===");
+  for (const [name, args] of Object.entries(ways)) {
+    const fresh: string[] = [];
+    const existing: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const dir = mkdtempSync(path.join(tmpdir(), "backend-mem-"));
+      fresh.push(mb(await backendIdleRss(dir, args)));
+      existing.push(mb(await backendIdleRss(dir, args)));
+      rmSync(dir, { recursive: true, force: true });
+    }
+    console.log(`${name}: fresh data dir ${fresh.join(", ")}; existing data dir (restart) ${existing.join(", ")}`);
+  }
 }

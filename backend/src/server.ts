@@ -142,9 +142,12 @@ export async function main(env = process.env): Promise<void> {
   process.on("SIGTERM", shutdown);
 }
 
-if (require.main === module)
-  // A start that fails (configuration, database, migrations) ends the process with an error, never "still serving".
+/** The process entry: a start that fails (configuration, database, migrations) ends the process with an error, never "still serving". */
+export function start(): void {
   main().catch((e: unknown) => {
     process.stderr.write(`backend failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   });
+}
+
+if (require.main === module) start();

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { Client } from "pg";
@@ -10,6 +11,22 @@ import { TEST_DATABASE_URL, TEST_SECRET } from "./helpers";
 const root = path.resolve(__dirname, "../..");
 // Absolute loader path: the child may run in a directory where "tsx" would not resolve.
 const TSX = path.join(root, "node_modules/tsx/dist/loader.mjs");
+
+/** The production bundle (`npm run build` → dist-backend/server.js), built when missing or older than backend/src. */
+export const BACKEND_BUNDLE = path.join(root, "dist-backend/server.js");
+export function ensureBackendBuilt(): string {
+  const newest = (p: string): number =>
+    statSync(p).isDirectory() ? Math.max(statSync(p).mtimeMs, ...readdirSync(p).map((e) => newest(path.join(p, e)))) : statSync(p).mtimeMs;
+  const sources = Math.max(newest(path.join(root, "backend/src")), newest(path.join(root, "backend/webpack.config.js")));
+  if (existsSync(BACKEND_BUNDLE) && statSync(BACKEND_BUNDLE).mtimeMs >= sources) return BACKEND_BUNDLE;
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules/webpack-cli/bin/cli.js"), "--config", "backend/webpack.config.js", "--mode", "production"],
+    { cwd: root, encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`building the backend failed:\n${r.stdout}\n${r.stderr}`);
+  return BACKEND_BUNDLE;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -68,10 +85,17 @@ export interface BackendProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `node --import tsx backend/src/server.ts` with the test extension secret; resolves once it listens. */
-export async function spawnBackend(env: Record<string, string>, o: { cwd?: string; timeoutMs?: number } = {}): Promise<BackendProcess> {
+/**
+ * Starts `node --import tsx backend/src/server.ts` (or, with `bundle`, the production `node dist-backend/server.js`)
+ * with the test extension secret; resolves once it listens.
+ */
+export async function spawnBackend(
+  env: Record<string, string>,
+  o: { cwd?: string; timeoutMs?: number; bundle?: boolean } = {},
+): Promise<BackendProcess> {
   const port = env.PORT ?? String(await freePort());
-  const child = spawn(process.execPath, ["--import", TSX, path.join(root, "backend/src/server.ts")], {
+  const args = o.bundle ? [ensureBackendBuilt()] : ["--import", TSX, path.join(root, "backend/src/server.ts")];
+  const child = spawn(process.execPath, args, {
     cwd: o.cwd ?? root,
     env: {
       PATH: process.env.PATH ?? "",

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -93,7 +94,8 @@ export const PGLITE_CONF = ["shared_buffers=16MB", "maintenance_work_mem=16MB"];
 
 /** Runs PGlite once in a child process to create (initdb) the data directory `dir`, with our settings. */
 export function initDataDirInChild(dir: string): void {
-  const entry = require.resolve("@electric-sql/pglite");
+  // Resolved at run time through Node's own resolver (a bundler would replace a plain require.resolve).
+  const entry = createRequire(__filename).resolve("@electric-sql/pglite");
   const script = `const { PGlite } = require(${JSON.stringify(entry)});
     (async () => { const pg = new PGlite(${JSON.stringify(dir)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONF)} }); await pg.waitReady; await pg.close(); })()
       .catch((e) => { console.error(e); process.exit(1); });`;

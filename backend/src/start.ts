@@ -1,0 +1,4 @@
+// The production entry (bundled to dist-backend/server.js by backend/webpack.config.js).
+import { start } from "./server";
+
+start();
