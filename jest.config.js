@@ -21,6 +21,9 @@ const common = {
   rootDir: __dirname,
 };
 module.exports = {
+  // Hooks and tests wait as long as a loaded 2-core CI machine needs (opening a database can take seconds
+  // there); a test's claim is never "fast enough" (jest's default 5 s failed whole suites under load).
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: "backend", testEnvironment: "node", roots: ["<rootDir>/backend"] },
     { ...common, displayName: "ado-sim", testEnvironment: "node", roots: ["<rootDir>/ado-sim"] },
