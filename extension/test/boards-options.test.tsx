@@ -2,7 +2,19 @@ import "./nodeGlobals";
 import * as React from "react";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { BoardsLinks } from "../src/project-settings/boards/BoardsLinks";
-import { click, dropdownValue, enabled, nextUntil, pick, renderPage, startStack, step, wizard, type Stack } from "./boardsHarness";
+import {
+  click,
+  dropdownValue,
+  enabled,
+  nextUntil,
+  pick,
+  renderPage,
+  startStack,
+  step,
+  wizard,
+  type Stack,
+  openWizardWith,
+} from "./boardsHarness";
 
 // What each step offers, per process (read from the simulator's processes through the backend), validation
 // messages, and the dry-run preview. Nothing here is saved.
@@ -16,7 +28,7 @@ afterAll(() => stack?.close());
 async function openWizard(project?: string) {
   renderPage(<BoardsLinks />);
   await enabled("New Boards link");
-  click("New Boards link");
+  await openWizardWith("New Boards link");
   await waitFor(() => expect(dropdownValue("Project")).toBe("Fabrikam Fiber"));
   if (project) {
     await pick("Project", project);
@@ -131,7 +143,7 @@ test("CMMI offers Requirement; Basic offers Issue and no Bug Mapping at all", as
   click("Cancel");
   await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
 
-  click("New Boards link");
+  await openWizardWith("New Boards link");
   await waitFor(() => expect(dropdownValue("Project")).toBe("Fabrikam Fiber"));
   await pick("Project", "Basic Project");
   click("Next");

@@ -2,7 +2,7 @@ import "./nodeGlobals";
 import * as React from "react";
 import { screen, waitFor, within } from "@testing-library/react";
 import { BoardsLinks } from "../src/project-settings/boards/BoardsLinks";
-import { click, dropdownValue, enabled, pick, renderPage, startStack, wizard, type Stack } from "./boardsHarness";
+import { click, dropdownValue, enabled, openWizardWith, pick, renderPage, startStack, wizard, type Stack } from "./boardsHarness";
 
 // Priya Lead administers "Fabrikam Fiber" only: ADO (asked by the backend) decides per project.
 jest.setTimeout(90_000);
@@ -15,7 +15,7 @@ afterAll(() => stack?.close());
 test("a project admin may use the wizard for her project; another project answers 403, shown in the wizard", async () => {
   renderPage(<BoardsLinks />);
   await enabled("New Boards link");
-  click("New Boards link");
+  await openWizardWith("New Boards link");
   await waitFor(() => expect(dropdownValue("Project")).toBe("Fabrikam Fiber"));
   await within(wizard()).findByRole("button", { name: "Team (optional)" });
   await pick("Project", "Scrum Project");

@@ -3,7 +3,19 @@ import * as React from "react";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { BoardsLinks } from "../src/project-settings/boards/BoardsLinks";
 import { DEMO_PATS } from "@testops/ado-sim";
-import { click, dropdownValue, enabled, nextUntil, pick, renderPage, startStack, step, wizard, type Stack } from "./boardsHarness";
+import {
+  click,
+  dropdownValue,
+  enabled,
+  nextUntil,
+  pick,
+  renderPage,
+  startStack,
+  step,
+  wizard,
+  type Stack,
+  openWizardWith,
+} from "./boardsHarness";
 
 // One journey over one backend: Save, Edit, Proceed (live status), a failing sync, Archive/Unarchive.
 jest.setTimeout(90_000);
@@ -17,7 +29,7 @@ test("Save: the six steps store a link (Inactive, nothing synced) with what was 
   renderPage(<BoardsLinks />);
   await screen.findByText("No Boards link yet");
   await enabled("New Boards link");
-  click("New Boards link");
+  await openWizardWith("New Boards link");
   expect(step().textContent).toBe("Step 1 of 5 · Project");
   await waitFor(() => expect(dropdownValue("Project")).toBe("Fabrikam Fiber"));
   fireEvent.change(screen.getByLabelText("Description"), { target: { value: "Fiber releases" } });
@@ -89,7 +101,7 @@ test("a second link for the same project and team is refused with the backend's 
   renderPage(<BoardsLinks />);
   await fiberCard();
   await enabled("New Boards link");
-  click("New Boards link");
+  await openWizardWith("New Boards link");
   await waitFor(() => expect(dropdownValue("Project")).toBe("Fabrikam Fiber"));
   await nextUntil("Requirements");
   await screen.findByRole("table", { name: "User Story states" });
@@ -104,7 +116,7 @@ test("Edit reopens the wizard with the stored config and stores the change", asy
   renderPage(<BoardsLinks />);
   await fiberCard();
   await enabled("Edit Fabrikam Fiber");
-  click("Edit Fabrikam Fiber");
+  await openWizardWith("Edit Fabrikam Fiber");
   within(wizard()).getByText("Edit Boards link · Fabrikam Fiber");
   await waitFor(() => expect(dropdownValue("Project")).toBe("Fabrikam Fiber"));
   expect(screen.getByRole("button", { name: "Project" }).getAttribute("aria-disabled")).toBe("true");
@@ -141,7 +153,7 @@ test("Proceed stores and syncs: the card shows the sync's progress, then Active 
   renderPage(<BoardsLinks />);
   await fiberCard();
   await enabled("Edit Fabrikam Fiber");
-  click("Edit Fabrikam Fiber");
+  await openWizardWith("Edit Fabrikam Fiber");
   await nextUntil("Bugs");
   await screen.findByRole("table", { name: "Severity mapping" });
   click("Proceed");

@@ -109,6 +109,12 @@ export function enabled(name: string | RegExp, timeout = 15_000) {
 export const wizard = () => screen.getByRole("dialog");
 export const step = () => within(wizard()).getByText(/^Step \d of \d/);
 
+/** Clicks a button that opens the wizard and waits for it: a chunk loaded on first open, whose panel replaces the loading one. */
+export async function openWizardWith(name: string | RegExp) {
+  click(name);
+  await waitFor(step, { timeout: 10_000 });
+}
+
 /** Clicks Next until the wizard shows this step (each Next must pass the step's validation). */
 export async function nextUntil(title: string) {
   for (let i = 0; i < 6; i++) {

@@ -51,12 +51,13 @@ function resolveBackend(spec: string, from: string): string | null {
   for (const f of [`${base}.ts`, `${base}.tsx`, path.join(base, "index.ts")]) if (existsSync(f)) return f;
   return null;
 }
+const isZod = (spec: string) => spec === "zod" || spec.startsWith("zod/") || spec.startsWith("@hono/zod");
 /** Does `file` (or a backend module it imports as a value, transitively) import zod? */
 function pullsZod(file: string, seen = new Set<string>()): boolean {
   if (seen.has(file)) return false;
   seen.add(file);
   return valueImports(file).some((spec) => {
-    if (spec === "zod" || spec.startsWith("zod/") || spec.startsWith("@hono/zod")) return true;
+    if (isZod(spec)) return true;
     const next = resolveBackend(spec, file);
     return next !== null && (next.startsWith(backendSrc) || spec.startsWith(".")) && pullsZod(next, seen);
   });
@@ -69,4 +70,36 @@ const files = (dir: string): string[] =>
 it.each(["plans", "work-item-results"])("the %s page does not validate, so no zod reaches its bundle", (page) => {
   const offenders = files(path.resolve(__dirname, "../src", page)).filter((f) => pullsZod(f));
   expect(offenders.map((f) => path.relative(path.resolve(__dirname, ".."), f))).toEqual([]);
+});
+
+/** Source files in a page's first load: its entry's static value imports, transitively; chunks behind `import()` are not. */
+function firstLoad(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  for (const spec of valueImports(file)) {
+    const next = resolveBackend(spec, file);
+    if (next) firstLoad(next, seen);
+  }
+  return seen;
+}
+const src = path.resolve(__dirname, "../src");
+const pages = readdirSync(src).filter((d) => existsSync(path.join(src, d, `${d}.tsx`)));
+
+// Pages that validate a form (org settings, the Boards wizard, the Repos link panel) load that form and zod
+// as a chunk when it opens; nothing the page loads up front may import zod.
+it.each(pages)("the %s page's first load imports no zod (forms that validate with it are chunks loaded on demand)", (page) => {
+  const offenders = [...firstLoad(path.join(src, page, `${page}.tsx`))].filter((f) => valueImports(f).some(isZod));
+  expect(offenders.map((f) => path.relative(path.resolve(__dirname, "../.."), f))).toEqual([]);
+});
+
+it("the first-load walk follows static imports and stops at import() chunks", () => {
+  const org = [...firstLoad(path.join(src, "org-settings/org-settings.tsx"))].map((f) => path.relative(src, f));
+  expect(org).toEqual(expect.arrayContaining(["org-settings/ConnectionsHub.tsx", "org-settings/format.ts", "common/api.ts"]));
+  expect(org).not.toContain("org-settings/ConnectionPanel.tsx");
+  // The lazily loaded form does validate with zod: what the walk leaves out is what the chunk carries.
+  expect(pullsZod(path.join(src, "org-settings/ConnectionPanel.tsx"))).toBe(true);
+  const project = [...firstLoad(path.join(src, "project-settings/project-settings.tsx"))].map((f) => path.relative(src, f));
+  expect(project).toContain("project-settings/boards/BoardsLinks.tsx");
+  for (const lazy of ["boards/Wizard.tsx", "repos/ReposLinks.tsx", "runs/RunsTab.tsx"])
+    expect(project).not.toContain(`project-settings/${lazy}`);
 });

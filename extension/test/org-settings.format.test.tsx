@@ -1,15 +1,6 @@
 import type { Connection } from "@testops/backend/schemas/connections";
-import {
-  auditText,
-  createBody,
-  draftOf,
-  editBody,
-  emptyDraft,
-  hookSummary,
-  patSummary,
-  validateDraft,
-  type HookHealthView,
-} from "../src/org-settings/format";
+import { createBody, draftOf, editBody, emptyDraft, validateDraft } from "../src/org-settings/draft";
+import { auditText, hookSummary, patSummary, type HookHealthView } from "../src/org-settings/format";
 
 const conn: Connection = {
   id: "c1",

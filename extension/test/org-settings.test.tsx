@@ -43,6 +43,11 @@ function renderHub() {
 const button = (name: string | RegExp, scope: HTMLElement = document.body) => within(scope).getByRole("button", { name });
 const type = (label: string, value: string) => fireEvent.change(screen.getByLabelText(label), { target: { value } });
 const panel = () => screen.getByRole("dialog");
+/** Opens the create/edit panel and waits for its form: a chunk loaded on first open, whose panel replaces the loading one. */
+async function openForm(opener: HTMLElement) {
+  fireEvent.click(opener);
+  await waitFor(() => within(panel()).getByLabelText("Name"), { timeout: 10_000 });
+}
 
 beforeAll(async () => {
   backend = await testBackend({ fetch: sim.fetch });
@@ -67,7 +72,7 @@ describe("org settings hub (real backend + simulator)", () => {
   it("before any connection, a member is offered Connect but cannot save one", async () => {
     await signIn(DEMO_USERS.member);
     renderHub();
-    fireEvent.click(await screen.findByRole("button", { name: "New connection" }));
+    await openForm(await screen.findByRole("button", { name: "New connection" }));
     type("Name", "Mine");
     type("Organization URL", FABRIKAM);
     type("Personal access token", DEMO_PATS.member);
@@ -93,7 +98,7 @@ describe("org settings hub (real backend + simulator)", () => {
   it("validates inline with the API's limits before anything is sent", async () => {
     await signIn(DEMO_USERS.admin);
     renderHub();
-    fireEvent.click(await screen.findByRole("button", { name: "New connection" }));
+    await openForm(await screen.findByRole("button", { name: "New connection" }));
     fireEvent.click(button("Save", panel()));
     expect(within(panel()).getAllByText("is required").length).toBeGreaterThanOrEqual(2);
     type("Name", "x".repeat(51));
@@ -111,7 +116,7 @@ describe("org settings hub (real backend + simulator)", () => {
   it("Test connection shows the per-feature table, and the PAT field is blamed for a rejected PAT", async () => {
     await signIn(DEMO_USERS.admin);
     renderHub();
-    fireEvent.click(await screen.findByRole("button", { name: "New connection" }));
+    await openForm(await screen.findByRole("button", { name: "New connection" }));
     type("Organization URL", FABRIKAM);
     type("Personal access token", DEMO_PATS.readOnly);
     fireEvent.click(button("Test connection", panel()));
@@ -134,7 +139,7 @@ describe("org settings hub (real backend + simulator)", () => {
   it("creates a connection: the list shows it Active with its hooks, never the PAT", async () => {
     await signIn(DEMO_USERS.admin);
     renderHub();
-    fireEvent.click(await screen.findByRole("button", { name: "New connection" }));
+    await openForm(await screen.findByRole("button", { name: "New connection" }));
     type("Name", "Main");
     type("Organization URL", FABRIKAM);
     type("Personal access token", DEMO_PATS.admin);
@@ -159,7 +164,7 @@ describe("org settings hub (real backend + simulator)", () => {
     expect(within(c).getByRole("alert").textContent).toMatch(/expired or was revoked/);
     expect(button("Edit Main", c).textContent).toBe("Replace PAT");
     // Replace the PAT from the edit panel: back to Active.
-    fireEvent.click(button("Edit Main", c));
+    await openForm(button("Edit Main", c));
     expect((screen.getByLabelText("Personal access token") as HTMLInputElement).value).toBe("");
     type("Personal access token", DEMO_PATS.fullAccess);
     fireEvent.click(button("Save", panel()));

@@ -6,7 +6,7 @@ import { TextField, TextFieldWidth } from "azure-devops-ui/TextField";
 import { CONNECTION_LIMITS, type Connection, type TestResult } from "@testops/backend/schemas/connections";
 import { ApiClientError, unwrap, type Api } from "../common/api";
 import { FormField } from "../common/ui";
-import { createBody, draftOf, editBody, emptyDraft, validateDraft, type Draft, type FieldErrors, type FieldName } from "./format";
+import { createBody, draftOf, editBody, emptyDraft, validateDraft, type Draft, type FieldErrors, type FieldName } from "./draft";
 import { TestResultView } from "./TestResultView";
 
 export interface ConnectionPanelProps {

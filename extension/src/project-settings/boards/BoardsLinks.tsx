@@ -5,6 +5,8 @@ import { ButtonGroup } from "azure-devops-ui/ButtonGroup";
 import { Card } from "azure-devops-ui/Card";
 import { Dialog } from "azure-devops-ui/Dialog";
 import { MessageCard, MessageCardSeverity } from "azure-devops-ui/MessageCard";
+import { ContentSize } from "azure-devops-ui/Callout";
+import { Panel } from "azure-devops-ui/Panel";
 import { Toggle } from "azure-devops-ui/Toggle";
 import { ZeroData } from "azure-devops-ui/ZeroData";
 import type { Job } from "@testops/backend/routes/jobs";
@@ -15,7 +17,10 @@ import { ErrorCard, Loading } from "../../common/ui";
 import { fmtTime, plural } from "./format";
 import { isForbidden, useAsync, useJob } from "./hooks";
 import { JobProgress, LinkStatusPill } from "./status";
-import { LinkWizard } from "./Wizard";
+
+// The wizard (its steps, preview and the shared zod schemas it validates with) is a chunk of its own,
+// loaded when it first opens: most visits only look at the links (scripts/bundle-budget.ts).
+const LinkWizard = React.lazy(() => import("./Wizard").then((m) => ({ default: m.LinkWizard })));
 
 type Access = { canEdit: true } | { canEdit: false; reason: string; noConnection?: boolean };
 
@@ -121,16 +126,28 @@ export function BoardsLinks() {
         ))
       )}
       {wizard ? (
-        <LinkWizard
-          link={wizard.link}
-          onClose={() => setWizard(null)}
-          onForbidden={(m) => setForbidden(m)}
-          onSaved={(link, job) => {
-            setWizard(null);
-            if (job) setStarted((s) => ({ ...s, [link.id]: job.id }));
-            reload();
-          }}
-        />
+        <React.Suspense
+          fallback={
+            <Panel
+              onDismiss={() => setWizard(null)}
+              size={ContentSize.Large}
+              titleProps={{ text: wizard.link ? "Edit Boards link" : "New Boards link" }}
+            >
+              <Loading label="Loading the wizard…" />
+            </Panel>
+          }
+        >
+          <LinkWizard
+            link={wizard.link}
+            onClose={() => setWizard(null)}
+            onForbidden={(m) => setForbidden(m)}
+            onSaved={(link, job) => {
+              setWizard(null);
+              if (job) setStarted((s) => ({ ...s, [link.id]: job.id }));
+              reload();
+            }}
+          />
+        </React.Suspense>
       ) : null}
       {confirm ? (
         <Dialog

@@ -6,7 +6,8 @@ import { TextField, TextFieldWidth } from "azure-devops-ui/TextField";
 import { REPOS_LIMITS, REPOS_URL_EXAMPLE, type ReposLink, type RepoTarget } from "@testops/backend/schemas/repos";
 import { ApiClientError, unwrap, type Api } from "../../common/api";
 import { FormField } from "../../common/ui";
-import { draftOf, editBody, emptyDraft, shortSha, targetText, validateDraft, type Draft, type FieldErrors, type FieldName } from "./format";
+import { draftOf, editBody, emptyDraft, validateDraft, type Draft, type FieldErrors, type FieldName } from "./draft";
+import { shortSha, targetText } from "./format";
 
 export interface LinkPanelProps {
   api: Api;

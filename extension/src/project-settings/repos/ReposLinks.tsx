@@ -2,6 +2,7 @@ import "./repos.css";
 import * as React from "react";
 import { Button } from "azure-devops-ui/Button";
 import { Dialog } from "azure-devops-ui/Dialog";
+import { Panel } from "azure-devops-ui/Panel";
 import { MessageCard, MessageCardSeverity } from "azure-devops-ui/MessageCard";
 import { ZeroData } from "azure-devops-ui/ZeroData";
 import type { ReposLink, TestsView } from "@testops/backend/schemas/repos";
@@ -10,11 +11,13 @@ import { usePage } from "../../common/context";
 import { ErrorCard, Loading } from "../../common/ui";
 import { buildTestsTree, isRunning } from "./format";
 import { LinkCard } from "./LinkCard";
-import { LinkPanel } from "./LinkPanel";
 import { TestsTree } from "./TestsTree";
 import { CreateTestCasesDialog, DeletedTraces, LinkTestCaseDialog, type CreateTarget } from "./TraceActions";
 import type { KatalonTrace } from "@testops/backend/schemas/trace";
 import type { TestCase } from "@testops/backend/schemas/repos";
+
+// The link form validates with the API's zod schema pieces: a chunk of its own, loaded when it first opens.
+const LinkPanel = React.lazy(() => import("./LinkPanel").then((m) => ({ default: m.LinkPanel })));
 
 /** Repos links of this project (the Repos tab of project settings). */
 export function ReposLinks() {
@@ -239,16 +242,27 @@ export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500
       )}
 
       {(overlay?.kind === "create" || overlay?.kind === "edit") && (
-        <LinkPanel
-          api={api}
-          projectId={projectId}
-          link={overlay.kind === "edit" ? overlay.link : undefined}
-          onDismiss={() => setOverlay(undefined)}
-          onSaved={() => {
-            setOverlay(undefined);
-            void refresh();
-          }}
-        />
+        <React.Suspense
+          fallback={
+            <Panel
+              onDismiss={() => setOverlay(undefined)}
+              titleProps={{ text: overlay.kind === "edit" ? `Edit ${overlay.link.name}` : "New Repos link" }}
+            >
+              <Loading label="Loading the form…" />
+            </Panel>
+          }
+        >
+          <LinkPanel
+            api={api}
+            projectId={projectId}
+            link={overlay.kind === "edit" ? overlay.link : undefined}
+            onDismiss={() => setOverlay(undefined)}
+            onSaved={() => {
+              setOverlay(undefined);
+              void refresh();
+            }}
+          />
+        </React.Suspense>
       )}
       {overlay?.kind === "linkTestCase" && (
         <LinkTestCaseDialog
