@@ -12,6 +12,7 @@ import { Spinner, SpinnerSize } from "azure-devops-ui/Spinner";
 import { ZeroData, ZeroDataActionType } from "azure-devops-ui/ZeroData";
 import type { Connection, TestResult } from "@testops/backend/schemas/connections";
 import { unwrap, type Api } from "../common/api";
+import { preloadable, usePreload } from "../common/lazy";
 import { ErrorCard, Loading } from "../common/ui";
 import { AuditPanel } from "./AuditPanel";
 import { hookSummary, patSummary, type HookHealthView } from "./format";
@@ -19,7 +20,9 @@ import { TestResultView } from "./TestResultView";
 
 // The create/edit panel validates with the API's zod schemas: it is a chunk of its own, loaded when it
 // first opens, so zod stays out of the page's first load (scripts/bundle-budget.ts).
-const ConnectionPanel = React.lazy(() => import("./ConnectionPanel").then((m) => ({ default: m.ConnectionPanel })));
+const { Component: ConnectionPanel, preload: preloadConnectionPanel } = preloadable(() =>
+  import("./ConnectionPanel").then((m) => m.ConnectionPanel),
+);
 
 export interface ConnectionsHubProps {
   api: Api;
@@ -58,6 +61,7 @@ export function ConnectionsHub({ api, orgName, isAdmin, pollMs = 10_000 }: Conne
   const [refreshError, setRefreshError] = React.useState<string>();
   const [overlay, setOverlay] = React.useState<Overlay>();
   const [actionError, setActionError] = React.useState<string>();
+  usePreload(isAdmin, preloadConnectionPanel);
   const [working, setWorking] = React.useState(false);
   const [tests, setTests] = React.useState<Record<string, TestResult | "running" | Error>>({});
   // Service-hook state as Azure DevOps reports it, by connection id (undefined until first read).

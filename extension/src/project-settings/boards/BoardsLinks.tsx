@@ -13,6 +13,7 @@ import type { Job } from "@testops/backend/routes/jobs";
 import type { BoardsLink } from "@testops/backend/schemas/boards";
 import { ApiClientError, unwrap } from "../../common/api";
 import { usePage } from "../../common/context";
+import { preloadable, usePreload } from "../../common/lazy";
 import { ErrorCard, Loading } from "../../common/ui";
 import { fmtTime, plural } from "./format";
 import { isForbidden, useAsync, useJob } from "./hooks";
@@ -20,7 +21,7 @@ import { JobProgress, LinkStatusPill } from "./status";
 
 // The wizard (its steps, preview and the shared zod schemas it validates with) is a chunk of its own,
 // loaded when it first opens: most visits only look at the links (scripts/bundle-budget.ts).
-const LinkWizard = React.lazy(() => import("./Wizard").then((m) => ({ default: m.LinkWizard })));
+const { Component: LinkWizard, preload: preloadWizard } = preloadable(() => import("./Wizard").then((m) => m.LinkWizard));
 
 type Access = { canEdit: true } | { canEdit: false; reason: string; noConnection?: boolean };
 
@@ -51,6 +52,7 @@ export function BoardsLinks() {
   const [forbidden, setForbidden] = React.useState<string | null>(null);
   const access: Access | null = forbidden ? { canEdit: false, reason: forbidden } : probe.state === "ready" ? probe.value : null;
   const canEdit = access?.canEdit === true;
+  usePreload(canEdit, preloadWizard);
 
   const [wizard, setWizard] = React.useState<null | { link?: BoardsLink }>(null);
   const [confirm, setConfirm] = React.useState<BoardsLink | null>(null);

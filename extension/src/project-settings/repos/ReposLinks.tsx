@@ -8,6 +8,7 @@ import { ZeroData } from "azure-devops-ui/ZeroData";
 import type { ReposLink, TestsView } from "@testops/backend/schemas/repos";
 import { ApiClientError, unwrap, type Api } from "../../common/api";
 import { usePage } from "../../common/context";
+import { preloadable, usePreload } from "../../common/lazy";
 import { ErrorCard, Loading } from "../../common/ui";
 import { buildTestsTree, isRunning } from "./format";
 import { LinkCard } from "./LinkCard";
@@ -17,7 +18,7 @@ import type { KatalonTrace } from "@testops/backend/schemas/trace";
 import type { TestCase } from "@testops/backend/schemas/repos";
 
 // The link form validates with the API's zod schema pieces: a chunk of its own, loaded when it first opens.
-const LinkPanel = React.lazy(() => import("./LinkPanel").then((m) => ({ default: m.LinkPanel })));
+const { Component: LinkPanel, preload: preloadLinkPanel } = preloadable(() => import("./LinkPanel").then((m) => m.LinkPanel));
 
 /** Repos links of this project (the Repos tab of project settings). */
 export function ReposLinks() {
@@ -51,6 +52,7 @@ const message = (e: unknown) =>
 export function ReposHub({ api, projectId, projectName, pollMs = { running: 1500, idle: 15_000 } }: ReposHubProps) {
   const [links, setLinks] = React.useState<ReposLink[]>();
   const [canEdit, setCanEdit] = React.useState(false);
+  usePreload(canEdit, preloadLinkPanel);
   const [tests, setTests] = React.useState<TestsView>();
   const [traces, setTraces] = React.useState<KatalonTrace[]>([]);
   const [notice, setNotice] = React.useState<string>();
