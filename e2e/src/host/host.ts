@@ -715,10 +715,10 @@ async function main() {
     bar.className = "dashboard-bar";
     const frameBox = document.createElement("div");
     frameBox.className = "dashboard-grid";
-    let frame: Frame | undefined;
     bar.append(
       sizePicker(c, settings.size, (size) => {
         settings.size = size;
+        const frame = frames.get("main");
         if (frame) {
           sizeFrame(frame.iframe, size);
           void callWidget(frame, "reload", settings);
@@ -727,7 +727,7 @@ async function main() {
     );
     if (c.configurationId) bar.append(button("Configure", () => void openConfiguration(), `Configure ${settings.name}`));
     content.append(bar, frameBox);
-    frame = mountFrame("main", c, frameBox, {}, "widget");
+    const frame = mountFrame("main", c, frameBox, {}, "widget");
     sizeFrame(frame.iframe, settings.size);
     void callWidget(frame, "load", settings);
   }
@@ -753,8 +753,8 @@ async function main() {
     name.name = "widget-name";
     name.value = draft.name;
     nameLabel.appendChild(name);
-    let preview: Frame | undefined;
     const generalChanged = () => {
+      const preview = frames.get("preview");
       if (preview) {
         sizeFrame(preview.iframe, draft.size);
         void callWidget(preview, "reload", draft);
@@ -793,7 +793,7 @@ async function main() {
     content.append(side, previewBox);
 
     const configFrame = mountFrame("main", configC, configBox, {}, "widget-config");
-    preview = mountFrame("preview", c, previewBox, {}, "widget");
+    const preview = mountFrame("preview", c, previewBox, {}, "widget");
     sizeFrame(preview.iframe, draft.size);
     void callWidget(preview, "load", draft);
     const context = {
@@ -802,7 +802,7 @@ async function main() {
         if (event === CONFIGURATION_CHANGE) {
           const cs = args?.data as HostWidgetSettings["customSettings"] | undefined;
           draft.customSettings = { data: typeof cs?.data === "string" ? cs.data : null, version: cs?.version };
-          if (preview) void callWidget(preview, "reload", draft);
+          void callWidget(preview, "reload", draft);
         } else if (event === GENERAL_SETTINGS_CHANGED) generalChanged();
         return { getResponse: async () => "" };
       },

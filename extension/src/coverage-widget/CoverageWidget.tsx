@@ -28,7 +28,8 @@ async function load(page: WidgetPage, s: CoverageSettings): Promise<Answer> {
         ...(page.team ? { team: page.team.id } : {}),
       },
     });
-    return { kind: "coverage", value: (await unwrap(res)) as Coverage };
+    if (res.status === 200) return { kind: "coverage", value: await res.json() };
+    throw await unwrap(res).catch((e: unknown) => e);
   } catch (e) {
     // A link removed since the widget was configured (or one this user cannot see).
     if (e instanceof ApiClientError && e.status === 404 && s.linkId) return { kind: "link-gone" };

@@ -15,7 +15,9 @@ export function FlakyWidget({ settings, page, onSettled }: WidgetViewProps) {
     const res = await page.api.api.widgets.flaky.$get({
       query: { project: page.project.id, top: String(s.top), by: s.by, runs: String(s.runs), ...(s.linkId ? { linkId: s.linkId } : {}) },
     });
-    return (await unwrap(res)) as Flaky;
+    // Typed by the route: 200 is the answer; anything else carries the API's error body (ApiClientError).
+    if (res.status === 200) return await res.json();
+    throw await unwrap(res).catch((e: unknown) => e);
   }, onSettled);
   const title = settings.name || (s.by === "flakiness" ? "Flaky tests" : "Failing tests");
   if (data.state === "loading")
@@ -64,7 +66,7 @@ function TestRow({ test: t, by, page }: { test: FlakyTest; by: "failures" | "fla
   const d = openDefects(t);
   const base = page.collectionUrl.replace(/\/?$/, "/");
   return (
-    <li className="widget-test" data-test={t.fullName}>
+    <li className="widget-test" data-test={t.fullName} data-name={t.name}>
       <div className="flex-row flex-center rhythm-horizontal-8">
         <button
           type="button"

@@ -34,7 +34,9 @@ export function PassRateWidget({ settings, page, onSettled }: WidgetViewProps) {
         ...(s.pathPrefix ? { pathPrefix: s.pathPrefix } : {}),
       },
     });
-    return (await unwrap(res)) as PassRate;
+    // Typed by the route: 200 is the answer; anything else carries the API's error body (ApiClientError).
+    if (res.status === 200) return await res.json();
+    throw await unwrap(res).catch((e: unknown) => e);
   }, onSettled);
   const title = settings.name || "Test pass rate";
   if (data.state === "loading")
