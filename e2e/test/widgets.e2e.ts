@@ -190,9 +190,9 @@ describe("with results and a Boards link", () => {
       runs.push({ name: `Nightly ${i + 1}`, fails });
       await upload(`Nightly ${i + 1}`, new Date(Date.UTC(2026, 10, 1 + i, 2)), TESTS, fails);
     }
-    // The requirements' tests: "Pay by card" passing, "Refund an order" failing (latest outcome).
-    await upload("Story checks", new Date(Date.UTC(2026, 10, 12, 2)), ["card-ok"], [], [stories[0]], "Stories");
-    await upload("Story checks 2", new Date(Date.UTC(2026, 10, 12, 3)), ["refund-ok"], ["refund-ok"], [stories[1]], "Stories");
+    // The requirements' tests (run before the nightlies): "Pay by card" passing, "Refund an order" failing.
+    await upload("Story checks", new Date(Date.UTC(2026, 9, 20, 2)), ["card-ok"], [], [stories[0]], "Stories");
+    await upload("Story checks 2", new Date(Date.UTC(2026, 9, 20, 3)), ["refund-ok"], ["refund-ok"], [stories[1]], "Stories");
   }, 240_000);
 
   test("pass rate trend: configure → render → change settings → re-render, both themes", async () => {
@@ -282,6 +282,7 @@ describe("with results and a Boards link", () => {
     await preview.locator('[data-figure="summary"]').waitFor();
     const saved = await save(host);
     const settings = JSON.parse(saved.settings.customSettings.data!);
+    // The sprint is kept with the link it belongs to (here the project's only one, shown by default).
     expect(settings).toMatchObject({ linkId, scope: "sprint", chart: "bar" });
 
     const c = await api(`/api/widgets/coverage?linkId=${linkId}&scope=sprint&iterationId=${settings.iterationId}`);
@@ -341,11 +342,7 @@ describe("with results and a Boards link", () => {
     // By failures in each test's last 5 results: search (5), refund (3: runs 4, 6, 8), pay (2: runs 7, 8).
     const failuresIn = (t: string, n: number) => runs.slice(-n).filter((r) => r.fails.includes(t)).length;
     expect(await rows.count()).toBe(3);
-    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-test")))).toEqual([
-      "Checkout.search",
-      "Checkout.pay",
-      "Checkout.refund",
-    ]);
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-name")))).toEqual(["search", "refund", "pay"]);
     expect(await rows.nth(0).locator('[data-figure="failures"]').innerText()).toBe(`${failuresIn("search", 5)} failures in 5 results`);
     expect(await rows.nth(1).locator('[data-figure="failures"]').innerText()).toBe(`${failuresIn("refund", 5)} failures in 5 results`);
     expect(await rows.nth(2).locator('[data-figure="failures"]').innerText()).toBe(`${failuresIn("pay", 5)} failures in 5 results`);

@@ -213,8 +213,12 @@ describe("widget display rules", () => {
       skipped: 0,
       passRate: passed / (passed + failed),
     });
-    expect(passRateHeadline([p(1, 1), p(9, 1)])).toEqual({ latest: "90%", average: "83%", runs: 2 });
-    expect(passRateHeadline([])).toEqual({ latest: "—", average: "—", runs: 0 });
+    const last = p(9, 1);
+    expect(passRateHeadline([p(1, 1), last])).toEqual({ latest: "90%", latestRun: last, average: "83%", runs: 2 });
+    // A newest run that counted nothing (path prefix, link) leaves the headline on the one before.
+    const none = { ...point, total: 0, passed: 0, failed: 0, error: 0, skipped: 0, passRate: null };
+    expect(passRateHeadline([last, none])).toMatchObject({ latest: "90%", latestRun: last, average: "90%", runs: 2 });
+    expect(passRateHeadline([])).toEqual({ latest: "—", latestRun: null, average: "—", runs: 0 });
   });
   it("summarises coverage", () => {
     expect(coverageSummary({ requirements: 4, tested: 3 })).toBe("3 of 4 requirements tested (75%)");

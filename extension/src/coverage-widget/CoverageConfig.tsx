@@ -31,7 +31,8 @@ export function CoverageConfig({ settings, page, onChange }: ConfigViewProps<Cov
           items={[current, ...iterations.value]}
           onChange={(id) => {
             const it = iterations.value.find((x) => x.id === id);
-            change(it ? { ...s, scope: it.kind, iterationId: it.id } : { ...s, scope: "current", iterationId: undefined });
+            // A sprint belongs to one link: keep that link with it, even if it was the default one.
+            change(it ? { ...s, linkId, scope: it.kind, iterationId: it.id } : { ...s, scope: "current", iterationId: undefined });
           }}
         />
       )}

@@ -83,21 +83,25 @@ export function PassRateWidget({ settings, page, onSettled }: WidgetViewProps) {
   // The chart takes what the cell leaves after the title, the figures and the legend.
   const width = cellsToPixels(size.columnSpan) - 28;
   const height = Math.max(40, cellsToPixels(size.rowSpan) - 150);
-  const latest = v.points[v.points.length - 1];
+  const latest = head.latestRun;
   return (
     <WidgetFrame title={title} subtitle={`Last ${head.runs} ${head.runs === 1 ? "run" : "runs"}${filter ? ` · ${filter}` : ""}`}>
       <div className="flex-row flex-baseline rhythm-horizontal-8">
         <span className="widget-figure" data-figure="latest" aria-label={`Latest run: ${head.latest} passed`}>
           {head.latest}
         </span>
-        <button
-          type="button"
-          className="widget-link body-s"
-          onClick={() => page.navigate(page.hubUrl("project-settings", { tab: "runs", runId: latest.runId }))}
-          title={runTitle(latest)}
-        >
-          {latest.name}
-        </button>
+        {latest ? (
+          <button
+            type="button"
+            className="widget-link body-s"
+            onClick={() => page.navigate(page.hubUrl("project-settings", { tab: "runs", runId: latest.runId }))}
+            title={runTitle(latest)}
+          >
+            {latest.name}
+          </button>
+        ) : (
+          <span className="secondary-text body-s">no tests ran</span>
+        )}
         <span className="secondary-text body-s" data-figure="average">
           avg {head.average}
         </span>

@@ -56,12 +56,20 @@ export function runTitle(p: PassRatePoint): string {
   return [p.name, when, counts + (extra ? `; ${extra}` : "")].filter(Boolean).join(" · ");
 }
 
-/** The headline: the latest run's pass rate and the average over the shown runs (weighted by tests that ran). */
-export function passRateHeadline(points: readonly PassRatePoint[]): { latest: string; average: string; runs: number } {
-  const latest = points.length ? points[points.length - 1].passRate : null;
+/**
+ * The headline: the newest run in which something ran (a run can count nothing under a path prefix or a
+ * link), its pass rate, and the average over the shown runs (weighted by the tests that ran).
+ */
+export function passRateHeadline(points: readonly PassRatePoint[]): {
+  latest: string;
+  latestRun: PassRatePoint | null;
+  average: string;
+  runs: number;
+} {
+  const latestRun = [...points].reverse().find((p) => p.passRate !== null) ?? null;
   const passed = points.reduce((s, p) => s + p.passed, 0);
   const ran = points.reduce((s, p) => s + p.total - p.skipped, 0);
-  return { latest: pct(latest), average: pct(ran ? passed / ran : null), runs: points.length };
+  return { latest: pct(latestRun?.passRate ?? null), latestRun, average: pct(ran ? passed / ran : null), runs: points.length };
 }
 
 export type CoverageKey = "passing" | "failing" | "notTested" | "failingWithoutDefect";
