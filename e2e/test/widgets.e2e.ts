@@ -117,7 +117,7 @@ beforeAll(async () => {
   stack = await startStack({ allowBackendPortFallback: true });
   browser = await launchBrowser(stack);
   projectId = stack.sim.state.orgs.get("fabrikam")!.projects.find((p) => p.name === PROJECT)!.id;
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await browser?.close();
   await stack?.close();
@@ -153,7 +153,7 @@ test("empty states: no connection, then connected but nothing linked", async () 
   await bothThemes(host, "widget-not-linked");
   await button(host.page, "Cancel").click();
   await host.close();
-}, 180_000);
+}, 300_000);
 
 describe("with results and a Boards link", () => {
   const stories: number[] = [];
@@ -193,7 +193,7 @@ describe("with results and a Boards link", () => {
     // The requirements' tests (run before the nightlies): "Pay by card" passing, "Refund an order" failing.
     await upload("Story checks", new Date(Date.UTC(2026, 9, 20, 2)), ["card-ok"], [], [stories[0]], "Stories");
     await upload("Story checks 2", new Date(Date.UTC(2026, 9, 20, 3)), ["refund-ok"], ["refund-ok"], [stories[1]], "Stories");
-  }, 240_000);
+  }, 400_000);
 
   test("pass rate trend: configure → render → change settings → re-render, both themes", async () => {
     const host = await HostPage.open(browser.context, stack, {
@@ -263,7 +263,7 @@ describe("with results and a Boards link", () => {
     ).toBe(670);
     await bothThemes(host, "widget-pass-rate-changed");
     await host.close();
-  }, 240_000);
+  }, 400_000);
 
   test("requirement coverage: configure a sprint → render → donut → re-render, both themes; click-through to Plans", async () => {
     const host = await HostPage.open(browser.context, stack, {
@@ -324,7 +324,7 @@ describe("with results and a Boards link", () => {
     expect(await w.locator("svg.tc-donut path").count()).toBe([c.passing, c.failing, c.notTested].filter((n) => n > 0).length);
     await bothThemes(host, "widget-coverage-donut");
     await host.close();
-  }, 240_000);
+  }, 400_000);
 
   test("flaky and failing tests: configure → render → rank by flips → re-render, both themes", async () => {
     const host = await HostPage.open(browser.context, stack, { contribution: "flaky-widget", user: DEMO_USERS.admin.id, project: PROJECT });
@@ -368,7 +368,7 @@ describe("with results and a Boards link", () => {
     expect(flips.tests[0].flips).toBe(4);
     await bothThemes(host, "widget-flaky-flips");
     await host.close();
-  }, 240_000);
+  }, 400_000);
 
   test("hostile stored settings do not break a widget", async () => {
     const host = await HostPage.open(browser.context, stack, { contribution: "flaky-widget", user: DEMO_USERS.admin.id, project: PROJECT });
@@ -386,5 +386,5 @@ describe("with results and a Boards link", () => {
     // Defaults instead: top 10 by failures over 20 results.
     await host.hub().getByText("Top 10 by failures in each test's last 20 results").waitFor();
     await host.close();
-  }, 120_000);
+  }, 300_000);
 });
