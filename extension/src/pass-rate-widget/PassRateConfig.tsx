@@ -17,7 +17,7 @@ export function PassRateConfig({ settings, page, onChange }: ConfigViewProps<Pas
   return (
     <ConfigPanel>
       <LinkPicker page={page} value={s.linkId} optional onChange={(linkId) => change({ ...s, linkId })} />
-      <NumberPicker label="Runs" value={s.runs} options={[5, 10, 20, 30, 50]} onChange={(runs) => change({ ...s, runs })} />
+      <NumberPicker label="Runs" value={s.runs} options={[3, 5, 10, 20, 30, 50]} onChange={(runs) => change({ ...s, runs })} />
       <ChoicePicker
         label="Source"
         value={s.origin ?? "all"}
