@@ -88,7 +88,7 @@ export function widgetsRouter(deps: AppDeps) {
     const teamOf = team ?? link.teamId ?? undefined;
     if (teamOf) {
       const cur = await teamCurrentPath(c, link.projectId, teamOf);
-      if (cur.found) return cur.path ? sprintByPath(deps, link.id, cur.path) : null;
+      if (cur.found) return cur.path ? sprintByPath(deps, link.id, link.projectName, cur.path) : null;
       // The dashboard named a team the user cannot see; the link's own team may have been deleted since.
       if (team !== undefined) throw fieldError("team", `"${team}" is not a team of ${link.projectName} that you can see`);
     }

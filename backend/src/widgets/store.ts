@@ -183,12 +183,17 @@ export async function iterationById(deps: AppDeps, linkId: string, kind: Iterati
   return r ? toIteration(kind, r) : null;
 }
 
-/** The link's synced sprint at this iteration path (case-insensitive, as ADO compares paths), or null. */
-export async function sprintByPath(deps: AppDeps, linkId: string, path: string): Promise<Iteration | null> {
+/**
+ * The link's synced sprint at this iteration path (case-insensitive, as ADO compares paths), or null. The
+ * spec calls a team iteration's path "relative": it is taken as given ("Project\\Sprint 1", as Azure DevOps
+ * answers) and, failing that, under the link's project.
+ */
+export async function sprintByPath(deps: AppDeps, linkId: string, projectName: string, path: string): Promise<Iteration | null> {
   const [r] = await deps.database.query<IterRow>(
-    `SELECT id::text, name, path, start_date, finish_date FROM boards_sprints WHERE link_id = $1 AND lower(path) = lower($2) AND removed = false
-      ORDER BY id LIMIT 1`,
-    [linkId, path],
+    `SELECT id::text, name, path, start_date, finish_date FROM boards_sprints
+      WHERE link_id = $1 AND removed = false AND lower(path) IN (lower($2), lower($3 || '\\' || $2))
+      ORDER BY lower(path) = lower($2) DESC, id LIMIT 1`,
+    [linkId, path.replace(/^\\+/, ""), projectName],
   );
   return r ? toIteration("sprint", r) : null;
 }
