@@ -5,7 +5,6 @@
 // the widgets' own data call). Empty states: no connection, nothing linked.
 import { DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import type { FrameLocator } from "playwright-core";
-import type { HostWidgetSettings } from "../src/host/host";
 import { pageHeaders } from "../src/demo";
 import { startStack, type Stack } from "../src/stack";
 import { adminApi, ARTIFACTS, bothThemes, button, HostPage, launchBrowser, type Browser } from "./harness";
@@ -16,18 +15,6 @@ let stack: Stack;
 let browser: Browser;
 let projectId: string;
 const api = (path: string, init?: { method?: string; body?: unknown }) => adminApi(stack, path, init);
-
-declare global {
-  interface Window {
-    __host: Window["__host"] & {
-      widget: {
-        settings(id: string): HostWidgetSettings | undefined;
-        loads(): { frame: string; method: string; settings: HostWidgetSettings; status?: unknown; error?: string }[];
-        view(): string;
-      };
-    };
-  }
-}
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
   const end = Date.now() + ms;
@@ -391,7 +378,7 @@ describe("with results and a Boards link", () => {
     const host = await HostPage.open(browser.context, stack, { contribution: "flaky-widget", user: DEMO_USERS.admin.id, project: PROJECT });
     await host.waitLoaded();
     await host.page.evaluate(() =>
-      (window.__host as unknown as { widget: { setSettings(id: string, s: unknown): void } }).widget.setSettings("flaky-widget", {
+      window.__host.widget.setSettings("flaky-widget", {
         name: "Flaky\u0000",
         size: { rowSpan: "x", columnSpan: 99 },
         customSettings: { data: '{"top": 1e9, "by": {"$ne": 1}, "linkId": "../../etc", "runs": "\u0000"}' },

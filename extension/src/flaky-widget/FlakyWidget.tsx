@@ -1,3 +1,4 @@
+import "../common/charts/charts.css";
 import * as React from "react";
 import type { Flaky } from "@testops/backend/schemas/widgets";
 import { unwrap } from "../common/api";
