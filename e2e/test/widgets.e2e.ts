@@ -324,7 +324,7 @@ describe("with results and a Boards link", () => {
     await change(host, () => pick(host.hub("main"), "Chart", "Donut"));
     await save(host);
     await w.locator("svg.tc-donut").waitFor();
-    expect(await w.locator("svg.tc-donut text").innerText()).toBe(`${Math.round((c.passing / c.requirements) * 100)}%`);
+    expect(await w.locator("svg.tc-donut text").textContent()).toBe(`${Math.round((c.passing / c.requirements) * 100)}%`);
     expect(await w.locator("svg.tc-donut path").count()).toBe([c.passing, c.failing, c.notTested].filter((n) => n > 0).length);
     await bothThemes(host, "widget-coverage-donut");
     await host.close();

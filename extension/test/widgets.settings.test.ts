@@ -251,3 +251,15 @@ describe("widget display rules", () => {
     expect([d.more, d.open]).toEqual([1, 2]);
   });
 });
+
+describe("chart colours", () => {
+  it("every category a chart draws has a theme colour in charts.css", () => {
+    const css = require("node:fs").readFileSync(
+      require("node:path").resolve(__dirname, "../src/common/charts/charts.css"),
+      "utf8",
+    ) as string;
+    const keys = ["passed", "failed", "error", "skipped", "passing", "failing", "notTested", "failingWithoutDefect", "tested"];
+    const missing = keys.filter((k) => !new RegExp(`\\.tc-${k}\\b[^{]*\\{[^}]*fill: var\\(--`).test(css));
+    expect(missing).toEqual([]);
+  });
+});
