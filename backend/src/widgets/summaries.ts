@@ -6,8 +6,11 @@ import type { Db } from "../db/client";
 
 /** Outcomes kept per (project × test): the widest window the flaky widget can ask for. */
 export const PROJECT_RECENT = 50;
-/** Results summarized per statement on PGlite (each statement blocks its thread; Postgres takes the run at once). */
-const PGLITE_PAGE = 2_000;
+/**
+ * Results summarized per statement on PGlite, which runs each statement on this thread: small pages with
+ * a turn of the event loop between them keep every pause short (Postgres takes the run at once).
+ */
+const PGLITE_PAGE = 500;
 
 const LETTER = sql.raw(`CASE r.outcome WHEN 'passed' THEN 'p' WHEN 'failed' THEN 'f' WHEN 'error' THEN 'e' ELSE 's' END`);
 
@@ -28,6 +31,8 @@ export async function writeRunSummaries(
     const n = await summarize(db, o.orgId, o.runId, from, to);
     // Paged without a known end: stop after the first empty page.
     if (!n && o.toSeq === null) break;
+    // Other requests are served between pages (their queries wait for this transaction; /healthz does not).
+    if (o.paged) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 
@@ -60,9 +65,10 @@ async function summarize(db: Pick<Db, "execute">, orgId: string, runId: string, 
     WITH run AS (
       SELECT project_id, COALESCE(started_at, created_at) AS at FROM test_runs WHERE id = ${runId}::uuid AND org_id = ${orgId}::text
     ), a AS (
-      SELECT md5(r.path) || md5(r.name) AS test_key, count(*)::int AS n, max(r.id) AS rid,
-             (array_agg(r.id ORDER BY r.id DESC))[1:${W}] AS ids,
-             left(string_agg(${LETTER}, '' ORDER BY r.id DESC), ${W}) AS letters
+      -- Within a run, later in the file is newer (result ids need not follow the file: Postgres writes two chunks at once).
+      SELECT md5(r.path) || md5(r.name) AS test_key, count(*)::int AS n, (array_agg(r.id ORDER BY r.seq DESC))[1] AS rid,
+             (array_agg(r.id ORDER BY r.seq DESC))[1:${W}] AS ids,
+             left(string_agg(${LETTER}, '' ORDER BY r.seq DESC), ${W}) AS letters
         FROM test_results r WHERE ${range}
        GROUP BY 1
     )
