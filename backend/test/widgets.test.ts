@@ -425,7 +425,7 @@ describe.each(DB_KINDS)("dashboard widgets (%s)", (kind) => {
     for (const [url, field] of bad) {
       const r = await call(url);
       expect([url, r.status]).toEqual([url, 400]);
-      expect(r.body.fields?.map((f) => f.field)).toContain(field);
+      expect(r.body.fields?.map((f: { field: string }) => f.field)).toContain(field);
     }
     // NUL bytes never reach a query.
     const nul = await call(`/api/widgets/pass-rate?project=Fabrikam&pathPrefix=a%00b`);

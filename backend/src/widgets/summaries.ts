@@ -51,16 +51,19 @@ async function summarize(db: Pick<Db, "execute">, orgId: string, runId: string, 
   if (!written) return 0;
   const W = sql.raw(String(PROJECT_RECENT));
   // Runs usually arrive in time order: then the new results are all newer than what is kept and the
-  // window is a concatenation; otherwise (an older run uploaded later) the two windows are merged.
-  const newer = sql.raw(`(EXCLUDED.recent_at[cardinality(EXCLUDED.recent_at)], EXCLUDED.recent_ids[cardinality(EXCLUDED.recent_ids)])
-                         > (p.recent_at[1], p.recent_ids[1])`);
-  const merged = (col: string) =>
-    sql.raw(`(SELECT ${col} FROM (SELECT * FROM unnest(p.recent_at || EXCLUDED.recent_at, p.recent_ids || EXCLUDED.recent_ids,
-                   string_to_array(p.recent || EXCLUDED.recent, NULL)) AS e(at, id, o) ORDER BY at DESC, id DESC LIMIT ${PROJECT_RECENT}) m)`);
-  const latest = (col: string) =>
-    sql.raw(
-      `${col} = CASE WHEN (EXCLUDED.latest_at, EXCLUDED.latest_result_id) > (p.latest_at, p.latest_result_id) THEN EXCLUDED.${col} ELSE p.${col} END`,
-    );
+  // window is a concatenation; otherwise (an older run uploaded later) the two windows are merged by time.
+  // Both windows are already in order (within a run: file order), so a merge keeps each one's own order,
+  // and at equal times (pages or appended files of one run) what is written now is the newer.
+  const newer = sql.raw(`EXCLUDED.recent_at[cardinality(EXCLUDED.recent_at)] >= p.recent_at[1]`);
+  const merged = (agg: string) =>
+    sql.raw(`(SELECT ${agg} FROM (
+               SELECT * FROM (SELECT a.*, 0 AS src FROM unnest(EXCLUDED.recent_at, EXCLUDED.recent_ids, string_to_array(EXCLUDED.recent, NULL))
+                                                      WITH ORDINALITY AS a(at, id, o, n)
+                              UNION ALL
+                              SELECT b.*, 1 FROM unnest(p.recent_at, p.recent_ids, string_to_array(p.recent, NULL)) WITH ORDINALITY AS b(at, id, o, n)) u
+                ORDER BY at DESC, src, n LIMIT ${PROJECT_RECENT}) m)`);
+  const ORDER = "ORDER BY at DESC, src, n";
+  const latest = (col: string) => sql.raw(`${col} = CASE WHEN EXCLUDED.latest_at >= p.latest_at THEN EXCLUDED.${col} ELSE p.${col} END`);
   await db.execute(sql`
     WITH run AS (
       SELECT project_id, COALESCE(started_at, created_at) AS at FROM test_runs WHERE id = ${runId}::uuid AND org_id = ${orgId}::text
@@ -80,9 +83,9 @@ async function summarize(db: Pick<Db, "execute">, orgId: string, runId: string, 
      ORDER BY a.test_key
     ON CONFLICT (org_id, project_id, test_key) DO UPDATE SET
       results = p.results + EXCLUDED.results,
-      recent_at = CASE WHEN ${newer} THEN (EXCLUDED.recent_at || p.recent_at)[1:${W}] ELSE ${merged("array_agg(at ORDER BY at DESC, id DESC)")} END,
-      recent_ids = CASE WHEN ${newer} THEN (EXCLUDED.recent_ids || p.recent_ids)[1:${W}] ELSE ${merged("array_agg(id ORDER BY at DESC, id DESC)")} END,
-      recent = CASE WHEN ${newer} THEN left(EXCLUDED.recent || p.recent, ${W}) ELSE ${merged("string_agg(o, '' ORDER BY at DESC, id DESC)")} END,
+      recent_at = CASE WHEN ${newer} THEN (EXCLUDED.recent_at || p.recent_at)[1:${W}] ELSE ${merged(`array_agg(at ${ORDER})`)} END,
+      recent_ids = CASE WHEN ${newer} THEN (EXCLUDED.recent_ids || p.recent_ids)[1:${W}] ELSE ${merged(`array_agg(id ${ORDER})`)} END,
+      recent = CASE WHEN ${newer} THEN left(EXCLUDED.recent || p.recent, ${W}) ELSE ${merged(`string_agg(o, '' ${ORDER})`)} END,
       ${latest("path")}, ${latest("name")}, ${latest("full_name")}, ${latest("latest_run_id")}, ${latest("latest_outcome")},
       ${latest("latest_result_id")}, ${latest("latest_at")}`);
   return written;
