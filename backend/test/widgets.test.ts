@@ -425,7 +425,7 @@ describe.each(DB_KINDS)("dashboard widgets (%s)", (kind) => {
     for (const [url, field] of bad) {
       const r = await call(url);
       expect([url, r.status]).toEqual([url, 400]);
-      expect(r.body.fields?.map((f) => f.field)).toContain(field);
+      expect(r.body.fields?.map((f: { field: string }) => f.field)).toContain(field);
     }
     // NUL bytes never reach a query.
     const nul = await call(`/api/widgets/pass-rate?project=Fabrikam&pathPrefix=a%00b`);
@@ -441,5 +441,35 @@ describe.each(DB_KINDS)("dashboard widgets (%s)", (kind) => {
       status: { connection: "connected", linked: false },
       points: [],
     });
+  });
+
+  it("keeps the summaries right across pages of a large run and for an older run uploaded later", async () => {
+    const P = "Custom Project";
+    // "dup" runs twice in one run (first and last, more than one PGlite page apart), then once in an older run uploaded later.
+    const cases: Case[] = [
+      { cls: "big.A", name: "dup", o: "fail" },
+      ...Array.from({ length: 1199 }, (_, i): Case => ({ cls: `big.B${i % 3}`, name: `t${i}`, o: i % 10 === 0 ? "fail" : "pass" })),
+      { cls: "big.A", name: "dup", o: "pass" },
+    ];
+    await upload(junit("2026-04-02T10:00:00Z", cases), "Big", admin, P);
+    await upload(junit("2026-04-01T10:00:00Z", [{ cls: "big.A", name: "dup", o: "error" }]), "Older", admin, P);
+    const dup = (await flakyOf({ project: P, top: 50 })).body.tests.find((t) => t.fullName === "big.A.dup")!;
+    expect(dup).toMatchObject({
+      recent: ["passed", "failed", "error"],
+      latestOutcome: "passed",
+      latestAt: "2026-04-02T10:00:00.000Z",
+      failures: 2,
+      flips: 1,
+    });
+    const counts = async (pathPrefix: string) =>
+      (await passRateOf({ project: P, pathPrefix })).body.points.map((p) => [p.name, p.passed, p.failed, p.error]);
+    expect(await counts("big.B")).toEqual([
+      ["Older", 0, 0, 0],
+      ["Big", 1079, 120, 0],
+    ]);
+    expect(await counts("big.A")).toEqual([
+      ["Older", 0, 0, 1],
+      ["Big", 1, 1, 0],
+    ]);
   });
 });

@@ -270,7 +270,7 @@ export async function flakyTests(
       : `flips DESC, failures DESC, latest_at DESC, path, name, test_key`;
   // Flaky as the work item form counts it: at least two flips (passed, failed, passed).
   const keep = f.by === "failures" ? `failures > 0` : `flips >= 2`;
-  const rows = await deps.database.query<{
+  type Row = {
     test_key: string;
     path: string;
     name: string;
@@ -279,19 +279,41 @@ export async function flakyTests(
     latest_at: Date | string;
     latest_run_id: string;
     w: string;
-  }>(
-    `SELECT test_key, path, name, full_name, latest_outcome, latest_at, latest_run_id, w FROM (
+    in_link?: boolean;
+  };
+  const inLink = `EXISTS (SELECT 1 FROM work_item_tests t JOIN boards_requirements q ON q.link_id = $5 AND q.ado_id = t.work_item_id AND q.removed = false
+                   WHERE t.org_id = $1 AND t.test_key = x.test_key)`;
+  const ranked = (linkFilter: boolean) =>
+    `SELECT test_key, path, name, full_name, latest_outcome, latest_at, latest_run_id, w, failures, flips FROM (
        SELECT p.test_key, p.path, p.name, p.full_name, p.latest_outcome, p.latest_at, p.latest_run_id, w,
               ${failures} AS failures, ${flips} AS flips
          FROM (SELECT p.*, substr(p.recent, 1, $3) AS w FROM project_tests p
-                WHERE p.org_id = $1 AND p.project_id = $2 AND p.recent ~ '[fe]'
-                  AND ($5::uuid IS NULL OR EXISTS (
-                    SELECT 1 FROM work_item_tests t JOIN boards_requirements q ON q.link_id = $5 AND q.ado_id = t.work_item_id AND q.removed = false
-                     WHERE t.org_id = $1 AND t.test_key = p.test_key))) p) x
-      WHERE ${keep}
-      ORDER BY ${order} LIMIT $4`,
-    [orgId, f.projectId, f.window, f.top, f.linkId ?? null],
-  );
+                WHERE p.org_id = $1 AND p.project_id = $2 AND p.recent ~ '[fe]') p) x
+      WHERE ${keep}${linkFilter ? ` AND ${inLink}` : ""}
+      ORDER BY ${order}`;
+  const q = deps.database.query.bind(deps.database);
+  let rows: Row[] = [];
+  if (!f.linkId) rows = await q<Row>(`${ranked(false)} LIMIT $4`, [orgId, f.projectId, f.window, f.top]);
+  else {
+    // Is a test one of the link's? Asked of the best-ranked tests a chunk at a time (one index probe each),
+    // not of every failing test of the project; a link holding few of them falls back to filtering all.
+    const CHUNK = Math.max(100, f.top * 4);
+    let exhausted = false;
+    for (let offset = 0; offset < CHUNK * 3 && rows.length < f.top && !exhausted; offset += CHUNK) {
+      const chunk = await q<Row>(`SELECT x.*, ${inLink} AS in_link FROM (${ranked(false)} LIMIT $4 OFFSET $6) x ORDER BY ${order}`, [
+        orgId,
+        f.projectId,
+        f.window,
+        CHUNK,
+        f.linkId,
+        offset,
+      ]);
+      rows.push(...chunk.filter((r) => r.in_link));
+      exhausted = chunk.length < CHUNK;
+    }
+    if (rows.length < f.top && !exhausted) rows = await q<Row>(`${ranked(true)} LIMIT $4`, [orgId, f.projectId, f.window, f.top, f.linkId]);
+    rows = rows.slice(0, f.top);
+  }
   if (!rows.length) return [];
   const defects = await deps.database.query<{
     test_key: string;

@@ -6,8 +6,11 @@ import type { Db } from "../db/client";
 
 /** Outcomes kept per (project × test): the widest window the flaky widget can ask for. */
 export const PROJECT_RECENT = 50;
-/** Results summarized per statement on PGlite (each statement blocks its thread; Postgres takes the run at once). */
-const PGLITE_PAGE = 2_000;
+/**
+ * Results summarized per statement on PGlite, which runs each statement on this thread: small pages with
+ * a turn of the event loop between them keep every pause short (Postgres takes the run at once).
+ */
+const PGLITE_PAGE = 500;
 
 const LETTER = sql.raw(`CASE r.outcome WHEN 'passed' THEN 'p' WHEN 'failed' THEN 'f' WHEN 'error' THEN 'e' ELSE 's' END`);
 
@@ -28,6 +31,8 @@ export async function writeRunSummaries(
     const n = await summarize(db, o.orgId, o.runId, from, to);
     // Paged without a known end: stop after the first empty page.
     if (!n && o.toSeq === null) break;
+    // Other requests are served between pages (their queries wait for this transaction; /healthz does not).
+    if (o.paged) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 
@@ -46,23 +51,27 @@ async function summarize(db: Pick<Db, "execute">, orgId: string, runId: string, 
   if (!written) return 0;
   const W = sql.raw(String(PROJECT_RECENT));
   // Runs usually arrive in time order: then the new results are all newer than what is kept and the
-  // window is a concatenation; otherwise (an older run uploaded later) the two windows are merged.
-  const newer = sql.raw(`(EXCLUDED.recent_at[cardinality(EXCLUDED.recent_at)], EXCLUDED.recent_ids[cardinality(EXCLUDED.recent_ids)])
-                         > (p.recent_at[1], p.recent_ids[1])`);
-  const merged = (col: string) =>
-    sql.raw(`(SELECT ${col} FROM (SELECT * FROM unnest(p.recent_at || EXCLUDED.recent_at, p.recent_ids || EXCLUDED.recent_ids,
-                   string_to_array(p.recent || EXCLUDED.recent, NULL)) AS e(at, id, o) ORDER BY at DESC, id DESC LIMIT ${PROJECT_RECENT}) m)`);
-  const latest = (col: string) =>
-    sql.raw(
-      `${col} = CASE WHEN (EXCLUDED.latest_at, EXCLUDED.latest_result_id) > (p.latest_at, p.latest_result_id) THEN EXCLUDED.${col} ELSE p.${col} END`,
-    );
+  // window is a concatenation; otherwise (an older run uploaded later) the two windows are merged by time.
+  // Both windows are already in order (within a run: file order), so a merge keeps each one's own order,
+  // and at equal times (pages or appended files of one run) what is written now is the newer.
+  const newer = sql.raw(`EXCLUDED.recent_at[cardinality(EXCLUDED.recent_at)] >= p.recent_at[1]`);
+  const merged = (agg: string) =>
+    sql.raw(`(SELECT ${agg} FROM (
+               SELECT * FROM (SELECT a.*, 0 AS src FROM unnest(EXCLUDED.recent_at, EXCLUDED.recent_ids, string_to_array(EXCLUDED.recent, NULL))
+                                                      WITH ORDINALITY AS a(at, id, o, n)
+                              UNION ALL
+                              SELECT b.*, 1 FROM unnest(p.recent_at, p.recent_ids, string_to_array(p.recent, NULL)) WITH ORDINALITY AS b(at, id, o, n)) u
+                ORDER BY at DESC, src, n LIMIT ${PROJECT_RECENT}) m)`);
+  const ORDER = "ORDER BY at DESC, src, n";
+  const latest = (col: string) => sql.raw(`${col} = CASE WHEN EXCLUDED.latest_at >= p.latest_at THEN EXCLUDED.${col} ELSE p.${col} END`);
   await db.execute(sql`
     WITH run AS (
       SELECT project_id, COALESCE(started_at, created_at) AS at FROM test_runs WHERE id = ${runId}::uuid AND org_id = ${orgId}::text
     ), a AS (
-      SELECT md5(r.path) || md5(r.name) AS test_key, count(*)::int AS n, max(r.id) AS rid,
-             (array_agg(r.id ORDER BY r.id DESC))[1:${W}] AS ids,
-             left(string_agg(${LETTER}, '' ORDER BY r.id DESC), ${W}) AS letters
+      -- Within a run, later in the file is newer (result ids need not follow the file: Postgres writes two chunks at once).
+      SELECT md5(r.path) || md5(r.name) AS test_key, count(*)::int AS n, (array_agg(r.id ORDER BY r.seq DESC))[1] AS rid,
+             (array_agg(r.id ORDER BY r.seq DESC))[1:${W}] AS ids,
+             left(string_agg(${LETTER}, '' ORDER BY r.seq DESC), ${W}) AS letters
         FROM test_results r WHERE ${range}
        GROUP BY 1
     )
@@ -74,9 +83,9 @@ async function summarize(db: Pick<Db, "execute">, orgId: string, runId: string, 
      ORDER BY a.test_key
     ON CONFLICT (org_id, project_id, test_key) DO UPDATE SET
       results = p.results + EXCLUDED.results,
-      recent_at = CASE WHEN ${newer} THEN (EXCLUDED.recent_at || p.recent_at)[1:${W}] ELSE ${merged("array_agg(at ORDER BY at DESC, id DESC)")} END,
-      recent_ids = CASE WHEN ${newer} THEN (EXCLUDED.recent_ids || p.recent_ids)[1:${W}] ELSE ${merged("array_agg(id ORDER BY at DESC, id DESC)")} END,
-      recent = CASE WHEN ${newer} THEN left(EXCLUDED.recent || p.recent, ${W}) ELSE ${merged("string_agg(o, '' ORDER BY at DESC, id DESC)")} END,
+      recent_at = CASE WHEN ${newer} THEN (EXCLUDED.recent_at || p.recent_at)[1:${W}] ELSE ${merged(`array_agg(at ${ORDER})`)} END,
+      recent_ids = CASE WHEN ${newer} THEN (EXCLUDED.recent_ids || p.recent_ids)[1:${W}] ELSE ${merged(`array_agg(id ${ORDER})`)} END,
+      recent = CASE WHEN ${newer} THEN left(EXCLUDED.recent || p.recent, ${W}) ELSE ${merged(`string_agg(o, '' ${ORDER})`)} END,
       ${latest("path")}, ${latest("name")}, ${latest("full_name")}, ${latest("latest_run_id")}, ${latest("latest_outcome")},
       ${latest("latest_result_id")}, ${latest("latest_at")}`);
   return written;
