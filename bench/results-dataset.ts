@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../backend/src/db/client";
 import { writeResultLinks } from "../backend/src/results/store";
+import { writeRunSummaries } from "../backend/src/widgets/summaries";
 
 export interface ResultsDatasetSpec {
   orgId: string;
@@ -30,11 +31,18 @@ export const OUTCOME_SQL = `CASE
   WHEN (w + t) % 13 = 0 AND $RUN % 3 = 0 THEN 'skipped'
   ELSE 'passed' END`;
 
-/** Writes the dataset; returns how many results were stored and linked. */
-export async function generateResults(database: Database, spec: ResultsDatasetSpec): Promise<{ results: number; links: number }> {
+/**
+ * Writes the dataset; returns how many results were stored and linked, and the time spent on the dashboard
+ * widgets' summaries (written per run as RunWriter.finish does, migration 0080).
+ */
+export async function generateResults(
+  database: Database,
+  spec: ResultsDatasetSpec,
+): Promise<{ results: number; links: number; summaryMs: number }> {
   const start = (spec.start ?? new Date(Date.UTC(2026, 0, 1))).getTime();
   let results = 0;
   let links = 0;
+  let summaryMs = 0;
   // Runs of up to 50k results each are written in slices of work items, so memory stays flat.
   const slice = Math.max(1, Math.floor(50_000 / spec.testsPerWorkItem));
   for (let run = 0; run < spec.runs; run++) {
@@ -64,7 +72,10 @@ export async function generateResults(database: Database, spec: ResultsDatasetSp
         rows.map((r) => ({ resultId: Number(r.id), workItemId: Number(r.w), source: "upload" as const })),
       );
     }
+    const t0 = performance.now();
+    await writeRunSummaries(database.db, { orgId: spec.orgId, runId, fromSeq: 0, toSeq: null, paged: database.kind === "pglite" });
+    summaryMs += performance.now() - t0;
     spec.onRun?.(run + 1, results);
   }
-  return { results, links };
+  return { results, links, summaryMs };
 }

@@ -96,7 +96,11 @@ if (process.argv[2] === "--parse") {
     clearInterval(timer);
     console.log(JSON.stringify({ ms, growth: peak - idle, cases }));
   })();
-} else if (require.main === module) void main();
+} else if (require.main === module)
+  main().catch((e) => {
+    console.error(e, `\nthe backend's last output:\n${backendOutput()}`);
+    process.exit(1);
+  });
 
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 const pct = (xs: number[], p: number) => {
@@ -117,6 +121,9 @@ function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : 0;
 }
+
+/** The backend process's last output (shown when a run fails: it may have died). */
+let backendOutput = () => "";
 
 async function main() {
   const sim = await startSimulator({});
@@ -154,6 +161,8 @@ async function main() {
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
+  // A backend that dies mid-run says why (else the probes only see ECONNRESET).
+  backendOutput = () => out.slice(-3000);
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`backend did not start:\n${out}`)), 120_000);
     child.stdout.on("data", () => {

@@ -15,6 +15,7 @@ export const KNOWN_TYPES = new Set([
   "ms.vss-work-web.work-item-form-control",
   "ms.vss-work-web.work-item-notifications",
   "ms.vss-dashboards-web.widget",
+  "ms.vss-dashboards-web.widget-configuration",
   "ms.vss-web.control",
   "ms.vss-distributed-task.task",
 ]);
@@ -34,6 +35,7 @@ export const KNOWN_TARGETS = new Set([
   "ms.vss-test-web.test-plan-pivot-tabs",
   "ms.vss-code-web.pr-tabs",
   "ms.vss-dashboards-web.widget-catalog",
+  "ms.vss-dashboards-web.widget-configuration",
   "ms.vss-distributed-task.tasks",
 ]);
 export const KNOWN_SCOPES = new Set(
@@ -64,13 +66,59 @@ export function checkManifest(m: Manifest, hasFile: (p: string) => boolean): str
     if (!KNOWN_TYPES.has(c.type)) problems.push(`${c.id}: unknown contribution type "${c.type}"`);
     for (const t of c.targets ?? []) if (!KNOWN_TARGETS.has(t) && !t.startsWith(".")) problems.push(`${c.id}: unknown target "${t}"`);
     const props = c.properties ?? {};
-    const files = [props.uri, ...Object.values((props.icon as Record<string, string>) ?? {})].filter(
-      (x): x is string => typeof x === "string",
-    );
+    if (c.type === "ms.vss-dashboards-web.widget") problems.push(...checkWidget(c, m.contributions ?? []));
+    if (
+      c.type === "ms.vss-dashboards-web.widget-configuration" &&
+      !(c.targets ?? []).includes("ms.vss-dashboards-web.widget-configuration")
+    )
+      problems.push(`${c.id}: a widget configuration must target ms.vss-dashboards-web.widget-configuration`);
+    const files = [
+      props.uri,
+      props.catalogIconUrl,
+      props.previewImageUrl,
+      ...Object.values((props.icon as Record<string, string>) ?? {}),
+    ].filter((x): x is string => typeof x === "string");
     for (const f of files) {
       const clean = f.split("?")[0];
       if (!hasFile(clean)) problems.push(`${c.id}: file "${clean}" is not in the package`);
     }
+  }
+  return problems;
+}
+
+/** Azure DevOps' dashboard scopes: team dashboards and project dashboards. */
+const WIDGET_SCOPES = new Set(["project_team", "project"]);
+type Contribution = NonNullable<Manifest["contributions"]>[number];
+
+/**
+ * A dashboard widget as the catalog needs it: in the widget catalog, a name, the sizes it supports
+ * (dashboards are at most 10 columns wide), its catalog icon and preview (checked as files with the
+ * other files), scopes, and — when it targets one — a configuration contribution of the right type.
+ */
+export function checkWidget(c: Contribution, all: readonly Contribution[]): string[] {
+  const problems: string[] = [];
+  const at = (m: string) => problems.push(`${c.id}: ${m}`);
+  const targets = c.targets ?? [];
+  const p = c.properties ?? {};
+  if (!targets.includes("ms.vss-dashboards-web.widget-catalog")) at("a widget must target ms.vss-dashboards-web.widget-catalog");
+  if (typeof p.name !== "string" || !p.name.trim()) at("a widget needs a name");
+  const sizes = p.supportedSizes;
+  if (!Array.isArray(sizes) || !sizes.length) at("a widget needs supportedSizes");
+  else
+    for (const s of sizes as { rowSpan?: unknown; columnSpan?: unknown }[]) {
+      const ok = (n: unknown, max: number) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= max;
+      if (!ok(s?.rowSpan, 10) || !ok(s?.columnSpan, 10))
+        at(`supported size ${JSON.stringify(s)} needs whole rowSpan and columnSpan from 1 to 10`);
+    }
+  for (const k of ["catalogIconUrl", "previewImageUrl"]) if (typeof p[k] !== "string") at(`a widget needs ${k}`);
+  const scopes = p.supportedScopes;
+  if (!Array.isArray(scopes) || !scopes.length) at("a widget needs supportedScopes");
+  else for (const s of scopes) if (!WIDGET_SCOPES.has(String(s))) at(`unknown widget scope "${String(s)}"`);
+  for (const t of targets.filter((x) => x.startsWith("."))) {
+    const config = all.find((x) => x.id === t.slice(1));
+    if (!config) at(`its configuration "${t}" is not a contribution of this extension`);
+    else if (config.type !== "ms.vss-dashboards-web.widget-configuration")
+      at(`its configuration "${t}" is a ${config.type}, not a ms.vss-dashboards-web.widget-configuration`);
   }
   return problems;
 }

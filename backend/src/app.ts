@@ -23,6 +23,7 @@ import { traceRouter } from "./trace/routes";
 import { ciAuth } from "./results/uploaders";
 import { meRouter } from "./routes/me";
 import { webhooksRouter } from "./webhooks/routes";
+import { widgetsRouter } from "./widgets/routes";
 
 /** Field-level 400s for every validated input (body, query, params). */
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
@@ -124,7 +125,8 @@ export function createApp(deps: AppDeps) {
     .route("/results", resultsRouter(deps))
     .route("/trace", traceRouter(deps))
     .route("/keys", keysRouter(deps))
-    .route("/imports", importsRouter(deps));
+    .route("/imports", importsRouter(deps))
+    .route("/widgets", widgetsRouter(deps));
 
   const routes = app.route("/", healthRouter(deps)).route("/api", apiRoutes).route("/hooks/ado", webhooksRouter(deps));
 

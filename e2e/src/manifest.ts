@@ -5,7 +5,14 @@ import path from "node:path";
 export const ROOT = path.resolve(__dirname, "../..");
 
 /** Where Azure DevOps would show a contribution; decides the page context the host gives it. */
-export type Surface = "organization-settings" | "project-settings" | "project-hub" | "work-item-form" | "panel";
+export type Surface =
+  "organization-settings" | "project-settings" | "project-hub" | "work-item-form" | "panel" | "dashboard" | "widget-configuration";
+
+/** A dashboard widget's size in grid cells (the manifest's supportedSizes). */
+export interface WidgetSize {
+  rowSpan: number;
+  columnSpan: number;
+}
 
 export interface HostContribution {
   /** Short id from the manifest, e.g. "org-settings". */
@@ -20,6 +27,9 @@ export interface HostContribution {
   surface: Surface;
   /** Height Azure DevOps gives form groups before the page resizes itself. */
   height?: number;
+  /** Dashboard widgets: the sizes the dashboard offers, and the id of the widget's configuration contribution. */
+  supportedSizes?: WidgetSize[];
+  configurationId?: string;
 }
 
 export interface ExtensionInfo {
@@ -38,7 +48,7 @@ interface ManifestContribution {
   id: string;
   type: string;
   targets?: string[];
-  properties?: { name?: string; uri?: string; height?: number };
+  properties?: { name?: string; uri?: string; height?: number; supportedSizes?: WidgetSize[] };
 }
 
 export function surfaceOf(type: string, targets: string[]): Surface {
@@ -46,6 +56,8 @@ export function surfaceOf(type: string, targets: string[]): Surface {
   if (targets.includes("ms.vss-web.project-admin-hub-group")) return "project-settings";
   if (targets.includes("ms.vss-work-web.work-item-form") || type.startsWith("ms.vss-work-web.work-item-form")) return "work-item-form";
   if (type === "ms.vss-web.external-content") return "panel";
+  if (type === "ms.vss-dashboards-web.widget") return "dashboard";
+  if (type === "ms.vss-dashboards-web.widget-configuration") return "widget-configuration";
   return "project-hub";
 }
 
@@ -77,6 +89,9 @@ export function readExtension(manifestPath = path.join(ROOT, "vss-extension.json
         uri: c.properties!.uri!,
         surface: surfaceOf(c.type, c.targets ?? []),
         height: c.properties?.height,
+        supportedSizes: c.properties?.supportedSizes,
+        // A widget names its configuration among its targets by relative id (".<id>").
+        configurationId: (c.targets ?? []).find((t) => t.startsWith("."))?.slice(1),
       })),
   };
 }

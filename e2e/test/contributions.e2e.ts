@@ -10,7 +10,8 @@ import { HostPage, launchBrowser, type Browser } from "./harness";
 let stack: Stack;
 let browser: Browser;
 const THEMES = themes();
-const contributions = readExtension().contributions.filter((c) => c.surface !== "panel");
+// Panels and widget configurations open from another page (widgets.e2e.ts covers the configurations).
+const contributions = readExtension().contributions.filter((c) => c.surface !== "panel" && c.surface !== "widget-configuration");
 
 beforeAll(async () => {
   stack = await startStack({ allowBackendPortFallback: true });

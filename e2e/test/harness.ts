@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Frame, type FrameLocator, type Locator, type Page } from "playwright-core";
 import { DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
-import type { FrameSnapshot, LogEntry } from "../src/host/host";
+import type { FrameSnapshot, HostWidgetSettings, LogEntry } from "../src/host/host";
 import { ROOT } from "../src/manifest";
 import { startStack, type Stack } from "../src/stack";
 import { pageHeaders } from "../src/demo";
@@ -77,6 +77,13 @@ interface HostApi {
   navigation: { records: { method: string; args: unknown[] }[] };
   frames(): FrameSnapshot[];
   session: { themes: Record<"light" | "dark", Record<string, string>> };
+  /** Dashboards (widgets.e2e.ts): saved settings, every load/reload the host made, the dashboard's view. */
+  widget: {
+    settings(id: string): HostWidgetSettings | undefined;
+    setSettings(id: string, settings: unknown): void;
+    loads(): { frame: string; method: string; settings: HostWidgetSettings; status?: unknown; error?: string }[];
+    view(): string;
+  };
 }
 declare global {
   interface Window {

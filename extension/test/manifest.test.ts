@@ -15,7 +15,11 @@ describe("extension manifest", () => {
 
   it("has the five contributions on their hub groups", () => {
     const manifest = require(path.join(root, "vss-extension.json"));
-    const byTarget = Object.fromEntries(manifest.contributions.map((c: { targets: string[]; id: string }) => [c.targets[0], c.id]));
+    const byTarget = Object.fromEntries(
+      manifest.contributions
+        .filter((c: { type: string }) => !c.type.startsWith("ms.vss-dashboards-web."))
+        .map((c: { targets: string[]; id: string }) => [c.targets[0], c.id]),
+    );
     expect(byTarget).toEqual({
       "ms.vss-web.collection-admin-hub-group": "org-settings",
       "ms.vss-web.project-admin-hub-group": "project-settings",
@@ -23,6 +27,62 @@ describe("extension manifest", () => {
       "ms.vss-work-web.work-item-form": "work-item-results",
       "ms.vss-distributed-task.tasks": "publish-results-task",
     });
+  });
+
+  it("has the three dashboard widgets in the catalog, each with its configuration", () => {
+    const manifest = require(path.join(root, "vss-extension.json"));
+    type C = { id: string; type: string; targets: string[]; properties: Record<string, unknown> };
+    const widgets = (manifest.contributions as C[]).filter((c) => c.type === "ms.vss-dashboards-web.widget");
+    expect(widgets.map((w) => [w.id, w.targets])).toEqual(
+      ["pass-rate-widget", "coverage-widget", "flaky-widget"].map((id) => [id, ["ms.vss-dashboards-web.widget-catalog", `.${id}-config`]]),
+    );
+    for (const w of widgets) {
+      expect(w.properties).toMatchObject({ supportedScopes: ["project_team"], isNameConfigurable: true });
+      const config = (manifest.contributions as C[]).find((c) => c.id === `${w.id}-config`)!;
+      expect(config).toMatchObject({
+        type: "ms.vss-dashboards-web.widget-configuration",
+        targets: ["ms.vss-dashboards-web.widget-configuration"],
+      });
+      expect(config.properties.uri).toBe(`dist/${w.id}-config/${w.id}-config.html`);
+    }
+  });
+
+  const widget = (props: Record<string, unknown>, targets = ["ms.vss-dashboards-web.widget-catalog"]) => ({
+    contributions: [
+      {
+        id: "w",
+        type: "ms.vss-dashboards-web.widget",
+        targets,
+        properties: {
+          name: "W",
+          catalogIconUrl: "i.png",
+          previewImageUrl: "p.png",
+          supportedSizes: [{ rowSpan: 2, columnSpan: 2 }],
+          supportedScopes: ["project_team"],
+          ...props,
+        },
+      },
+      { id: "c", type: "ms.vss-web.hub", targets: [] },
+    ],
+  });
+  it.each([
+    [widget({}, ["ms.vss-web.project-hub-groups-collection"]), "must target ms.vss-dashboards-web.widget-catalog"],
+    [widget({ supportedSizes: [] }), "needs supportedSizes"],
+    [widget({ supportedSizes: [{ rowSpan: 0, columnSpan: 2 }] }), "needs whole rowSpan and columnSpan"],
+    [widget({ supportedSizes: [{ rowSpan: 2, columnSpan: 11 }] }), "needs whole rowSpan and columnSpan"],
+    [widget({ supportedScopes: ["everywhere"] }), 'unknown widget scope "everywhere"'],
+    [widget({ previewImageUrl: undefined }), "needs previewImageUrl"],
+    [widget({}), 'file "p.png" is not in the package'],
+    [widget({}, ["ms.vss-dashboards-web.widget-catalog", ".missing"]), '".missing" is not a contribution'],
+    [widget({}, ["ms.vss-dashboards-web.widget-catalog", ".c"]), "not a ms.vss-dashboards-web.widget-configuration"],
+    [
+      {
+        contributions: [{ id: "c", type: "ms.vss-dashboards-web.widget-configuration", targets: ["ms.vss-dashboards-web.widget-catalog"] }],
+      },
+      "must target ms.vss-dashboards-web.widget-configuration",
+    ],
+  ])("reports a widget problem %#", (manifest, problem) => {
+    expect(checkManifest(manifest, () => false).join("\n")).toContain(problem);
   });
 
   it.each([

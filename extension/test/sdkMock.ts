@@ -9,6 +9,10 @@ export const sdkMock = {
   host: { id: "org-fabrikam", name: "fabrikam", serviceVersion: "test", type: 4, isHosted: true },
   contributionId: "testops.testops-azure-devops.test",
   configuration: {} as Record<string, unknown>,
+  webContext: { project: { id: "proj-1", name: "Fabrikam Fiber" }, team: { id: "team-1", name: "Fabrikam Fiber Team" } } as Record<
+    string,
+    unknown
+  >,
   services: new Map<string, unknown>(),
   registered: new Map<string, unknown>(),
   appToken: "app-token",
@@ -45,6 +49,8 @@ export const getUser = () => sdkMock.user;
 export const getHost = () => sdkMock.host;
 export const getContributionId = () => sdkMock.contributionId;
 export const getConfiguration = () => sdkMock.configuration;
+export const getWebContext = () => sdkMock.webContext;
+export const getTeamContext = () => sdkMock.webContext.team;
 export const getExtensionContext = () => ({
   id: "testops.testops-azure-devops",
   publisherId: "testops",

@@ -7,6 +7,7 @@ import type { Db } from "../db/client";
 import { testResultLinks, testResults, testRuns, type ResultLinkSource, type RunOrigin } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import type { BuildInfo, Outcome, Result, Run } from "../schemas/results";
+import { writeRunSummaries } from "../widgets/summaries";
 import type { ParsedCase, ParsedReport, ReportSummary } from "./junit";
 
 export type RunRow = typeof testRuns.$inferSelect;
@@ -479,6 +480,14 @@ export class RunWriter {
           await writeResultLinks(tx, this.orgId, links);
         }
       }
+      // The dashboard widgets' summaries (per run × path, per project × test), in the same transaction.
+      await writeRunSummaries(tx, {
+        orgId: this.orgId,
+        runId: this.id,
+        fromSeq: 0,
+        toSeq: null,
+        paged: this.deps.database.kind === "pglite",
+      });
       return tx
         .update(testRuns)
         .set({ complete: true })
@@ -517,6 +526,7 @@ export async function appendToRun(
       .from(testResults)
       .where(eq(testResults.runId, runId));
     const { linkedResults, linked } = await insertResults(tx, n, runId, Number(next));
+    await writeRunSummaries(tx, { orgId: n.orgId, runId, fromSeq: Number(next), toSeq: null, paged: deps.database.kind === "pglite" });
     const end = (d: Date | null, ms: number | null) => (d && ms !== null ? d.getTime() + ms : null);
     const starts = [locked.startedAt?.getTime() ?? null, report.startedAt?.getTime() ?? null].filter((x): x is number => x !== null);
     const ends = [locked.finishedAt?.getTime() ?? null, end(report.startedAt, report.durationMs)].filter((x): x is number => x !== null);

@@ -4,7 +4,7 @@
 // Tests read window.__host; a person uses the toolbar.
 import type { IDialogOptions, IGlobalMessageBanner, IMessageDialogOptions, IPanelOptions, IToast } from "azure-devops-extension-api";
 import type { Session } from "../hostServer";
-import type { HostContribution } from "../manifest";
+import type { HostContribution, WidgetSize } from "../manifest";
 import { WorkItemForm } from "./form.js";
 import { createServices, type HostEnv, type NavigationState } from "./services.js";
 
@@ -66,7 +66,19 @@ const SURFACE_NAMES: Record<string, string> = {
   "project-settings": "Project Settings",
   "project-hub": "Boards",
   "work-item-form": "Work item form",
+  dashboard: "Dashboards",
 };
+
+/** What a dashboard hands a widget (WidgetSettings of azure-devops-extension-api/Dashboard). */
+export interface HostWidgetSettings {
+  name: string;
+  size: WidgetSize;
+  customSettings: { data: string | null; version?: unknown };
+}
+/** Azure DevOps' dashboard grid: 160 px cells with 10 px gutters (WidgetSizeConverter). */
+const cellsToPixels = (n: number) => 160 * n + 10 * (n - 1);
+const CONFIGURATION_CHANGE = "ms.vss-dashboards-web.configurationChange";
+const GENERAL_SETTINGS_CHANGED = "ms.vss-dashboards-web.generalSettingsChanged";
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const messageOf = (e: unknown) =>
   e && typeof e === "object" && "message" in e
@@ -81,7 +93,8 @@ async function main() {
   const session = (await (await fetch("/api/session")).json()) as Session;
   const fault = new URLSearchParams(location.search).get("fault") ?? "";
   const extOrigin = new URL(session.extension.baseUri).origin;
-  const pickable = session.contributions.filter((c) => c.surface !== "panel");
+  // Panels open from pages; a widget's configuration opens from its widget (Configure).
+  const pickable = session.contributions.filter((c) => c.surface !== "panel" && c.surface !== "widget-configuration");
 
   const frames = new Map<string, Frame>();
   const log: LogEntry[] = [];
@@ -94,6 +107,12 @@ async function main() {
   let workItems: { id: number; title: string; type: string; state: string }[] = [];
   let overlayCount = 0;
   let generation = 0;
+  // The dashboard: one instance of each widget, its saved settings (kept while the host page lives), and
+  // whether its configuration is open (with the settings being edited, shown live in the preview).
+  const widgetSettings = new Map<string, HostWidgetSettings>();
+  const widgetLoads: { frame: string; method: "load" | "reload"; settings: HostWidgetSettings; status?: unknown; error?: string }[] = [];
+  let dashboardView: "dashboard" | "configure" = "dashboard";
+  let editing: HostWidgetSettings | undefined;
 
   // ---- selection (toolbar + URL) ----
   const q = new URLSearchParams(location.search);
@@ -609,6 +628,223 @@ async function main() {
     }
   }
 
+  // ---- dashboards: widgets and their configuration ----
+  function settingsOf(c: HostContribution): HostWidgetSettings {
+    let s = widgetSettings.get(c.id);
+    if (!s) {
+      // A widget just added from the catalog: its name, its first supported size, no custom settings yet.
+      s = { name: c.name, size: c.supportedSizes?.[0] ?? { rowSpan: 1, columnSpan: 1 }, customSettings: { data: null } };
+      widgetSettings.set(c.id, s);
+    }
+    return s;
+  }
+
+  /** Calls a method of the object the page registered (under its full contribution id, else its short id). */
+  async function invokeRegistered<T>(frame: Frame, method: string, args: unknown[]): Promise<T> {
+    try {
+      return await frame.channel.invokeRemoteMethod<T>(method, frame.contribution.fullId, args);
+    } catch (e) {
+      if (!messageOf(e).includes("not found")) throw e;
+      return await frame.channel.invokeRemoteMethod<T>(method, frame.contribution.id, args);
+    }
+  }
+
+  /** Waits until the frame's page said it loaded (the dashboard calls a widget only then). */
+  function whenLoaded(frame: Frame): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const tick = () => {
+        if (!frames.has(frame.key) || frames.get(frame.key) !== frame) return reject(new Error("frame closed"));
+        if (frame.status === "loaded") return resolve();
+        if (frame.status === "failed") return reject(new Error(frame.error));
+        setTimeout(tick, 25);
+      };
+      tick();
+    });
+  }
+
+  async function callWidget(frame: Frame, method: "load" | "reload", settings: HostWidgetSettings) {
+    const entry: (typeof widgetLoads)[number] = { frame: frame.key, method, settings: structuredClone(settings) };
+    widgetLoads.push(entry);
+    try {
+      await whenLoaded(frame);
+      addLog(frame.key, `→ widget.${method}`, settings);
+      entry.status = await invokeRegistered(frame, method, [settings]);
+      addLog(frame.key, `widget.${method} done`, entry.status);
+    } catch (e) {
+      entry.error = messageOf(e);
+      if (entry.error !== "frame closed") addLog(frame.key, `widget.${method} failed`, entry.error, true);
+    }
+  }
+
+  function sizeFrame(iframe: HTMLIFrameElement, size: WidgetSize) {
+    iframe.style.width = `${cellsToPixels(size.columnSpan)}px`;
+    iframe.style.height = `${cellsToPixels(size.rowSpan)}px`;
+  }
+
+  function sizePicker(c: HostContribution, value: WidgetSize, onChange: (s: WidgetSize) => void) {
+    const label = document.createElement("label");
+    label.textContent = "Size ";
+    const select = document.createElement("select");
+    select.name = "widget-size";
+    options(
+      select,
+      (c.supportedSizes ?? [value]).map((z) => ({ value: `${z.columnSpan}x${z.rowSpan}`, label: `${z.columnSpan} × ${z.rowSpan}` })),
+      `${value.columnSpan}x${value.rowSpan}`,
+    );
+    select.onchange = () => {
+      const [columnSpan, rowSpan] = select.value.split("x").map(Number);
+      onChange({ rowSpan, columnSpan });
+    };
+    label.appendChild(select);
+    return label;
+  }
+
+  function button(text: string, onClick: () => void, name = text) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    b.setAttribute("aria-label", name);
+    b.onclick = onClick;
+    return b;
+  }
+
+  /** The dashboard: the widget in a frame of its size; the size picker reloads it, Configure opens its configuration. */
+  function renderDashboard(c: HostContribution, content: HTMLElement) {
+    const settings = settingsOf(c);
+    const bar = document.createElement("div");
+    bar.className = "dashboard-bar";
+    const frameBox = document.createElement("div");
+    frameBox.className = "dashboard-grid";
+    bar.append(
+      sizePicker(c, settings.size, (size) => {
+        settings.size = size;
+        const frame = frames.get("main");
+        if (frame) {
+          sizeFrame(frame.iframe, size);
+          void callWidget(frame, "reload", settings);
+        }
+      }),
+    );
+    if (c.configurationId) bar.append(button("Configure", () => void openConfiguration(), `Configure ${settings.name}`));
+    content.append(bar, frameBox);
+    const frame = mountFrame("main", c, frameBox, {}, "widget");
+    sizeFrame(frame.iframe, settings.size);
+    void callWidget(frame, "load", settings);
+  }
+
+  /**
+   * The configuration view: the configuration's frame beside a live preview of the widget. The
+   * configuration's notify(configurationChange) reloads the preview with the changed settings; Save asks
+   * onSave() and keeps what it returns; Cancel drops the changes.
+   */
+  function renderConfiguration(c: HostContribution, content: HTMLElement) {
+    const configC = session.contributions.find((x) => x.id === c.configurationId);
+    if (!configC) throw new Error(`${c.id}: its configuration ${c.configurationId} is not in the manifest`);
+    const saved = settingsOf(c);
+    editing ??= structuredClone(saved);
+    const draft = editing;
+    const side = document.createElement("div");
+    side.className = "widget-config-side";
+    const general = document.createElement("div");
+    general.className = "widget-config-general";
+    const nameLabel = document.createElement("label");
+    nameLabel.textContent = "Title ";
+    const name = document.createElement("input");
+    name.name = "widget-name";
+    name.value = draft.name;
+    nameLabel.appendChild(name);
+    const generalChanged = () => {
+      const preview = frames.get("preview");
+      if (preview) {
+        sizeFrame(preview.iframe, draft.size);
+        void callWidget(preview, "reload", draft);
+      }
+    };
+    name.onchange = () => {
+      draft.name = name.value;
+      generalChanged();
+    };
+    general.append(
+      nameLabel,
+      sizePicker(c, draft.size, (size) => {
+        draft.size = size;
+        generalChanged();
+      }),
+    );
+    const configBox = document.createElement("div");
+    configBox.className = "widget-config-frame";
+    const buttons = document.createElement("div");
+    buttons.className = "buttons";
+    const status = document.createElement("span");
+    status.className = "widget-config-status";
+    status.setAttribute("role", "status");
+    buttons.append(
+      button("Save", () => void save()),
+      button("Cancel", () => {
+        editing = undefined;
+        dashboardView = "dashboard";
+        void render();
+      }),
+      status,
+    );
+    side.append(general, configBox, buttons);
+    const previewBox = document.createElement("div");
+    previewBox.className = "dashboard-grid widget-preview";
+    content.append(side, previewBox);
+
+    const configFrame = mountFrame("main", configC, configBox, {}, "widget-config");
+    const preview = mountFrame("preview", c, previewBox, {}, "widget");
+    sizeFrame(preview.iframe, draft.size);
+    void callWidget(preview, "load", draft);
+    const context = {
+      notify: async (event: string, args: { data?: unknown }) => {
+        addLog("main", `notify ${event}`, args?.data);
+        if (event === CONFIGURATION_CHANGE) {
+          const cs = args?.data as HostWidgetSettings["customSettings"] | undefined;
+          draft.customSettings = { data: typeof cs?.data === "string" ? cs.data : null, version: cs?.version };
+          void callWidget(preview, "reload", draft);
+        } else if (event === GENERAL_SETTINGS_CHANGED) generalChanged();
+        return { getResponse: async () => "" };
+      },
+    };
+    void (async () => {
+      try {
+        await whenLoaded(configFrame);
+        addLog("main", "→ configuration.load", draft);
+        await invokeRegistered(configFrame, "load", [draft, context]);
+      } catch (e) {
+        if (messageOf(e) !== "frame closed") addLog("main", "configuration.load failed", messageOf(e), true);
+      }
+    })();
+    async function save() {
+      try {
+        const r = await invokeRegistered<{ isValid: boolean; customSettings?: HostWidgetSettings["customSettings"] }>(
+          configFrame,
+          "onSave",
+          [],
+        );
+        addLog("main", "configuration.onSave", r);
+        if (!r?.isValid) {
+          status.textContent = "The configuration is not valid yet.";
+          return;
+        }
+        widgetSettings.set(c.id, { ...draft, customSettings: r.customSettings ?? draft.customSettings });
+        editing = undefined;
+        dashboardView = "dashboard";
+        await render();
+      } catch (e) {
+        status.textContent = `Could not save: ${messageOf(e)}`;
+        addLog("main", "configuration.onSave failed", messageOf(e), true);
+      }
+    }
+  }
+
+  async function openConfiguration() {
+    dashboardView = "configure";
+    editing = undefined;
+    await render();
+  }
+
   async function render() {
     const gen = ++generation;
     for (const f of [...frames.values()]) unmountFrame(f);
@@ -629,6 +865,14 @@ async function main() {
     renderToolbar();
     const content = document.createElement("div");
     content.className = "content";
+    if (c.surface === "dashboard") {
+      surface.append(sideNav(c), content);
+      content.classList.add("dashboard");
+      if (dashboardView === "configure" && c.configurationId) renderConfiguration(c, content);
+      else renderDashboard(c, content);
+      showStatus();
+      return;
+    }
     if (c.surface !== "work-item-form") {
       surface.append(sideNav(c), content);
       mountFrame("main", c, content, {}, "hub");
@@ -697,6 +941,10 @@ async function main() {
     }
     if ((change.project && change.project !== before.project) || (change.user && change.user !== before.user)) sel.workItem = "";
     const only = (k: keyof Selection) => Object.keys(change).every((x) => x === k);
+    if (!only("theme")) {
+      dashboardView = "dashboard";
+      editing = undefined;
+    }
     if (only("theme")) {
       writeUrl();
       applyHostTheme();
@@ -731,6 +979,15 @@ async function main() {
     /** Types into the work item form as a user would (fires onFieldChanged), or saves it. */
     setField: (ref: string, value: unknown) => form?.set({ [ref]: value }),
     saveWorkItem: () => form?.save(),
+    /** Dashboards: the widgets' saved settings, every load/reload the host made, and the configuration's buttons. */
+    widget: {
+      settings: (id: string) => structuredClone(widgetSettings.get(id)),
+      /** Stores settings as a dashboard would have them (tests give hostile ones); the next render loads them. */
+      setSettings: (id: string, settings: HostWidgetSettings) => widgetSettings.set(id, settings),
+      loads: () => structuredClone(widgetLoads),
+      view: () => dashboardView,
+      configure: () => openConfiguration(),
+    },
   };
   (window as unknown as { __host: typeof api }).__host = api;
   await render();

@@ -12,7 +12,7 @@ export function showRoot(element: React.ReactElement): void {
   ReactDOM.render(<ErrorBoundary>{element}</ErrorBoundary>, document.getElementById("root"));
 }
 
-class ErrorBoundary extends React.Component<{ children: React.ReactNode }, { error?: Error }> {
+export class ErrorBoundary extends React.Component<{ children: React.ReactNode }, { error?: Error }> {
   override state: { error?: Error } = {};
   static getDerivedStateFromError(error: Error) {
     return { error };

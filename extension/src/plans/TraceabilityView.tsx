@@ -239,7 +239,7 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function TraceabilityView() {
+export function TraceabilityView(props: { initialScopeId?: string | null; onScopeChange?: (id: string | null) => void } = {}) {
   const { api, project } = usePage();
   const projectId = project?.id ?? "";
   const [plans] = useAsync(`${projectId}`, async () => (await unwrap(await api.api.boards.plans.$get({ query: { projectId } }))) as Plans);
@@ -250,7 +250,11 @@ export function TraceabilityView() {
       ...r.sprints.map((s) => ({ id: s.id, kind: "sprint" as const, name: s.name, text: `${r.name} › ${s.name}` })),
     ]);
   }, [plans]);
-  const [scopeId, setScopeId] = React.useState<string | null>(null);
+  const [scopeId, setScopeIdState] = React.useState<string | null>(props.initialScopeId ?? null);
+  const setScopeId = (id: string | null) => {
+    setScopeIdState(id);
+    props.onScopeChange?.(id);
+  };
   const scope = scopes.find((s) => s.id === scopeId) ?? null;
   const query = (s: NonNullable<typeof scope>) => (s.kind === "sprint" ? { sprintId: s.id } : { releaseId: s.id });
   const [view, reload] = useAsync(

@@ -21,18 +21,9 @@ import { unwrap } from "../common/api";
 import { PageProvider, usePage } from "../common/context";
 import { CreateDefectPanel, failure, LinkDefectPanel } from "../common/defects/DefectPanels";
 import { initSdk, SDK, ServiceIds } from "../common/sdk";
+import { TrendChart as SharedTrendChart } from "../common/charts/Charts";
 import { ErrorCard } from "../common/ui";
-import {
-  cellTitle,
-  formatDuration,
-  OUTCOME_COLOR,
-  OUTCOME_LABEL,
-  passRateDetail,
-  stripCells,
-  summaryPills,
-  trendGeometry,
-  trendLabel,
-} from "./format";
+import { cellTitle, formatDuration, OUTCOME_COLOR, OUTCOME_LABEL, passRateDetail, stripCells, summaryPills, trendLabel } from "./format";
 
 /** Tests per page of the group. */
 export const PAGE_SIZE = 20;
@@ -182,32 +173,9 @@ export function StatusStrip({ test }: { test: WorkItemTest }) {
   );
 }
 
-/** The pass rate per run as a small line chart (plain SVG; colours from the theme). */
+/** The pass rate per run (the shared chart; the work item form keeps its own size and class). */
 export function TrendChart({ points }: { points: TrendPoint[] }) {
-  const W = 160;
-  const H = 36;
-  const { path, dots } = trendGeometry(points, W, H);
-  const label = trendLabel(points);
-  return (
-    <svg className="wir-trend" width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
-      <title>{label}</title>
-      <line className="wir-trend-grid" x1={0} x2={W} y1={3} y2={3} />
-      <line className="wir-trend-grid" x1={0} x2={W} y1={H / 2} y2={H / 2} />
-      <line className="wir-trend-grid" x1={0} x2={W} y1={H - 3} y2={H - 3} />
-      {path ? <path className="wir-trend-line" d={path} /> : null}
-      {dots.map((d) => (
-        <circle
-          key={d.point.runId}
-          className={d.point.passRate === 1 ? "wir-trend-dot" : "wir-trend-dot wir-trend-dot-failing"}
-          cx={d.x}
-          cy={d.y}
-          r={2.5}
-        >
-          <title>{`${d.point.runName}: ${Math.round((d.point.passRate ?? 0) * 100)}%`}</title>
-        </circle>
-      ))}
-    </svg>
-  );
+  return <SharedTrendChart className="wir-trend" points={points} label={trendLabel(points)} />;
 }
 
 function Trimmed({ text, className, pre }: { text: string; className: string; pre?: boolean }) {

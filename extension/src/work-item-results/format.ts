@@ -51,27 +51,8 @@ export function cellTitle(r: RecentOutcome): string {
   return `${OUTCOME_LABEL[r.outcome]} · ${r.at.slice(0, 16).replace("T", " ")} UTC`;
 }
 
-/**
- * The pass-rate trend as SVG geometry in a w × h box (pure; table-tested): one point per run with a
- * rate, oldest left; 100% at the top. Runs where nothing ran leave a gap in the line.
- */
-export function trendGeometry(points: readonly TrendPoint[], w: number, h: number, pad = 3) {
-  const n = points.length;
-  const x = (i: number) => (n <= 1 ? w / 2 : pad + (i * (w - 2 * pad)) / (n - 1));
-  const y = (rate: number) => pad + (1 - rate) * (h - 2 * pad);
-  const dots = points.flatMap((p, i) => (p.passRate === null ? [] : [{ x: x(i), y: y(p.passRate), point: p }]));
-  let path = "";
-  let pen = false;
-  points.forEach((p, i) => {
-    if (p.passRate === null) {
-      pen = false;
-      return;
-    }
-    path += `${pen ? "L" : "M"}${x(i).toFixed(1)},${y(p.passRate).toFixed(1)}`;
-    pen = true;
-  });
-  return { path, dots };
-}
+/** The trend chart's geometry is shared with the dashboard widgets (common/charts). */
+export { trendGeometry } from "../common/charts/geometry";
 
 const pctText = (r: number | null) => (r === null ? "no tests ran" : `${Math.round(r * 100)}%`);
 /** What the chart says to a screen reader (and its tooltip). */

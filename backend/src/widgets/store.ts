@@ -1,0 +1,356 @@
+// The dashboard widgets' reads. Every query is scoped by org_id; every one reads summaries kept on write
+// (test_runs' totals, run_path_totals, work_item_runs, work_item_test_totals, project_tests), never a
+// project's results, so an answer costs the same with 1k or 1M stored results.
+import type { AppDeps } from "../context";
+import type { RunOrigin } from "../db/schema";
+import type { Outcome } from "../schemas/results";
+import type { Coverage, Flaky, PassRate } from "../schemas/widgets";
+import { connectionStatus, outcomesOf, passRate, prefixUpperBound, windowCounts } from "./mapping";
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+export interface LinkRow {
+  id: string;
+  projectId: string;
+  projectName: string;
+  teamId: string | null;
+  teamName: string | null;
+  name: string;
+}
+
+/** A live (unarchived) Boards link of the organization, or null. */
+export async function findLink(deps: AppDeps, orgId: string, linkId: string): Promise<LinkRow | null> {
+  const [l] = await deps.database.query<{
+    id: string;
+    project_id: string;
+    project_name: string;
+    team_id: string | null;
+    team_name: string | null;
+    description: string;
+  }>(
+    `SELECT id, project_id, project_name, team_id, team_name, description FROM boards_links WHERE org_id = $1 AND id = $2 AND archived = false`,
+    [orgId, linkId],
+  );
+  if (!l) return null;
+  return {
+    id: l.id,
+    projectId: l.project_id,
+    projectName: l.project_name,
+    teamId: l.team_id,
+    teamName: l.team_name,
+    // What the hub shows for a link: its description, else its team, else its project.
+    name: l.description || l.team_name || l.project_name,
+  };
+}
+
+export const linkRef = (l: LinkRow) => ({ id: l.id, projectName: l.projectName, name: l.name });
+
+/** Whether the organization has a working connection and the project a live Boards link. */
+export async function widgetStatus(deps: AppDeps, orgId: string, projectId: string): Promise<PassRate["status"]> {
+  const [row] = await deps.database.query<{ statuses: string | null; linked: boolean }>(
+    `SELECT (SELECT string_agg(status, ',') FROM connections WHERE org_id = $1) AS statuses,
+            EXISTS (SELECT 1 FROM boards_links WHERE org_id = $1 AND project_id = $2 AND archived = false) AS linked`,
+    [orgId, projectId],
+  );
+  return { connection: connectionStatus(row?.statuses ? row.statuses.split(",") : []), linked: Boolean(row?.linked) };
+}
+
+interface Counts {
+  run_id: string;
+  passed: number;
+  failed: number;
+  error: number;
+  skipped: number;
+}
+
+/** The project's last `runs` complete runs (oldest first) with their counts, restricted by the filters. */
+export async function passRatePoints(
+  deps: AppDeps,
+  orgId: string,
+  f: { projectId: string; runs: number; origin?: RunOrigin; linkId?: string; pathPrefix?: string },
+): Promise<PassRate["points"]> {
+  const q = deps.database.query.bind(deps.database);
+  const runs = await q<{
+    id: string;
+    name: string;
+    origin: RunOrigin;
+    build_number: string | null;
+    build_url: string | null;
+    at: Date | string;
+    passed: number;
+    failed: number;
+    errors: number;
+    skipped: number;
+  }>(
+    `SELECT id, name, origin, build_number, build_url, COALESCE(started_at, created_at) AS at, passed, failed, errors, skipped
+       FROM test_runs WHERE org_id = $1 AND project_id = $2 AND complete AND ($3::text IS NULL OR origin = $3)
+      ORDER BY COALESCE(started_at, created_at) DESC, id DESC LIMIT $4`,
+    [orgId, f.projectId, f.origin ?? null, f.runs],
+  );
+  if (!runs.length) return [];
+  const ids = runs.map((r) => r.id);
+  let counts: Map<string, Counts> | null = null;
+  const sums = `sum(passed)::int AS passed, sum(failed)::int AS failed, sum(error)::int AS error, sum(skipped)::int AS skipped`;
+  if (f.pathPrefix !== undefined && f.linkId === undefined) {
+    // Per (run × path) counts, an index range per run.
+    const rows = await q<Counts>(
+      `SELECT run_id, ${sums} FROM run_path_totals
+        WHERE org_id = $1 AND run_id = ANY($2::uuid[]) AND path >= ($3::text COLLATE "C") AND ($4::text IS NULL OR path < ($4::text COLLATE "C"))
+        GROUP BY run_id`,
+      [orgId, ids, f.pathPrefix, prefixUpperBound(f.pathPrefix)],
+    );
+    counts = new Map(rows.map((r) => [r.run_id, r]));
+  } else if (f.linkId !== undefined && f.pathPrefix === undefined) {
+    // Per (requirement × run) counts of the link's requirements: a result linked to two of them counts twice.
+    const rows = await q<Counts>(
+      `SELECT w.run_id, ${sums} FROM work_item_runs w
+        WHERE w.org_id = $1 AND w.run_id = ANY($2::uuid[])
+          AND w.work_item_id IN (SELECT q.ado_id FROM boards_requirements q WHERE q.link_id = $3 AND q.removed = false)
+        GROUP BY w.run_id`,
+      [orgId, ids, f.linkId],
+    );
+    counts = new Map(rows.map((r) => [r.run_id, r]));
+  } else if (f.linkId !== undefined && f.pathPrefix !== undefined) {
+    // Both: the link's requirements' tests under the path, their linked results in these runs (counted as above).
+    const times = runs.map((r) => new Date(r.at).getTime());
+    const rows = await q<{ run_id: string; outcome: Outcome; n: number }>(
+      `SELECT r.run_id, r.outcome, count(*)::int AS n
+         FROM boards_requirements q
+         JOIN work_item_tests t ON t.org_id = $1 AND t.work_item_id = q.ado_id AND starts_with(t.path, $4)
+         JOIN test_result_links k ON k.org_id = $1 AND k.work_item_id = t.work_item_id AND k.test_key = t.test_key AND k.at >= $5 AND k.at <= $6
+         JOIN test_results r ON r.id = k.result_id AND r.run_id = ANY($2::uuid[])
+        WHERE q.link_id = $3 AND q.removed = false
+        GROUP BY r.run_id, r.outcome`,
+      [orgId, ids, f.linkId, f.pathPrefix, new Date(Math.min(...times)), new Date(Math.max(...times))],
+    );
+    counts = new Map();
+    for (const r of rows) {
+      const c = counts.get(r.run_id) ?? { run_id: r.run_id, passed: 0, failed: 0, error: 0, skipped: 0 };
+      c[r.outcome === "error" ? "error" : r.outcome] += Number(r.n);
+      counts.set(r.run_id, c);
+    }
+  }
+  return runs.reverse().map((r) => {
+    const c = counts
+      ? (counts.get(r.id) ?? { passed: 0, failed: 0, error: 0, skipped: 0 })
+      : { passed: r.passed, failed: r.failed, error: r.errors, skipped: r.skipped };
+    const n = { passed: Number(c.passed), failed: Number(c.failed), error: Number(c.error), skipped: Number(c.skipped) };
+    return {
+      runId: r.id,
+      name: r.name,
+      at: iso(r.at),
+      origin: r.origin,
+      buildNumber: r.build_number,
+      buildUrl: r.build_url,
+      total: n.passed + n.failed + n.error + n.skipped,
+      ...n,
+      passRate: passRate(n),
+    };
+  });
+}
+
+export interface Iteration {
+  kind: "sprint" | "release";
+  id: string;
+  name: string;
+  path: string;
+  startDate: string | null;
+  finishDate: string | null;
+}
+interface IterRow {
+  id: string;
+  name: string;
+  path: string;
+  start_date: Date | string | null;
+  finish_date: Date | string | null;
+}
+const toIteration = (kind: Iteration["kind"], r: IterRow): Iteration => ({
+  kind,
+  id: r.id,
+  name: r.name,
+  path: r.path,
+  startDate: r.start_date ? iso(r.start_date) : null,
+  finishDate: r.finish_date ? iso(r.finish_date) : null,
+});
+
+/** The link's synced sprint or release by id (as /api/boards/plans names them), or null. */
+export async function iterationById(deps: AppDeps, linkId: string, kind: Iteration["kind"], id: string): Promise<Iteration | null> {
+  const table = kind === "sprint" ? "boards_sprints" : "boards_releases";
+  const [r] = await deps.database.query<IterRow>(
+    `SELECT id::text, name, path, start_date, finish_date FROM ${table} WHERE link_id = $1 AND id::text = $2 AND removed = false`,
+    [linkId, id],
+  );
+  return r ? toIteration(kind, r) : null;
+}
+
+/**
+ * The link's synced sprint at this iteration path (case-insensitive, as ADO compares paths), or null. The
+ * spec calls a team iteration's path "relative": it is taken as given ("Project\\Sprint 1", as Azure DevOps
+ * answers) and, failing that, under the link's project.
+ */
+export async function sprintByPath(deps: AppDeps, linkId: string, projectName: string, path: string): Promise<Iteration | null> {
+  const [r] = await deps.database.query<IterRow>(
+    `SELECT id::text, name, path, start_date, finish_date FROM boards_sprints
+      WHERE link_id = $1 AND removed = false AND lower(path) IN (lower($2), lower($3 || '\\' || $2))
+      ORDER BY lower(path) = lower($2) DESC, id LIMIT 1`,
+    [linkId, path.replace(/^\\+/, ""), projectName],
+  );
+  return r ? toIteration("sprint", r) : null;
+}
+
+/** The link's sprint whose dates contain `now` (the latest started, if several overlap), or null. */
+export async function sprintAt(deps: AppDeps, linkId: string, now: Date): Promise<Iteration | null> {
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const [r] = await deps.database.query<IterRow>(
+    `SELECT id::text, name, path, start_date, finish_date FROM boards_sprints
+      WHERE link_id = $1 AND removed = false AND start_date <= $2 AND finish_date >= $2
+      ORDER BY start_date DESC, id LIMIT 1`,
+    [linkId, day],
+  );
+  return r ? toIteration("sprint", r) : null;
+}
+
+/** Requirements of the link in the iteration (a release: its own and its sprints'), by their tests' latest outcomes. */
+export async function coverageCounts(
+  deps: AppDeps,
+  orgId: string,
+  linkId: string,
+  it: Iteration,
+): Promise<Omit<Coverage, "status" | "link" | "iteration">> {
+  const [r] = await deps.database.query<{
+    requirements: number;
+    tested: number;
+    passing: number;
+    failing: number;
+    fwd: number;
+  }>(
+    `WITH paths AS (
+       SELECT lower($3::text) AS p
+       UNION SELECT lower(s.path) FROM boards_sprints s JOIN boards_releases r ON r.link_id = s.link_id AND r.ado_node_id = s.release_node_id
+        WHERE $4 = 'release' AND r.id::text = $5 AND s.link_id = $2 AND s.removed = false
+     )
+     SELECT count(*)::int AS requirements,
+            count(*) FILTER (WHERE t.tests > 0)::int AS tested,
+            count(*) FILTER (WHERE t.tests > 0 AND t.failed + t.error = 0 AND t.passed > 0)::int AS passing,
+            count(*) FILTER (WHERE t.failed + t.error > 0)::int AS failing,
+            count(*) FILTER (WHERE t.failing_without_defect > 0)::int AS fwd
+       FROM boards_requirements q
+       LEFT JOIN work_item_test_totals t ON t.org_id = $1 AND t.work_item_id = q.ado_id
+      WHERE q.link_id = $2 AND q.org_id = $1 AND q.removed = false AND lower(q.iteration_path) IN (SELECT p FROM paths)`,
+    [orgId, linkId, it.path, it.kind, it.id],
+  );
+  const n = (x: number | undefined) => Number(x ?? 0);
+  return {
+    requirements: n(r?.requirements),
+    tested: n(r?.tested),
+    passing: n(r?.passing),
+    failing: n(r?.failing),
+    notTested: n(r?.requirements) - n(r?.tested),
+    failingWithoutDefect: n(r?.fwd),
+  };
+}
+
+/**
+ * The project's tests (or those of the link's requirements) with the most failures, or the most pass⇄fail
+ * flips, in their last `window` results. Only tests with a failure among their last 50 results are read
+ * (a partial index); the window's counts are computed on the letters of project_tests.recent.
+ */
+export async function flakyTests(
+  deps: AppDeps,
+  orgId: string,
+  f: { projectId: string; linkId?: string; top: number; by: "failures" | "flakiness"; window: number },
+): Promise<Flaky["tests"]> {
+  // Failures: f and e in the window; flips: "pf" and "fp" pairs once skips are dropped and errors read as failures.
+  const failures = `(length(w) - length(translate(w, 'fe', '')))`;
+  const nf = `translate(w, 'es', 'f')`;
+  const flips = `((length(${nf}) - length(replace(${nf}, 'pf', ''))) / 2 + (length(${nf}) - length(replace(${nf}, 'fp', ''))) / 2)`;
+  const order =
+    f.by === "failures"
+      ? `failures DESC, flips DESC, latest_at DESC, path, name, test_key`
+      : `flips DESC, failures DESC, latest_at DESC, path, name, test_key`;
+  // Flaky as the work item form counts it: at least two flips (passed, failed, passed).
+  const keep = f.by === "failures" ? `failures > 0` : `flips >= 2`;
+  type Row = {
+    test_key: string;
+    path: string;
+    name: string;
+    full_name: string;
+    latest_outcome: Outcome;
+    latest_at: Date | string;
+    latest_run_id: string;
+    w: string;
+    in_link?: boolean;
+  };
+  const inLink = `EXISTS (SELECT 1 FROM work_item_tests t JOIN boards_requirements q ON q.link_id = $5 AND q.ado_id = t.work_item_id AND q.removed = false
+                   WHERE t.org_id = $1 AND t.test_key = x.test_key)`;
+  const ranked = (linkFilter: boolean) =>
+    `SELECT test_key, path, name, full_name, latest_outcome, latest_at, latest_run_id, w, failures, flips FROM (
+       SELECT p.test_key, p.path, p.name, p.full_name, p.latest_outcome, p.latest_at, p.latest_run_id, w,
+              ${failures} AS failures, ${flips} AS flips
+         FROM (SELECT p.*, substr(p.recent, 1, $3) AS w FROM project_tests p
+                WHERE p.org_id = $1 AND p.project_id = $2 AND p.recent ~ '[fe]') p) x
+      WHERE ${keep}${linkFilter ? ` AND ${inLink}` : ""}
+      ORDER BY ${order}`;
+  const q = deps.database.query.bind(deps.database);
+  let rows: Row[] = [];
+  if (!f.linkId) rows = await q<Row>(`${ranked(false)} LIMIT $4`, [orgId, f.projectId, f.window, f.top]);
+  else {
+    // Is a test one of the link's? Asked of the best-ranked tests a chunk at a time (one index probe each),
+    // not of every failing test of the project; a link holding few of them falls back to filtering all.
+    const CHUNK = Math.max(100, f.top * 4);
+    let exhausted = false;
+    for (let offset = 0; offset < CHUNK * 3 && rows.length < f.top && !exhausted; offset += CHUNK) {
+      const chunk = await q<Row>(`SELECT x.*, ${inLink} AS in_link FROM (${ranked(false)} LIMIT $4 OFFSET $6) x ORDER BY ${order}`, [
+        orgId,
+        f.projectId,
+        f.window,
+        CHUNK,
+        f.linkId,
+        offset,
+      ]);
+      rows.push(...chunk.filter((r) => r.in_link));
+      exhausted = chunk.length < CHUNK;
+    }
+    if (rows.length < f.top && !exhausted) rows = await q<Row>(`${ranked(true)} LIMIT $4`, [orgId, f.projectId, f.window, f.top, f.linkId]);
+    rows = rows.slice(0, f.top);
+  }
+  if (!rows.length) return [];
+  const defects = await deps.database.query<{
+    test_key: string;
+    defect_id: number;
+    title: string | null;
+    state: string | null;
+    state_category: string | null;
+  }>(
+    // A defect may be linked to the test on several work items: listed once, open ones first, newest first.
+    `SELECT DISTINCT ON (test_key, defect_id) test_key, defect_id, title, state, state_category, created_at FROM test_defects
+      WHERE org_id = $1 AND project_id = $2 AND test_key = ANY($3::text[])
+      ORDER BY test_key, defect_id, state_at DESC NULLS LAST`,
+    [orgId, f.projectId, rows.map((r) => r.test_key)],
+  );
+  const closed = (c: string | null) => c === "Completed" || c === "Removed";
+  const byKey = new Map<string, Flaky["tests"][number]["defects"]>();
+  for (const d of [...defects].sort(
+    (a, b) => Number(closed(a.state_category)) - Number(closed(b.state_category)) || b.defect_id - a.defect_id,
+  )) {
+    const list = byKey.get(d.test_key) ?? [];
+    list.push({ id: Number(d.defect_id), title: d.title, state: d.state, stateCategory: d.state_category });
+    byKey.set(d.test_key, list);
+  }
+  return rows.map((r) => {
+    const recent = outcomesOf(r.w, f.window);
+    return {
+      key: r.test_key,
+      path: r.path,
+      name: r.name,
+      fullName: r.full_name,
+      results: recent.length,
+      ...windowCounts(recent),
+      latestOutcome: r.latest_outcome,
+      latestAt: iso(r.latest_at),
+      latestRunId: r.latest_run_id,
+      recent,
+      defects: byKey.get(r.test_key) ?? [],
+    };
+  });
+}

@@ -1,0 +1,98 @@
+// The dashboard widgets' summaries (migration 0080), written when a run is finished: per (run × path)
+// outcome counts for the pass-rate trend's path filter, and per (project × test) the last 50 outcomes
+// for the flaky/failing widget. Both are read from the run's own results (an index range on run_id).
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+
+/** Outcomes kept per (project × test): the widest window the flaky widget can ask for. */
+export const PROJECT_RECENT = 50;
+/**
+ * Results summarized per statement on PGlite, which runs each statement on this thread: small pages with
+ * a turn of the event loop between them keep every pause short (Postgres takes the run at once).
+ */
+const PGLITE_PAGE = 500;
+
+const LETTER = sql.raw(`CASE r.outcome WHEN 'passed' THEN 'p' WHEN 'failed' THEN 'f' WHEN 'error' THEN 'e' ELSE 's' END`);
+
+/**
+ * Folds results [fromSeq, toSeq) of a run into the summaries (`toSeq` null: to the end). On Postgres one
+ * statement per table for the whole range: its rows are locked in test_key order, so two runs of a
+ * project finishing at once wait for each other instead of deadlocking. PGlite serves one transaction at
+ * a time, so it may go page by page.
+ */
+export async function writeRunSummaries(
+  db: Pick<Db, "execute">,
+  o: { orgId: string; runId: string; fromSeq: number; toSeq: number | null; paged: boolean },
+): Promise<void> {
+  const end = o.toSeq ?? 2_147_483_647;
+  const step = o.paged ? PGLITE_PAGE : end - o.fromSeq;
+  for (let from = o.fromSeq; from < end; from += step) {
+    const to = Math.min(end, from + step);
+    const n = await summarize(db, o.orgId, o.runId, from, to);
+    // Paged without a known end: stop after the first empty page.
+    if (!n && o.toSeq === null) break;
+    // Other requests are served between pages (their queries wait for this transaction; /healthz does not).
+    if (o.paged) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+async function summarize(db: Pick<Db, "execute">, orgId: string, runId: string, from: number, to: number): Promise<number> {
+  const range = sql`r.run_id = ${runId}::uuid AND r.org_id = ${orgId}::text AND r.seq >= ${from}::int AND r.seq < ${to}::int`;
+  const paths = await db.execute(sql`
+    INSERT INTO run_path_totals AS t (run_id, org_id, path, passed, failed, error, skipped)
+    SELECT ${runId}::uuid, ${orgId}::text, r.path, count(*) FILTER (WHERE r.outcome = 'passed'), count(*) FILTER (WHERE r.outcome = 'failed'),
+           count(*) FILTER (WHERE r.outcome = 'error'), count(*) FILTER (WHERE r.outcome = 'skipped')
+      FROM test_results r WHERE ${range}
+     GROUP BY r.path
+    ON CONFLICT (run_id, path) DO UPDATE SET passed = t.passed + EXCLUDED.passed, failed = t.failed + EXCLUDED.failed,
+      error = t.error + EXCLUDED.error, skipped = t.skipped + EXCLUDED.skipped
+    RETURNING 1`);
+  const written = rowCount(paths);
+  if (!written) return 0;
+  const W = sql.raw(String(PROJECT_RECENT));
+  // Runs usually arrive in time order: then the new results are all newer than what is kept and the
+  // window is a concatenation; otherwise (an older run uploaded later) the two windows are merged by time.
+  // Both windows are already in order (within a run: file order), so a merge keeps each one's own order,
+  // and at equal times (pages or appended files of one run) what is written now is the newer.
+  const newer = sql.raw(`EXCLUDED.recent_at[cardinality(EXCLUDED.recent_at)] >= p.recent_at[1]`);
+  const merged = (agg: string) =>
+    sql.raw(`(SELECT ${agg} FROM (
+               SELECT * FROM (SELECT a.*, 0 AS src FROM unnest(EXCLUDED.recent_at, EXCLUDED.recent_ids, string_to_array(EXCLUDED.recent, NULL))
+                                                      WITH ORDINALITY AS a(at, id, o, n)
+                              UNION ALL
+                              SELECT b.*, 1 FROM unnest(p.recent_at, p.recent_ids, string_to_array(p.recent, NULL)) WITH ORDINALITY AS b(at, id, o, n)) u
+                ORDER BY at DESC, src, n LIMIT ${PROJECT_RECENT}) m)`);
+  const ORDER = "ORDER BY at DESC, src, n";
+  const latest = (col: string) => sql.raw(`${col} = CASE WHEN EXCLUDED.latest_at >= p.latest_at THEN EXCLUDED.${col} ELSE p.${col} END`);
+  await db.execute(sql`
+    WITH run AS (
+      SELECT project_id, COALESCE(started_at, created_at) AS at FROM test_runs WHERE id = ${runId}::uuid AND org_id = ${orgId}::text
+    ), a AS (
+      -- Within a run, later in the file is newer (result ids need not follow the file: Postgres writes two chunks at once).
+      SELECT md5(r.path) || md5(r.name) AS test_key, count(*)::int AS n, (array_agg(r.id ORDER BY r.seq DESC))[1] AS rid,
+             (array_agg(r.id ORDER BY r.seq DESC))[1:${W}] AS ids,
+             left(string_agg(${LETTER}, '' ORDER BY r.seq DESC), ${W}) AS letters
+        FROM test_results r WHERE ${range}
+       GROUP BY 1
+    )
+    INSERT INTO project_tests AS p (org_id, project_id, test_key, path, name, full_name, results, latest_result_id, latest_run_id, latest_at,
+                                    latest_outcome, recent_at, recent_ids, recent)
+    SELECT ${orgId}::text, run.project_id, a.test_key, r.path, r.name, r.full_name, a.n, r.id, ${runId}::uuid, run.at, r.outcome,
+           array_fill((extract(epoch FROM run.at) * 1000)::bigint, ARRAY[cardinality(a.ids)]), a.ids, a.letters
+      FROM a JOIN test_results r ON r.id = a.rid CROSS JOIN run
+     ORDER BY a.test_key
+    ON CONFLICT (org_id, project_id, test_key) DO UPDATE SET
+      results = p.results + EXCLUDED.results,
+      recent_at = CASE WHEN ${newer} THEN (EXCLUDED.recent_at || p.recent_at)[1:${W}] ELSE ${merged(`array_agg(at ${ORDER})`)} END,
+      recent_ids = CASE WHEN ${newer} THEN (EXCLUDED.recent_ids || p.recent_ids)[1:${W}] ELSE ${merged(`array_agg(id ${ORDER})`)} END,
+      recent = CASE WHEN ${newer} THEN left(EXCLUDED.recent || p.recent, ${W}) ELSE ${merged(`string_agg(o, '' ${ORDER})`)} END,
+      ${latest("path")}, ${latest("name")}, ${latest("full_name")}, ${latest("latest_run_id")}, ${latest("latest_outcome")},
+      ${latest("latest_result_id")}, ${latest("latest_at")}`);
+  return written;
+}
+
+function rowCount(res: unknown): number {
+  if (Array.isArray(res)) return res.length;
+  const r = res as { rows?: unknown[]; rowCount?: number | null; affectedRows?: number };
+  return r.rows?.length ?? r.rowCount ?? r.affectedRows ?? 0;
+}

@@ -1,0 +1,4 @@
+import { startWidget } from "../common/widgets/runtime";
+import { CoverageWidget } from "./CoverageWidget";
+
+void startWidget(CoverageWidget);

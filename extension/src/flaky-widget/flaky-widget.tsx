@@ -1,0 +1,4 @@
+import { startWidget } from "../common/widgets/runtime";
+import { FlakyWidget } from "./FlakyWidget";
+
+void startWidget(FlakyWidget);
