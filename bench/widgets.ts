@@ -67,7 +67,8 @@ async function main() {
     const headers = {
       Authorization: `Bearer ${await signAppToken(DEMO_USERS.admin.id)}`,
       "X-Ado-Collection-Url": "https://dev.azure.com/fabrikam/",
-      "X-Ado-Access-Token": sim.issueAccessToken("fabrikam", DEMO_USERS.admin.id),
+      // Valid for the whole run: writing 1M results takes about an hour on a busy machine.
+      "X-Ado-Access-Token": sim.issueAccessToken("fabrikam", DEMO_USERS.admin.id, 6 * 3600_000),
     };
     await connectOrg(backend.app, headers, "fabrikam", DEMO_PATS.admin);
 
