@@ -3,6 +3,7 @@ import { syncLink } from "../src/boards/engine";
 import { createLink, type LinkRow } from "../src/boards/links";
 import { refreshTotals } from "../src/results/store";
 import type { Coverage, Flaky, PassRate } from "../src/schemas/widgets";
+import { writePendingSummaries } from "../src/widgets/summaries";
 import { connectionStatus, outcomesOf, passRate, prefixUpperBound, windowCounts } from "../src/widgets/mapping";
 import { simClient, suggestedConfig } from "./boards-fixtures";
 import { authHeaders, connectOrg, DB_KINDS, testBackend } from "./helpers";
@@ -471,5 +472,31 @@ describe.each(DB_KINDS)("dashboard widgets (%s)", (kind) => {
       ["Older", 0, 0, 1],
       ["Big", 1, 1, 0],
     ]);
+  });
+
+  it("finishes summaries a stopped process left unwritten, each page exactly once (how the embedded database writes them)", async () => {
+    const P = "Custom Project";
+    const before = await flakyOf({ project: P, top: 50 });
+    const beforeRate = await passRateOf({ project: P, pathPrefix: "big." });
+    expect(before.body.tests.length).toBe(50); // top 50 of the 121 failing tests (more than one page of results)
+    const db = backend.deps.database;
+    const [{ project_id: projectId }] = await db.query<{ project_id: string }>(`SELECT project_id FROM test_runs WHERE name = 'Big'`);
+    // As a process stopped right after making the runs visible leaves them: no summaries, summarized_seq at 0.
+    const forget = async () => {
+      await db.query(`DELETE FROM run_path_totals WHERE run_id IN (SELECT id FROM test_runs WHERE project_id = $1)`, [projectId]);
+      await db.query(`DELETE FROM project_tests WHERE project_id = $1`, [projectId]);
+      await db.query(`UPDATE test_runs SET summarized_seq = 0 WHERE project_id = $1`, [projectId]);
+      expect((await flakyOf({ project: P, top: 50 })).body.tests).toEqual([]);
+    };
+    await forget();
+    await writePendingSummaries(db);
+    expect(await flakyOf({ project: P, top: 50 })).toEqual(before);
+    expect(await passRateOf({ project: P, pathPrefix: "big." })).toEqual(beforeRate);
+    // Two writers at once (a start and an upload's finish): each page is folded by one of them only.
+    await forget();
+    await Promise.all([writePendingSummaries(db), writePendingSummaries(db)]);
+    expect(await flakyOf({ project: P, top: 50 })).toEqual(before);
+    expect(await passRateOf({ project: P, pathPrefix: "big." })).toEqual(beforeRate);
+    expect(await db.query(`SELECT id FROM test_runs WHERE summarized_seq IS NOT NULL`)).toEqual([]);
   });
 });

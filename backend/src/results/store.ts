@@ -7,7 +7,7 @@ import type { Db } from "../db/client";
 import { testResultLinks, testResults, testRuns, type ResultLinkSource, type RunOrigin } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import type { BuildInfo, Outcome, Result, Run } from "../schemas/results";
-import { writeRunSummaries } from "../widgets/summaries";
+import { deferSummaries, writePendingSummaries, writeRunSummaries } from "../widgets/summaries";
 import type { ParsedCase, ParsedReport, ReportSummary } from "./junit";
 
 export type RunRow = typeof testRuns.$inferSelect;
@@ -480,20 +480,17 @@ export class RunWriter {
           await writeResultLinks(tx, this.orgId, links);
         }
       }
-      // The dashboard widgets' summaries (per run × path, per project × test), in the same transaction.
-      await writeRunSummaries(tx, {
-        orgId: this.orgId,
-        runId: this.id,
-        fromSeq: 0,
-        toSeq: null,
-        paged: this.deps.database.kind === "pglite",
-      });
+      // The dashboard widgets' summaries (per run × path, per project × test): in the same transaction on
+      // Postgres; on PGlite, which would hold every other request for as long, after it (deferred, resumable).
+      if (this.deps.database.kind === "pglite") await deferSummaries(tx, this.id, 0);
+      else await writeRunSummaries(tx, { orgId: this.orgId, runId: this.id, fromSeq: 0, toSeq: null, paged: false });
       return tx
         .update(testRuns)
         .set({ complete: true })
         .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)))
         .returning();
     });
+    if (this.deps.database.kind === "pglite") await finishSummaries(this.deps);
     return { run, linkedResults, linkedWorkItems: [...linkedItems].sort((a, b) => a - b) };
   }
 
@@ -513,7 +510,7 @@ export async function appendToRun(
   n: Pick<NewRun, "orgId" | "project" | "report" | "workItemIds" | "workItemSource" | "allowedPropertyIds">,
 ): Promise<{ run: RunRow; linkedResults: number; linkedWorkItems: number[] }> {
   const { report } = n;
-  return deps.database.db.transaction(async (tx) => {
+  const saved = await deps.database.db.transaction(async (tx) => {
     // Locks the run: two files of one pipeline appended at once take their positions one after the other.
     const [locked] = await tx
       .select()
@@ -526,7 +523,8 @@ export async function appendToRun(
       .from(testResults)
       .where(eq(testResults.runId, runId));
     const { linkedResults, linked } = await insertResults(tx, n, runId, Number(next));
-    await writeRunSummaries(tx, { orgId: n.orgId, runId, fromSeq: Number(next), toSeq: null, paged: deps.database.kind === "pglite" });
+    if (deps.database.kind === "pglite") await deferSummaries(tx, runId, Number(next));
+    else await writeRunSummaries(tx, { orgId: n.orgId, runId, fromSeq: Number(next), toSeq: null, paged: false });
     const end = (d: Date | null, ms: number | null) => (d && ms !== null ? d.getTime() + ms : null);
     const starts = [locked.startedAt?.getTime() ?? null, report.startedAt?.getTime() ?? null].filter((x): x is number => x !== null);
     const ends = [locked.finishedAt?.getTime() ?? null, end(report.startedAt, report.durationMs)].filter((x): x is number => x !== null);
@@ -549,6 +547,17 @@ export async function appendToRun(
       .returning();
     return { run, linkedResults, linkedWorkItems: [...linked].sort((x, y) => x - y) };
   });
+  if (deps.database.kind === "pglite") await finishSummaries(deps);
+  return saved;
+}
+
+/**
+ * After a run is finished or extended on PGlite: writes the pending widget summaries (this run's, and any
+ * another upload or a stopped process left). The run is stored either way: a failure here is logged and
+ * the next upload or start finishes the work.
+ */
+async function finishSummaries(deps: AppDeps): Promise<void> {
+  await writePendingSummaries(deps.database).catch((e: unknown) => deps.log.error("could not write the widget summaries yet", { err: e }));
 }
 
 export async function findRun(deps: AppDeps, orgId: string, id: string): Promise<RunRow> {

@@ -52,6 +52,8 @@ export const testRuns = pgTable(
     importedAdoRunId: integer("imported_ado_run_id"),
     /** False while an upload is still being written in chunks (migration 0050): hidden from every reader. */
     complete: boolean("complete").notNull().default(true),
+    /** Widget summaries still to write from this result position on (embedded database); null: none pending. */
+    summarizedSeq: integer("summarized_seq"),
   },
   (t) => [index("test_runs_project").on(t.orgId, t.projectId, t.createdAt)],
 );
