@@ -88,9 +88,12 @@ export async function openDatabase(o: OpenOptions): Promise<Database> {
 
 /**
  * The embedded database's settings: PGlite's default shared_buffers (128 MB) is most of its resident
- * memory; 16 MB is plenty for one backend's working set (measured in bench/pglite-memory.ts).
+ * memory; 16 MB is plenty for one backend's working set (measured in bench/pglite-memory.ts). A new WAL
+ * segment is not zero-filled (wal_init_zero=off: only its last byte is written, as Postgres documents for
+ * file systems where filling buys nothing): PGlite runs on this thread, and writing 16 MB of zeros stalled
+ * every request for 100–140 ms each time an upload crossed a segment (bench/uploads.ts).
  */
-export const PGLITE_CONF = ["shared_buffers=16MB", "maintenance_work_mem=16MB"];
+export const PGLITE_CONF = ["shared_buffers=16MB", "maintenance_work_mem=16MB", "wal_init_zero=off"];
 
 /** Runs PGlite once in a child process to create (initdb) the data directory `dir`, with our settings. */
 export function initDataDirInChild(dir: string): void {

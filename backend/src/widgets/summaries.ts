@@ -8,9 +8,12 @@ import type { Database, Db } from "../db/client";
 export const PROJECT_RECENT = 50;
 /**
  * Results summarized per transaction on PGlite, which serves one transaction at a time (every other
- * request's queries wait for it): small pages, each its own transaction, keep every wait short.
+ * request's queries wait for it): small pages, each its own transaction, keep every wait short. A request
+ * makes several queries and may wait behind a page before each: with 500 results a page the work item form
+ * API's p99 during a 50k-case upload was 243–287 ms, with 100 it was 63 ms, for an upload 5 s longer
+ * (bench/uploads.ts, docs/benchmarks.md).
  */
-const PGLITE_PAGE = 500;
+const PGLITE_PAGE = 100;
 
 const LETTER = sql.raw(`CASE r.outcome WHEN 'passed' THEN 'p' WHEN 'failed' THEN 'f' WHEN 'error' THEN 'e' ELSE 's' END`);
 
@@ -18,7 +21,7 @@ const LETTER = sql.raw(`CASE r.outcome WHEN 'passed' THEN 'p' WHEN 'failed' THEN
  * Folds results [fromSeq, toSeq) of a run into the summaries (`toSeq` null: to the end), in the caller's
  * transaction. On Postgres one statement per table for the whole range: its rows are locked in test_key
  * order, so two runs of a project finishing at once wait for each other instead of deadlocking. `paged`
- * (the benchmark's dataset on PGlite) goes 500 results a statement.
+ * (the benchmark's dataset on PGlite) goes 100 results a statement.
  */
 export async function writeRunSummaries(
   db: Pick<Db, "execute">,
