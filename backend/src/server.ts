@@ -16,7 +16,7 @@ import { createLogger, registerSecret, type Logger } from "./log";
 import { startSafetyNet } from "./sync/safetynet";
 import { startHookChecks } from "./connections/hookHealth";
 import { startImportTimer } from "./imports/engine";
-import { writePendingSummaries } from "./widgets/summaries";
+import { summariesIdle, summarizeSoon } from "./widgets/summaries";
 
 /** Embedded mode keeps generated secrets in DATA_DIR so restarts can still decrypt stored PATs. */
 function persistedSecret(dataDir: string, file: string, make: () => string): () => string {
@@ -78,10 +78,9 @@ export async function buildBackend(
       stopImports();
     };
   }
-  // Widget summaries a stopped process left half written (embedded database, migration 0090) are finished
-  // in the background: the runs are visible meanwhile, the dashboard widgets catch up.
-  if (database.kind === "pglite")
-    void writePendingSummaries(database).catch((e: unknown) => log.error("could not finish pending widget summaries", { err: e }));
+  // Widget summaries a stopped process left unwritten (migration 0090) are finished in the background: the
+  // runs are visible meanwhile, the dashboard widgets catch up.
+  summarizeSoon(database, log);
   const app = createApp(deps);
   return {
     deps,
@@ -89,6 +88,7 @@ export async function buildBackend(
     close: async () => {
       stopSafetyNet();
       await jobs.stop();
+      await summariesIdle(database);
       await database.close();
     },
   };

@@ -3,7 +3,7 @@ import { syncLink } from "../src/boards/engine";
 import { createLink, type LinkRow } from "../src/boards/links";
 import { refreshTotals } from "../src/results/store";
 import type { Coverage, Flaky, PassRate } from "../src/schemas/widgets";
-import { writePendingSummaries } from "../src/widgets/summaries";
+import { summariesIdle, writePendingSummaries } from "../src/widgets/summaries";
 import { connectionStatus, outcomesOf, passRate, prefixUpperBound, windowCounts } from "../src/widgets/mapping";
 import { simClient, suggestedConfig } from "./boards-fixtures";
 import { authHeaders, connectOrg, DB_KINDS, testBackend } from "./helpers";
@@ -119,6 +119,8 @@ describe.each(DB_KINDS)("dashboard widgets (%s)", (kind) => {
     });
     const body = await res.json();
     if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${JSON.stringify(body)}`);
+    // The widgets' summaries are written after the answer, in the background.
+    await summariesIdle(backend.deps.database);
     return body.run.id as string;
   };
 

@@ -7,7 +7,7 @@ import type { Db } from "../db/client";
 import { testResultLinks, testResults, testRuns, type ResultLinkSource, type RunOrigin } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import type { BuildInfo, Outcome, Result, Run } from "../schemas/results";
-import { deferSummaries, writePendingSummaries, writeRunSummaries } from "../widgets/summaries";
+import { deferSummaries, summarizeSoon } from "../widgets/summaries";
 import type { ParsedCase, ParsedReport, ReportSummary } from "./junit";
 
 export type RunRow = typeof testRuns.$inferSelect;
@@ -480,17 +480,16 @@ export class RunWriter {
           await writeResultLinks(tx, this.orgId, links);
         }
       }
-      // The dashboard widgets' summaries (per run × path, per project × test): in the same transaction on
-      // Postgres; on PGlite, which would hold every other request for as long, after it (deferred, resumable).
-      if (this.deps.database.kind === "pglite") await deferSummaries(tx, this.id, 0);
-      else await writeRunSummaries(tx, { orgId: this.orgId, runId: this.id, fromSeq: 0, toSeq: null, paged: false });
+      // The dashboard widgets' summaries (per run × path, per project × test) are written after the run is
+      // visible, in pages, in the background (migration 0090): marked pending here, in the same transaction.
+      await deferSummaries(tx, this.id, 0);
       return tx
         .update(testRuns)
         .set({ complete: true })
         .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)))
         .returning();
     });
-    if (this.deps.database.kind === "pglite") await finishSummaries(this.deps);
+    summarizeSoon(this.deps.database, this.deps.log);
     return { run, linkedResults, linkedWorkItems: [...linkedItems].sort((a, b) => a - b) };
   }
 
@@ -523,8 +522,7 @@ export async function appendToRun(
       .from(testResults)
       .where(eq(testResults.runId, runId));
     const { linkedResults, linked } = await insertResults(tx, n, runId, Number(next));
-    if (deps.database.kind === "pglite") await deferSummaries(tx, runId, Number(next));
-    else await writeRunSummaries(tx, { orgId: n.orgId, runId, fromSeq: Number(next), toSeq: null, paged: false });
+    await deferSummaries(tx, runId, Number(next));
     const end = (d: Date | null, ms: number | null) => (d && ms !== null ? d.getTime() + ms : null);
     const starts = [locked.startedAt?.getTime() ?? null, report.startedAt?.getTime() ?? null].filter((x): x is number => x !== null);
     const ends = [locked.finishedAt?.getTime() ?? null, end(report.startedAt, report.durationMs)].filter((x): x is number => x !== null);
@@ -547,17 +545,8 @@ export async function appendToRun(
       .returning();
     return { run, linkedResults, linkedWorkItems: [...linked].sort((x, y) => x - y) };
   });
-  if (deps.database.kind === "pglite") await finishSummaries(deps);
+  summarizeSoon(deps.database, deps.log);
   return saved;
-}
-
-/**
- * After a run is finished or extended on PGlite: writes the pending widget summaries (this run's, and any
- * another upload or a stopped process left). The run is stored either way: a failure here is logged and
- * the next upload or start finishes the work.
- */
-async function finishSummaries(deps: AppDeps): Promise<void> {
-  await writePendingSummaries(deps.database).catch((e: unknown) => deps.log.error("could not write the widget summaries yet", { err: e }));
 }
 
 export async function findRun(deps: AppDeps, orgId: string, id: string): Promise<RunRow> {
