@@ -4,7 +4,20 @@ import prettier from "eslint-config-prettier";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "dist-task/", "dist-backend/", "out/", ".data/", "e2e/artifacts/", "coverage/", "**/*.js", "scripts/*.mjs"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "dist-task/",
+      "dist-backend/",
+      "out/",
+      ".data/",
+      "e2e/artifacts/",
+      "coverage/",
+      "**/*.js",
+      "scripts/*.mjs",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
