@@ -4,7 +4,7 @@ import type { Coverage } from "@testops/backend/schemas/widgets";
 import { ApiClientError, unwrap } from "../common/api";
 import { DonutChart } from "../common/charts/Charts";
 import { barWidths, pct } from "../common/charts/geometry";
-import { useWidgetData, WidgetEmpty, WidgetError, WidgetFrame, WidgetLoading, WidgetProblem } from "../common/widgets/chrome";
+import { pendingFrame, useWidgetData, WidgetEmpty, WidgetFrame, WidgetProblem } from "../common/widgets/chrome";
 import { COVERAGE_LABEL, coverageSlices, coverageSummary, problemOf, type CoverageKey } from "../common/widgets/format";
 import type { WidgetPage, WidgetViewProps } from "../common/widgets/runtime";
 import { cellsToPixels, parseCoverage, sizeOf, type CoverageSettings } from "../common/widgets/settings";
@@ -45,18 +45,7 @@ export function CoverageWidget({ settings, page, onSettled }: WidgetViewProps) {
   const size = sizeOf(settings.size);
   const [data, retry] = useWidgetData(() => load(page, s), onSettled);
   const title = settings.name || "Requirement coverage";
-  if (data.state === "loading")
-    return (
-      <WidgetFrame title={title}>
-        <WidgetLoading />
-      </WidgetFrame>
-    );
-  if (data.state === "error")
-    return (
-      <WidgetFrame title={title}>
-        <WidgetError error={data.error} onRetry={retry} />
-      </WidgetFrame>
-    );
+  if (data.state !== "ready") return pendingFrame(title, data, retry);
   const a = data.value;
   if (a.kind !== "coverage")
     return (

@@ -2,7 +2,7 @@ import "../common/charts/charts.css";
 import * as React from "react";
 import type { Flaky } from "@testops/backend/schemas/widgets";
 import { unwrap } from "../common/api";
-import { useWidgetData, WidgetEmpty, WidgetError, WidgetFrame, WidgetLoading, WidgetProblem } from "../common/widgets/chrome";
+import { pendingFrame, useWidgetData, WidgetEmpty, WidgetFrame, WidgetProblem } from "../common/widgets/chrome";
 import { flakyFigure, openDefects, problemOf, type FlakyTest } from "../common/widgets/format";
 import type { WidgetPage, WidgetViewProps } from "../common/widgets/runtime";
 import { parseFlaky } from "../common/widgets/settings";
@@ -21,18 +21,7 @@ export function FlakyWidget({ settings, page, onSettled }: WidgetViewProps) {
     throw await unwrap(res).catch((e: unknown) => e);
   }, onSettled);
   const title = settings.name || (s.by === "flakiness" ? "Flaky tests" : "Failing tests");
-  if (data.state === "loading")
-    return (
-      <WidgetFrame title={title}>
-        <WidgetLoading />
-      </WidgetFrame>
-    );
-  if (data.state === "error")
-    return (
-      <WidgetFrame title={title}>
-        <WidgetError error={data.error} onRetry={retry} />
-      </WidgetFrame>
-    );
+  if (data.state !== "ready") return pendingFrame(title, data, retry);
   const v = data.value;
   const subtitle = `Top ${s.top} by ${s.by === "flakiness" ? "flips" : "failures"} in each test's last ${s.runs} results${v.link ? ` · ${v.link.name}` : ""}`;
   const problem = problemOf(v.status, { needsLink: false, linkChosen: !!s.linkId, linkFound: !!v.link, hasData: v.tests.length > 0 });

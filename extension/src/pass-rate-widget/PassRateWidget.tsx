@@ -3,7 +3,7 @@ import type { PassRate } from "@testops/backend/schemas/widgets";
 import { unwrap } from "../common/api";
 import { StackedRunsChart, type RunBar } from "../common/charts/Charts";
 import { STACK_ORDER } from "../common/charts/geometry";
-import { useWidgetData, WidgetEmpty, WidgetError, WidgetFrame, WidgetLoading, WidgetProblem } from "../common/widgets/chrome";
+import { pendingFrame, useWidgetData, WidgetEmpty, WidgetFrame, WidgetProblem } from "../common/widgets/chrome";
 import { passRateHeadline, problemOf, runTitle } from "../common/widgets/format";
 import type { WidgetViewProps } from "../common/widgets/runtime";
 import { cellsToPixels, ORIGIN_LABEL, parsePassRate, sizeOf, type PassRateSettings } from "../common/widgets/settings";
@@ -39,18 +39,7 @@ export function PassRateWidget({ settings, page, onSettled }: WidgetViewProps) {
     throw await unwrap(res).catch((e: unknown) => e);
   }, onSettled);
   const title = settings.name || "Test pass rate";
-  if (data.state === "loading")
-    return (
-      <WidgetFrame title={title}>
-        <WidgetLoading />
-      </WidgetFrame>
-    );
-  if (data.state === "error")
-    return (
-      <WidgetFrame title={title}>
-        <WidgetError error={data.error} onRetry={retry} />
-      </WidgetFrame>
-    );
+  if (data.state !== "ready") return pendingFrame(title, data, retry);
   const v = data.value;
   const filter = filterText(s, v.link?.name);
   const problem = problemOf(v.status, { needsLink: false, linkChosen: !!s.linkId, linkFound: !!v.link, hasData: v.points.length > 0 });

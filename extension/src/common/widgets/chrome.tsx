@@ -48,6 +48,15 @@ export function WidgetError({ error, onRetry }: { error: Error; onRetry: () => v
 
 export type Data<T> = { state: "loading" } | { state: "ready"; value: T } | { state: "error"; error: Error };
 
+/** The whole widget while its data loads, or after its call failed (with Retry). */
+export function pendingFrame(title: string, data: Exclude<Data<unknown>, { state: "ready" }>, retry: () => void): React.ReactElement {
+  return (
+    <WidgetFrame title={title}>
+      {data.state === "loading" ? <WidgetLoading /> : <WidgetError error={data.error} onRetry={retry} />}
+    </WidgetFrame>
+  );
+}
+
 /** Loads the widget's data once per mount (a reload remounts), and reports when it settled. */
 export function useWidgetData<T>(load: () => Promise<T>, onSettled: (state: string) => void): [Data<T>, () => void] {
   const [data, setData] = React.useState<Data<T>>({ state: "loading" });
