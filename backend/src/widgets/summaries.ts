@@ -51,7 +51,8 @@ export async function writePendingSummaries(database: Database, runId?: string):
     const [run] = await database.query<{ id: string; org_id: string; from: number; end: number }>(
       `SELECT t.id, t.org_id, t.summarized_seq AS "from",
               COALESCE((SELECT max(r.seq) + 1 FROM test_results r WHERE r.run_id = t.id), 0) AS "end"
-         FROM test_runs t WHERE t.summarized_seq IS NOT NULL AND t.complete AND ($1::uuid IS NULL OR t.id = $1::uuid) LIMIT 1`,
+         FROM test_runs t WHERE t.summarized_seq IS NOT NULL AND t.complete AND ($1::uuid IS NULL OR t.id = $1::uuid)
+        ORDER BY t.created_at, t.id LIMIT 1`,
       [runId ?? null],
     );
     if (!run) return;
