@@ -5,6 +5,7 @@
 // the widgets' own data call). Empty states: no connection, nothing linked.
 import { DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import type { FrameLocator } from "playwright-core";
+import { summariesIdle } from "@testops/backend/widgets/summaries";
 import { pageHeaders } from "../src/demo";
 import { startStack, type Stack } from "../src/stack";
 import { adminApi, ARTIFACTS, bothThemes, button, HostPage, launchBrowser, type Browser } from "./harness";
@@ -108,6 +109,22 @@ async function save(host: HostPage) {
   return widgetSettled(host, "main", before + 1);
 }
 
+/** Clicks and waits for the widget's navigation call (it goes through the SDK's service asynchronously). */
+async function navigationAfter(host: HostPage, click: () => Promise<void>): Promise<URL> {
+  const navigations = () =>
+    host.page.evaluate(() => window.__host.navigation.records.filter((r) => r.method === "navigate").map((r) => String(r.args[0])));
+  const before = (await navigations()).length;
+  await click();
+  return until(
+    "the widget's navigation",
+    async () => {
+      const after = await navigations();
+      return after.length > before ? new URL(after[after.length - 1]) : undefined;
+    },
+    10_000,
+  );
+}
+
 /** Saves a screenshot of just the widget's frame (the catalog previews in extension/images come from these). */
 async function widgetShot(host: HostPage, name: string) {
   await host.page.locator('iframe[data-frame="main"]').screenshot({ path: `${ARTIFACTS}/${name}.png` });
@@ -193,6 +210,8 @@ describe("with results and a Boards link", () => {
     // The requirements' tests (run before the nightlies): "Pay by card" passing, "Refund an order" failing.
     await upload("Story checks", new Date(Date.UTC(2026, 9, 20, 2)), ["card-ok"], [], [stories[0]], "Stories");
     await upload("Story checks 2", new Date(Date.UTC(2026, 9, 20, 3)), ["refund-ok"], ["refund-ok"], [stories[1]], "Stories");
+    // The widgets read summaries the backend writes in the background after each upload.
+    await summariesIdle(stack.backend.deps.database);
   }, 400_000);
 
   test("pass rate trend: configure → render → change settings → re-render, both themes", async () => {
@@ -242,11 +261,7 @@ describe("with results and a Boards link", () => {
     await bothThemes(host, "widget-pass-rate");
 
     // Click-through: a bar opens that run in Project settings → TestOps → Test runs.
-    await bars.nth(4).click();
-    const nav = await host.page.evaluate(() =>
-      window.__host.navigation.records.filter((r) => r.method === "navigate").map((r) => r.args[0]),
-    );
-    const url = new URL(String(nav.slice(-1)[0]));
+    const url = await navigationAfter(host, () => bars.nth(4).click());
     expect(url.pathname).toBe(`/fabrikam/${encodeURIComponent(PROJECT)}/_settings/testops.testops-azure-devops.project-settings`);
     expect(url.searchParams.get("tab")).toBe("runs");
     expect(url.searchParams.get("runId")).toBe(data.points[4].runId);
@@ -301,11 +316,7 @@ describe("with results and a Boards link", () => {
     await bothThemes(host, "widget-coverage");
 
     // Click-through: Plans → Traceability of that sprint.
-    await w.getByRole("button", { name: "Sprint 2", exact: true }).click();
-    const nav = await host.page.evaluate(() =>
-      window.__host.navigation.records.filter((r) => r.method === "navigate").map((r) => r.args[0]),
-    );
-    const url = new URL(String(nav.slice(-1)[0]));
+    const url = await navigationAfter(host, () => w.getByRole("button", { name: "Sprint 2", exact: true }).click());
     expect(url.pathname).toBe(`/fabrikam/${encodeURIComponent(PROJECT)}/_apps/hub/testops.testops-azure-devops.plans`);
     expect(Object.fromEntries(url.searchParams)).toEqual({ tab: "traceability", scope: settings.iterationId });
     // The Plans hub opens on that view from the link's query.
@@ -355,11 +366,8 @@ describe("with results and a Boards link", () => {
 
     // Click-through: the test's latest run.
     const data = await api(`/api/widgets/flaky?project=${encodeURIComponent(PROJECT)}&top=3&runs=5`);
-    await rows.nth(0).getByRole("button").click();
-    const nav = await host.page.evaluate(() =>
-      window.__host.navigation.records.filter((r) => r.method === "navigate").map((r) => r.args[0]),
-    );
-    expect(new URL(String(nav.slice(-1)[0])).searchParams.get("runId")).toBe(data.tests[0].latestRunId);
+    const url = await navigationAfter(host, () => rows.nth(0).getByRole("button").click());
+    expect(url.searchParams.get("runId")).toBe(data.tests[0].latestRunId);
 
     // Change settings: rank by flips; "refund" flips every run.
     await configure(host, "Flaky and failing tests");
