@@ -9,6 +9,7 @@ import type { AppDeps, AppEnv } from "./context";
 import { boardsRouter } from "./boards/routes";
 import { hooksRouter } from "./connections/hooksRoutes";
 import { connectionsRouter } from "./connections/routes";
+import { isDatabaseUnavailable } from "./jobs/transient";
 import { ApiError, zodFields } from "./lib/errors";
 import { scrubSecrets } from "./lib/scrub";
 import { refuseUnstorableBody, refuseUnstorableUrl } from "./lib/input";
@@ -105,6 +106,12 @@ export function createApp(deps: AppDeps) {
         { error: status === 401 ? "unauthorized" : "bad_request", message: err.message || "Bad request", ...(fields ? { fields } : {}) },
         status,
       );
+    }
+    // The database pool is exhausted or the database went away: the request may succeed in a moment.
+    if (isDatabaseUnavailable(err)) {
+      deps.log.warn("database busy or unreachable", { requestId: c.get("requestId"), path: c.req.path, err });
+      c.header("Retry-After", "2");
+      return c.json({ error: "unavailable", message: "The backend's database is busy or unreachable; try again in a moment" }, 503);
     }
     deps.log.error("unhandled error", { requestId: c.get("requestId"), path: c.req.path, err });
     return c.json({ error: "internal", message: "Something went wrong on our side; the request id is " + c.get("requestId") }, 500);

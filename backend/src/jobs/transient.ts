@@ -30,6 +30,12 @@ export function isTransient(e: unknown): boolean {
   return false;
 }
 
+/** Whether a failure is the database being unreachable or out of connections (not Azure DevOps, not a bad query). */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c && depth < 8; c = (c as { cause?: unknown }).cause, depth++) if (isAdoError(c)) return false;
+  return isTransient(e);
+}
+
 /**
  * The text a user sees for a failure (job error, link status): Azure DevOps and product errors speak
  * for themselves; database errors and programming errors ("Failed query: select …", stack traces)

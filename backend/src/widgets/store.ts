@@ -1,5 +1,5 @@
 // The dashboard widgets' reads. Every query is scoped by org_id; every one reads summaries kept on write
-// (test_runs' totals, run_path_totals, work_item_runs, work_item_test_totals, project_tests), never a
+// (test_runs' totals, run_path_totals, link_run_totals, work_item_test_totals, project_tests), never a
 // project's results, so an answer costs the same with 1k or 1M stored results.
 import type { AppDeps } from "../context";
 import type { RunOrigin } from "../db/schema";
@@ -100,35 +100,19 @@ export async function passRatePoints(
       [orgId, ids, f.pathPrefix, prefixUpperBound(f.pathPrefix)],
     );
     counts = new Map(rows.map((r) => [r.run_id, r]));
-  } else if (f.linkId !== undefined && f.pathPrefix === undefined) {
-    // Per (requirement × run) counts of the link's requirements: a result linked to two of them counts twice.
+  } else if (f.linkId !== undefined) {
+    // The link's results (each once, however many of its requirements it is linked to): per (link × run)
+    // or per (link × run × path) deltas kept by triggers (migration 0100), a few rows per run.
     const rows = await q<Counts>(
-      `SELECT w.run_id, ${sums} FROM work_item_runs w
-        WHERE w.org_id = $1 AND w.run_id = ANY($2::uuid[])
-          AND w.work_item_id IN (SELECT q.ado_id FROM boards_requirements q WHERE q.link_id = $3 AND q.removed = false)
-        GROUP BY w.run_id`,
-      [orgId, ids, f.linkId],
+      f.pathPrefix === undefined
+        ? `SELECT run_id, ${sums} FROM link_run_totals WHERE org_id = $1 AND link_id = $3 AND run_id = ANY($2::uuid[]) GROUP BY run_id`
+        : `SELECT run_id, ${sums} FROM link_run_path_totals
+            WHERE org_id = $1 AND link_id = $3 AND run_id = ANY($2::uuid[])
+              AND path >= ($4::text COLLATE "C") AND ($5::text IS NULL OR path < ($5::text COLLATE "C"))
+            GROUP BY run_id`,
+      f.pathPrefix === undefined ? [orgId, ids, f.linkId] : [orgId, ids, f.linkId, f.pathPrefix, prefixUpperBound(f.pathPrefix)],
     );
     counts = new Map(rows.map((r) => [r.run_id, r]));
-  } else if (f.linkId !== undefined && f.pathPrefix !== undefined) {
-    // Both: the link's requirements' tests under the path, their linked results in these runs (counted as above).
-    const times = runs.map((r) => new Date(r.at).getTime());
-    const rows = await q<{ run_id: string; outcome: Outcome; n: number }>(
-      `SELECT r.run_id, r.outcome, count(*)::int AS n
-         FROM boards_requirements q
-         JOIN work_item_tests t ON t.org_id = $1 AND t.work_item_id = q.ado_id AND starts_with(t.path, $4)
-         JOIN test_result_links k ON k.org_id = $1 AND k.work_item_id = t.work_item_id AND k.test_key = t.test_key AND k.at >= $5 AND k.at <= $6
-         JOIN test_results r ON r.id = k.result_id AND r.run_id = ANY($2::uuid[])
-        WHERE q.link_id = $3 AND q.removed = false
-        GROUP BY r.run_id, r.outcome`,
-      [orgId, ids, f.linkId, f.pathPrefix, new Date(Math.min(...times)), new Date(Math.max(...times))],
-    );
-    counts = new Map();
-    for (const r of rows) {
-      const c = counts.get(r.run_id) ?? { run_id: r.run_id, passed: 0, failed: 0, error: 0, skipped: 0 };
-      c[r.outcome === "error" ? "error" : r.outcome] += Number(r.n);
-      counts.set(r.run_id, c);
-    }
   }
   return runs.reverse().map((r) => {
     const c = counts
