@@ -16,7 +16,7 @@ import { createLogger, registerSecret, type Logger } from "./log";
 import { startSafetyNet } from "./sync/safetynet";
 import { startHookChecks } from "./connections/hookHealth";
 import { startImportTimer } from "./imports/engine";
-import { summariesIdle, summarizeSoon } from "./widgets/summaries";
+import { startSummarySweep, summariesIdle, summarizeSoon } from "./widgets/summaries";
 
 /** Embedded mode keeps generated secrets in DATA_DIR so restarts can still decrypt stored PATs. */
 function persistedSecret(dataDir: string, file: string, make: () => string): () => string {
@@ -72,10 +72,12 @@ export async function buildBackend(
     const stopNet = startSafetyNet(deps);
     const stopChecks = startHookChecks(deps);
     const stopImports = startImportTimer(deps);
+    const stopSweep = startSummarySweep(database, log);
     stopSafetyNet = () => {
       stopNet();
       stopChecks();
       stopImports();
+      stopSweep();
     };
   }
   // Widget summaries a stopped process left unwritten (migration 0090) are finished in the background: the

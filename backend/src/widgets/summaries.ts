@@ -93,6 +93,24 @@ export function summarizeSoon(database: Database, log: Logger): void {
     .finally(() => background.delete(database));
 }
 
+/**
+ * Looks for pending summaries every `everyMs` (a minute by default) and writes them: a background loop that
+ * failed (the database went away for a moment) is otherwise only resumed by this process's next upload or
+ * start, and a replica that only serves reads would never resume it. The check is one index probe.
+ */
+export function startSummarySweep(database: Database, log: Logger, everyMs = 60_000): () => void {
+  const timer = setInterval(() => {
+    database
+      .query(`SELECT 1 FROM test_runs WHERE summarized_seq IS NOT NULL LIMIT 1`)
+      .then((rows) => {
+        if (rows.length) summarizeSoon(database, log);
+      })
+      .catch((e: unknown) => log.warn("could not look for pending widget summaries", { err: e }));
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Resolves when no background summary work of this process is running (tests; closing the backend). */
 export async function summariesIdle(database: Database): Promise<void> {
   for (let s = background.get(database); s; s = background.get(database)) await s.done;
