@@ -9,7 +9,7 @@ import { IdentityVerifier } from "./auth/identity";
 import { ConfigError, loadConfig, type Config } from "./config";
 import type { AppDeps } from "./context";
 import { createSecretBox, generateKeySpec } from "./crypto/secrets";
-import { migrate, openDatabase } from "./db/client";
+import { migrate, MIGRATIONS_DIR, openDatabase } from "./db/client";
 import { createJobQueue } from "./jobs";
 import { registerJobHandlers } from "./jobs/handlers";
 import { createLogger, registerSecret, type Logger } from "./log";
@@ -47,6 +47,7 @@ export async function buildBackend(
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl || o.memory ? undefined : config.dataDir,
     schemaName: o.schemaName,
+    migrationsDir: MIGRATIONS_DIR,
     onConnectionError: (e) => log.warn("database connection lost; the pool reconnects on the next query", { err: e }),
   });
   await migrate(database);

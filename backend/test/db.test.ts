@@ -1,5 +1,8 @@
 import { eq } from "drizzle-orm";
-import { migrate } from "../src/db/client";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { migrate, MIGRATIONS_DIR, openDatabase } from "../src/db/client";
 import { auditLog, organizations } from "../src/db/schema";
 import { listAudit, recordAudit } from "../src/lib/audit";
 import { DB_KINDS, openTestDatabase } from "./helpers";
@@ -42,4 +45,33 @@ describe.each(DB_KINDS)("database on %s", (kind) => {
       database.db.insert(auditLog).values({ orgId: "missing-org", actorId: "u", action: "a", targetType: "t", targetId: "x" }),
     ).rejects.toThrow();
   });
+});
+
+// The embedded database on disk: a new data directory is made (initdb) and migrated by a child process, whose
+// WebAssembly memory goes away with it; this process opens it ready, and its own migrate is a no-op.
+it("creates and migrates a new embedded data directory in a child process", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "testops-db-"));
+  try {
+    const database = await openDatabase({ dataDir: dir, migrationsDir: MIGRATIONS_DIR });
+    try {
+      const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql"));
+      const applied = await database.query<{ name: string; at: Date }>(
+        `SELECT name, applied_at AS at FROM schema_migrations ORDER BY name`,
+      );
+      expect(applied.map((r) => r.name)).toEqual(files.sort());
+      expect(await migrate(database)).toEqual(files);
+      const again = await database.query<{ name: string; at: Date }>(`SELECT name, applied_at AS at FROM schema_migrations ORDER BY name`);
+      expect(again).toEqual(applied);
+    } finally {
+      await database.close();
+    }
+    // Opened again (an existing directory): nothing is redone in a child.
+    const reopened = await openDatabase({ dataDir: dir, migrationsDir: MIGRATIONS_DIR });
+    expect((await reopened.query(`SELECT name FROM schema_migrations`)).length).toBe(
+      readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).length,
+    );
+    await reopened.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -25,6 +25,11 @@ export interface OpenOptions {
   databaseUrl?: string;
   /** PGlite data directory; undefined = in memory. */
   dataDir?: string;
+  /**
+   * PGlite on disk: when the data directory is new, the child process that creates it also applies these
+   * migrations (the backend's own), so their work does not stay in this process's WebAssembly memory.
+   */
+  migrationsDir?: string;
   /** Postgres only: put every table in this schema (created if missing). */
   schemaName?: string;
   /**
@@ -71,7 +76,8 @@ export async function openDatabase(o: OpenOptions): Promise<Database> {
   const dir = o.dataDir ? path.resolve(o.dataDir, "pglite") : undefined;
   // A new data directory is made by initdb in a short-lived child process: initdb's WebAssembly memory
   // (hundreds of MB) would otherwise stay in this process for its whole life (bench/pglite-memory.ts).
-  if (dir && !existsSync(path.join(dir, "PG_VERSION"))) initDataDirInChild(dir);
+  if (dir && !existsSync(path.join(dir, "PG_VERSION")))
+    initDataDirInChild(dir, o.migrationsDir ? migrationScripts("pglite", o.migrationsDir).map((m) => m.script) : []);
   const pg = new PGlite(dir, { postgresqlconf: PGLITE_CONF });
   await pg.waitReady;
   const db = drizzle(pg, { schema }) as unknown as Db;
@@ -95,45 +101,69 @@ export async function openDatabase(o: OpenOptions): Promise<Database> {
  */
 export const PGLITE_CONF = ["shared_buffers=16MB", "maintenance_work_mem=16MB", "wal_init_zero=off"];
 
-/** Runs PGlite once in a child process to create (initdb) the data directory `dir`, with our settings. */
-export function initDataDirInChild(dir: string): void {
+/**
+ * Runs PGlite once in a child process to create (initdb) the data directory `dir`, with our settings, and
+ * apply `scripts` (migrations, as `migrate` runs them): WebAssembly memory never shrinks, so what initdb and
+ * the first migrations grew (hundreds of MB) would otherwise stay in the backend for its whole life.
+ */
+export function initDataDirInChild(dir: string, scripts: string[] = []): void {
   // Resolved at run time through Node's own resolver (a bundler would replace a plain require.resolve).
   const entry = createRequire(__filename).resolve("@electric-sql/pglite");
   const script = `const { PGlite } = require(${JSON.stringify(entry)});
-    (async () => { const pg = new PGlite(${JSON.stringify(dir)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONF)} }); await pg.waitReady; await pg.close(); })()
-      .catch((e) => { console.error(e); process.exit(1); });`;
-  execFileSync(process.execPath, ["-e", script], { stdio: ["ignore", "ignore", "inherit"], timeout: 120_000 });
+    const scripts = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
+    (async () => {
+      const pg = new PGlite(${JSON.stringify(dir)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONF)} });
+      await pg.waitReady;
+      for (const sql of scripts) await pg.exec(sql);
+      await pg.close();
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  execFileSync(process.execPath, ["-e", script], {
+    input: JSON.stringify(scripts),
+    stdio: ["pipe", "ignore", "inherit"],
+    timeout: 300_000,
+  });
 }
 
 export const MIGRATIONS_DIR = path.join(__dirname, "migrations");
 
-/** Applies pending migrations in name order, each in its own transaction; safe to run from several replicas. */
-export async function migrate(database: Database, dir = MIGRATIONS_DIR): Promise<string[]> {
+/**
+ * Each migration file as one script: applied in its own transaction unless schema_migrations already names it.
+ * An advisory lock serialises concurrent starters on Postgres (two CREATE TABLE IF NOT EXISTS racing on a
+ * fresh database collide in pg_type); PGlite is single-process.
+ */
+export function migrationScripts(kind: Database["kind"], dir = MIGRATIONS_DIR): { file: string | null; script: string }[] {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".sql"))
     .sort();
-  // An advisory lock serialises concurrent starters on Postgres (two CREATE TABLE IF NOT EXISTS racing
-  // on a fresh database collide in pg_type); PGlite is single-process.
-  const lock = database.kind === "postgres" ? "SELECT pg_advisory_xact_lock(724201);" : "";
-  await database.exec(
-    `BEGIN; ${lock} CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); COMMIT;`,
-  );
-  const applied: string[] = [];
-  for (const file of files) {
-    const sql = readFileSync(path.join(dir, file), "utf8");
-    const name = file.replace(/'/g, "''");
-    await database.exec(
-      `BEGIN; ${lock}
+  const lock = kind === "postgres" ? "SELECT pg_advisory_xact_lock(724201);" : "";
+  return [
+    {
+      file: null,
+      script: `BEGIN; ${lock} CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); COMMIT;`,
+    },
+    ...files.map((file) => {
+      const sql = readFileSync(path.join(dir, file), "utf8");
+      const name = file.replace(/'/g, "''");
+      const script = `BEGIN; ${lock}
        DO $$ BEGIN
          IF NOT EXISTS (SELECT 1 FROM schema_migrations WHERE name = '${name}') THEN
            EXECUTE ${dollarQuote(sql)};
            INSERT INTO schema_migrations (name) VALUES ('${name}');
          END IF;
-       END $$; COMMIT;`,
-    );
-    applied.push(file);
-  }
-  return applied;
+       END $$; COMMIT;`;
+      return { file, script };
+    }),
+  ];
+}
+
+/**
+ * Applies pending migrations in name order, each in its own transaction; safe to run from several replicas.
+ * Returns every migration file (applied now or before).
+ */
+export async function migrate(database: Database, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const scripts = migrationScripts(database.kind, dir);
+  for (const { script } of scripts) await database.exec(script);
+  return scripts.flatMap((s) => (s.file ? [s.file] : []));
 }
 
 function dollarQuote(sql: string): string {
