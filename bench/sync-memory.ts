@@ -1,0 +1,129 @@
+/**
+ * The backend's memory through a large Boards sync, measured in isolation (issue #18 target 5): the production
+ * bundle (`node dist-backend/server.js`, built first) runs as its own process against the simulator in this
+ * one, so the simulator's work items do not count (bench/boards-sync.ts runs both in one process). For each
+ * database: idle RSS after start on a fresh data directory, the highest RSS sampled during a full sync of the
+ * link (every 100 ms from /proc, plus the kernel's own high-water mark VmHWM), idle RSS after it, and after a
+ * restart on the same data. Postgres (a fresh database) runs the same steps as the baseline.
+ *
+ *   node --import tsx bench/sync-memory.ts
+ *
+ * Env: BENCH_ITEMS (generated work items, default 184000: about 100k requirements and bugs in scope),
+ * BENCH_DB=pglite,postgres (which to run, in this order).
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { DEMO_PATS, DEMO_USERS, startSimulator } from "@testops/ado-sim";
+import { AdoClient } from "../backend/src/ado/client";
+import { suggestedConfig } from "../backend/test/boards-fixtures";
+import { authHeaders } from "../backend/test/helpers";
+import { freshDatabase, sleep, spawnBackend, waitFor, type BackendProcess } from "../backend/test/processes";
+
+const ITEMS = Number(process.env.BENCH_ITEMS ?? 184_000);
+const KINDS = (process.env.BENCH_DB ?? "pglite,postgres").split(",");
+const PROJECT = "Bench";
+
+const status = (pid: number) => {
+  const s = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? 0);
+  return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
+};
+const f = (n: number) => `${Math.round(n)} MB`;
+
+async function main() {
+  const os = await import("node:os");
+  console.log(
+    `Backend memory through a Boards sync — node ${process.version}, ${os.cpus().length} CPUs, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
+  const t0 = Date.now();
+  const sim = await startSimulator({
+    port: 0,
+    seed: { orgs: [{ name: "fabrikam", projects: [{ name: PROJECT, process: "Agile" }], workItems: ITEMS }], katalonRepos: false },
+  });
+  console.log(`simulator: ${ITEMS.toLocaleString("en")} work items generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const project = sim.state.orgs.get("fabrikam")!.projects.find((p) => p.name === PROJECT)!;
+  const client = new AdoClient({
+    org: { url: "https://dev.azure.com/fabrikam", name: "fabrikam", kind: "cloud", host: "dev.azure.com" },
+    auth: { type: "pat", pat: DEMO_PATS.admin },
+    simulatorUrl: sim.url,
+  });
+  const config = await suggestedConfig(client, { id: project.id, name: project.name });
+  const rows: string[] = [];
+  try {
+    for (const kind of KINDS) {
+      const dataDir = mkdtempSync(path.join(tmpdir(), "testops-syncmem-"));
+      const pg = kind === "postgres" ? await freshDatabase() : null;
+      const env = {
+        ADO_SIMULATOR_URL: sim.url,
+        LOG_LEVEL: "info",
+        ...(pg ? { DATABASE_URL: pg.url, ENCRYPTION_KEY: `k1:${randomBytes(32).toString("base64")}` } : { DATA_DIR: dataDir }),
+      };
+      let backend: BackendProcess | undefined;
+      try {
+        backend = await spawnBackend(env, { bundle: true, timeoutMs: 300_000 });
+        const headers = await authHeaders(sim, "fabrikam", DEMO_USERS.admin.id);
+        const api = async (method: string, p: string, body?: unknown) => {
+          const res = await fetch(`${backend!.url}${p}`, {
+            method,
+            headers: { ...headers, ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+          const text = await res.text();
+          if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+          return text ? JSON.parse(text) : undefined;
+        };
+        await sleep(5_000);
+        const idleFresh = status(backend.pid).rss;
+        await api("POST", "/api/connections", { name: "F", organizationUrl: "https://dev.azure.com/fabrikam", pat: DEMO_PATS.admin });
+        const startedAt = Date.now();
+        const saved = await api("POST", "/api/boards/links", { config, proceed: true });
+        let peak = 0;
+        const pid = backend.pid;
+        const sampler = setInterval(() => (peak = Math.max(peak, status(pid).rss)), 100);
+        const job = await waitFor(
+          async () => {
+            const j = await api("GET", `/api/jobs/${saved.job.id}`);
+            return ["succeeded", "failed"].includes(j.status) ? j : undefined;
+          },
+          "the full sync",
+          3_600_000,
+          1_000,
+        );
+        clearInterval(sampler);
+        const took = (Date.now() - startedAt) / 1000;
+        if (job.status !== "succeeded") throw new Error(`sync ${job.status}: ${JSON.stringify(job.error)}`);
+        const synced = job.result.requirements.created + job.result.bugs.created;
+        const hwm = status(pid).hwm;
+        await sleep(5_000);
+        const idleAfter = status(pid).rss;
+        await backend.kill("SIGTERM");
+        backend = await spawnBackend(env, { bundle: true, timeoutMs: 300_000 });
+        await sleep(5_000);
+        const idleRestart = status(backend.pid).rss;
+        rows.push(
+          `| ${kind} | ${synced.toLocaleString("en")} | ${took.toFixed(0)} s | ${f(idleFresh)} | **${f(peak)}** | ${f(hwm)} | ${f(idleAfter)} | ${f(idleRestart)} |`,
+        );
+        console.log(rows[rows.length - 1]);
+      } finally {
+        await backend?.kill("SIGTERM");
+        rmSync(dataDir, { recursive: true, force: true });
+        await pg?.drop();
+      }
+    }
+  } finally {
+    await sim.close();
+  }
+  console.log(
+    `\n| database | synced | sync wall | idle, fresh start | peak during sync (sampled) | VmHWM (whole life) | idle after | idle after restart |\n|---|---|---|---|---|---|---|---|\n${rows.join("\n")}`,
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
