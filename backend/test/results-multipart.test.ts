@@ -2,6 +2,9 @@
 // streamed straight into the parser; after it: the file spooled to a temporary file), with the form
 // parser's semantics, refusals naming the field, and no spool left behind whatever happens.
 import { mkdtempSync, readdirSync, readlinkSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
@@ -82,11 +85,11 @@ describe.each(DB_KINDS)("multipart uploads (%s)", (kind) => {
 
   async function send(
     body: Buffer | ReadableStream<Uint8Array>,
-    o: { query?: string; headers?: Record<string, string>; type?: string } = {},
+    o: { query?: string; headers?: Record<string, string>; type?: string; auth?: Record<string, string> } = {},
   ) {
     const res = await backend.app.request(`/api/results/junit${o.query ?? ""}`, {
       method: "POST",
-      headers: { ...admin, "Content-Type": o.type ?? `multipart/form-data; boundary=${BOUNDARY}`, ...o.headers },
+      headers: { ...(o.auth ?? admin), "Content-Type": o.type ?? `multipart/form-data; boundary=${BOUNDARY}`, ...o.headers },
       body: body instanceof Buffer ? new Uint8Array(body) : body,
       ...(body instanceof Buffer ? {} : { duplex: "half" }),
     } as RequestInit);
@@ -330,5 +333,75 @@ describe.each(DB_KINDS)("multipart uploads (%s)", (kind) => {
       run: { name: "Form", source: "GitHub Actions", fileName: "TEST-form.xml", totals: { total: 5 } },
     });
     expect(spoolStats.open).toBe(0);
+  });
+
+  it("an upload key implies the project: the file first is spooled and the fields after it apply; a field first lets it stream", async () => {
+    const projectAdmin = await authHeaders(sim, "fabrikam", DEMO_USERS.projectAdmin.id);
+    const created = await backend.app.request("/api/keys", {
+      method: "POST",
+      headers: { ...projectAdmin, "Content-Type": "application/json" },
+      body: JSON.stringify({ project: PROJECT, name: `Multipart ${kind}` }),
+    });
+    expect(created.status).toBe(201);
+    const key = { Authorization: `Bearer ${((await created.json()) as { secret: string }).secret}` };
+    const [first, spooledFirst] = await spools(() =>
+      send(
+        multipart([
+          { name: "file", filename: "k.xml", value: cases(20) },
+          { name: "workItemIds", value: String(story) },
+        ]),
+        { auth: key },
+      ),
+    );
+    expect([first.status, spooledFirst]).toEqual([201, 1]);
+    expect(first.body.run).toMatchObject({ origin: "key", projectName: PROJECT, totals: { total: 20 } });
+    expect(first.body.linked).toEqual({ results: 20, workItems: [story] });
+    const [last, spooledLast] = await spools(() =>
+      send(
+        multipart([
+          { name: "runName", value: "Key, file last" },
+          { name: "file", filename: "k.xml", value: cases(7) },
+        ]),
+        { auth: key },
+      ),
+    );
+    expect([last.status, spooledLast]).toEqual([201, 0]);
+    expect(last.body.run).toMatchObject({ origin: "key", name: "Key, file last", totals: { total: 7 } });
+  });
+
+  it("over real HTTP: a client that goes away half-way through a spooled file leaves no spool and no run", async () => {
+    const before = await runRows();
+    const created = spoolStats.created;
+    let port = 0;
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: backend.app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) => {
+        port = info.port;
+        resolve(s);
+      });
+    });
+    try {
+      const body = multipart([
+        { name: "file", filename: "gone.xml", value: cases(5000) },
+        { name: "project", value: PROJECT },
+      ]);
+      const req = httpRequest({
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/api/results/junit",
+        headers: { ...admin, "Content-Type": `multipart/form-data; boundary=${BOUNDARY}`, "Content-Length": String(body.length) },
+      });
+      req.on("error", () => undefined);
+      req.write(body.subarray(0, Math.floor(body.length / 2)));
+      // The spool exists once the server has started reading the file part; then the client disappears.
+      while (spoolStats.created === created) await new Promise((r) => setTimeout(r, 10));
+      req.destroy();
+      while (spoolStats.open > 0) await new Promise((r) => setTimeout(r, 10));
+      expect(openSpoolFiles()).toEqual([]);
+      expect(readdirSync(temp)).toEqual([]);
+      expect(await runRows()).toBe(before);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
