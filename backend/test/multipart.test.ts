@@ -127,6 +127,26 @@ describe("MultipartReader: what it reads", () => {
     expect(await reader.next()).toBeNull();
   });
 
+  it("decodes a base64 Content-Transfer-Encoding (as the form parser did), however it is cut", async () => {
+    const content = Buffer.from(Array.from({ length: 700 }, (_, i) => (i * 37) % 256));
+    const encoded = content.toString("base64").replace(/.{76}/g, "$&\r\n");
+    const body = bytes(
+      `--${B}\r\nContent-Disposition: form-data; name="file"; filename="b.xml"\r\nContent-Transfer-Encoding: BASE64\r\n\r\n${encoded}\r\n` +
+        `--${B}\r\nContent-Disposition: form-data; name="unpadded"\r\nContent-Transfer-Encoding: base64\r\n\r\nYWI\r\n--${B}--`,
+    );
+    const next = rng(3);
+    for (let i = 0; i < 40; i++) {
+      const cuts =
+        i === 0
+          ? []
+          : [...new Set(Array.from({ length: 1 + (i % 7) }, () => 1 + Math.floor(next() * (body.length - 1))))].sort((a, b) => a - b);
+      const parts = await readAllParts(chunked(body, cuts), B);
+      expect(parts.map((p) => p.name)).toEqual(["file", "unpadded"]);
+      expect(parts[0].body.equals(content)).toBe(true);
+      expect(parts[1].body.toString()).toBe("ab");
+    }
+  });
+
   it("reads a ReadableStream too", async () => {
     const body = bytes(`--${B}\r\nContent-Disposition: form-data; name="a"\r\n\r\nv\r\n--${B}--`);
     const stream = new ReadableStream<Uint8Array>({

@@ -19,6 +19,8 @@ export interface PartInfo {
   /** Set for a file part (possibly ""); null for a plain field. */
   filename: string | null;
   contentType: string | null;
+  /** Content-Transfer-Encoding (deprecated by RFC 7578; base64 is decoded, as the form parser did). */
+  transferEncoding: string | null;
 }
 
 const CRLF = Buffer.from("\r\n");
@@ -96,12 +98,14 @@ function parseHeaders(block: Buffer): PartInfo {
   }
   let info: PartInfo | null = null;
   let contentType: string | null = null;
+  let transferEncoding: string | null = null;
   for (const line of lines) {
     const colon = line.indexOf(":");
     if (colon <= 0) throw bodyError("has a part header line without a name and colon");
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === "content-type") contentType = value;
+    if (name === "content-transfer-encoding") transferEncoding = value;
     if (name !== "content-disposition") continue;
     const semi = value.indexOf(";");
     if ((semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase() !== "form-data")
@@ -112,10 +116,11 @@ function parseHeaders(block: Buffer): PartInfo {
     const star = params.get("filename*");
     const plain = params.get("filename");
     const filename = (star !== undefined ? extValue(star) : null) ?? (plain !== undefined ? unescapeName(plain) : (star ?? null));
-    info = { name: unescapeName(field), filename, contentType: null };
+    info = { name: unescapeName(field), filename, contentType: null, transferEncoding: null };
   }
   if (!info) throw bodyError("has a part without a Content-Disposition: form-data header");
   info.contentType = contentType;
+  info.transferEncoding = transferEncoding;
   return info;
 }
 
@@ -134,6 +139,8 @@ export class MultipartReader {
   private state: State = "preamble";
   private parts = 0;
   private current: PartInfo | null = null;
+  /** Base64 characters of the current part not decoded yet (fewer than 4). */
+  private base64: string | null = null;
 
   constructor(
     source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
@@ -184,11 +191,34 @@ export class MultipartReader {
     this.at = end === this.at ? end + 2 : end + 4;
     this.state = "body";
     this.current = info;
+    this.base64 = info.transferEncoding?.toLowerCase() === "base64" ? "" : null;
     return info;
   }
 
   /** The next piece of the current part's body (a view, valid until the caller's next read), or null at its end. */
   async read(): Promise<Uint8Array | null> {
+    if (this.base64 === null) return this.readRaw();
+    for (;;) {
+      const raw = await this.readRaw();
+      if (!raw) {
+        const last = this.base64 ? Buffer.from(this.base64, "base64") : null;
+        this.base64 = null;
+        return last?.byteLength ? last : null;
+      }
+      // Whole groups of four are decoded as they come (line breaks and other non-alphabet bytes are skipped).
+      const text: string =
+        this.base64 +
+        Buffer.from(raw)
+          .toString("latin1")
+          .replace(/[^A-Za-z0-9+/=_-]/g, "");
+      const whole = text.length - (text.length % 4);
+      this.base64 = text.slice(whole);
+      const out = Buffer.from(text.slice(0, whole), "base64");
+      if (out.byteLength) return out;
+    }
+  }
+
+  private async readRaw(): Promise<Uint8Array | null> {
     for (;;) {
       if (this.state !== "body") return null;
       const i = this.buf.indexOf(this.delimiter, this.at);
