@@ -1,7 +1,7 @@
 // Multipart uploads through the app: read by our streaming reader in both orders (metadata before the file:
 // streamed straight into the parser; after it: the file spooled to a temporary file), with the form
 // parser's semantics, refusals naming the field, and no spool left behind whatever happens.
-import { mkdtempSync, readdirSync, readlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -81,6 +81,7 @@ describe.each(DB_KINDS)("multipart uploads (%s)", (kind) => {
   afterAll(async () => {
     process.env.TMPDIR = savedTmp;
     await backend.close();
+    rmSync(temp, { recursive: true, force: true });
   });
 
   async function send(

@@ -62,8 +62,8 @@ const DOC_QUERY = z.object({
 });
 
 /**
- * Both a raw XML body and a multipart one are streamed and capped while they arrive (readUpload); a declared
- * Content-Length over the limit is refused before reading.
+ * Both a raw XML body and a multipart one are streamed and capped while they arrive (raw: by the parser;
+ * multipart: by readUpload); a declared Content-Length over the limit is refused before reading.
  */
 const uploadLimit = (): MiddlewareHandler => async (c, next) => {
   const declared = Number(c.req.header("content-length") ?? 0);
