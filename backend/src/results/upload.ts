@@ -71,7 +71,7 @@ async function* cappedChunks(stream: ReadableStream<Uint8Array> | null, max: num
 export const spoolStats = { created: 0, open: 0 };
 
 /**
- * A file part kept on disk while the rest of the body is read (the metadata came after it). The file is
+ * A file part kept on disk while the rest of the body is read (fields may follow it). The file is
  * unlinked as soon as it is opened: the open handle keeps its bytes, and nothing is left behind
  * whatever happens to the request or the process.
  */
@@ -140,11 +140,6 @@ export interface Upload {
   body: UploadBody | undefined;
   fileName: string | null;
   meta: Record<string, unknown>;
-  /**
-   * When the file was streamed and fields came after it: called with their metadata once they are read,
-   * before the body ends (so a refusal refuses the upload).
-   */
-  onLate?: (late: Record<string, unknown>) => void;
   /** Closes the spool and stops reading the request; called whatever happened. */
   dispose(): Promise<void>;
 }
@@ -159,12 +154,12 @@ interface Candidate {
 
 /**
  * The XML and the metadata of an upload: multipart (field `file`, metadata fields or a `metadata` JSON part)
- * or a raw XML body. `projectImplied`: the caller's project is known without metadata (an upload key).
+ * or a raw XML body.
  */
-export async function readUpload(c: Context<AppEnv>, o: { projectImplied?: boolean } = {}): Promise<Upload> {
+export async function readUpload(c: Context<AppEnv>): Promise<Upload> {
   const meta: Record<string, unknown> = { ...c.req.query() };
   const type = (c.req.header("content-type") ?? "").toLowerCase();
-  if (type.startsWith("multipart/form-data")) return readMultipart(c, meta, o.projectImplied ?? false);
+  if (type.startsWith("multipart/form-data")) return readMultipart(c, meta);
   if (type.startsWith("application/json") || type.startsWith("application/x-www-form-urlencoded"))
     throw fieldError("body", 'must be the JUnit XML (Content-Type application/xml) or multipart/form-data with the file in field "file"');
   return {
@@ -178,10 +173,10 @@ export async function readUpload(c: Context<AppEnv>, o: { projectImplied?: boole
 /**
  * Reads the parts in order, as the form parser's first value of each field: the field `file` (a file part or
  * the report as a plain field), else the first file part; `metadata` (JSON) and other fields go into the
- * metadata. A file part is streamed straight on when metadata came before it and names the project;
- * otherwise it is spooled to disk while the fields after it are read.
+ * metadata. Fields may come before or after the file, so the file part is spooled to disk (bounded memory)
+ * and parsed once every field is known: the upload's project, run and work items decide how it is stored.
  */
-async function readMultipart(c: Context<AppEnv>, meta: Record<string, unknown>, projectImplied: boolean): Promise<Upload> {
+async function readMultipart(c: Context<AppEnv>, meta: Record<string, unknown>): Promise<Upload> {
   const boundary = multipartBoundary(c.req.header("content-type") ?? "");
   const reader = new MultipartReader(cappedChunks(c.req.raw.body, MULTIPART_MAX_BYTES), boundary);
   const seen = new Set<string>();
@@ -193,7 +188,7 @@ async function readMultipart(c: Context<AppEnv>, meta: Record<string, unknown>, 
   let chosen: Candidate | null = null;
   let text: Candidate | null = null;
   try {
-    for (let part = await reader.next(), before = 0; part; part = await reader.next(), before++) {
+    for (let part = await reader.next(); part; part = await reader.next()) {
       const k = part.name;
       // Only a field's first value counts (the rest of a part is skipped by next()).
       if (seen.has(k)) continue;
@@ -204,24 +199,6 @@ async function readMultipart(c: Context<AppEnv>, meta: Record<string, unknown>, 
       }
       // A file part beats the plain field `file`; the field `file` beats the first file part.
       if (part.filename === null ? chosen : chosen && k !== "file") continue;
-      const project = meta.project;
-      if (before > 0 && (projectImplied || (typeof project === "string" && project.trim() !== ""))) {
-        const first = await reader.read();
-        if (first) {
-          for (const s of spools) await s.close();
-          const upload: Upload = { body: undefined, fileName: null, meta, dispose };
-          if (part.filename !== null) {
-            checkFileName(part.filename);
-            upload.fileName = part.filename.slice(0, 256) || null;
-          }
-          const rest = streamRest(reader, first, { name: k, filename: part.filename, spool: null }, seen, upload);
-          upload.body = part.filename === null ? decoded(rest) : rest;
-          return upload;
-        }
-        // Empty: nothing to stream; the body goes on as read whole.
-        setCandidate(part.filename === null ? "text" : "file", { name: k, filename: part.filename, spool: null });
-        continue;
-      }
       const spool = await Spool.create();
       spools.add(spool);
       setCandidate(part.filename === null ? "text" : "file", { name: k, filename: part.filename, spool });
@@ -282,40 +259,13 @@ function addField(meta: Record<string, unknown>, k: string, value: string) {
   meta[k] = value;
 }
 
-/**
- * The streamed file part, then the parts after it: their metadata is handed to `onLate` before the body
- * ends. A part that would have been the file instead (read whole) cannot be honoured any more: refused.
- */
-async function* streamRest(
-  reader: MultipartReader,
-  first: Uint8Array,
-  streamed: Candidate,
-  seen: Set<string>,
-  upload: Upload,
-): AsyncIterable<Uint8Array> {
-  for (let chunk: Uint8Array | null = first; chunk; chunk = await reader.read()) yield chunk;
-  const late: Record<string, unknown> = {};
-  for (let part = await reader.next(); part; part = await reader.next()) {
-    const k = part.name;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    if (part.filename === null && k !== "file") addField(late, k, await reader.text());
-    else if (part.filename !== null && (streamed.filename === null || (k === "file" && streamed.name !== "file")))
-      throw fieldError(
-        k,
-        `is a file part after the file that was already being read ("${streamed.name}"): send one file, or the field "file" first`,
-      );
-  }
-  if (Object.keys(late).length) upload.onLate?.(late);
-}
-
 /** The pipeline's default run name: "<pipeline> <build number>". */
 const buildRunName = (u: Uploader) =>
   u.build?.pipeline && u.build.number ? `${u.build.pipeline} ${u.build.number}`.slice(0, RESULTS_LIMITS.runName) : null;
 
 /** Stores one uploaded report (a new run, or more results of a run the same caller created). */
 export async function storeUpload(deps: AppDeps, c: Context<AppEnv>, uploader: Uploader): Promise<UploadResponse> {
-  const upload = await readUpload(c, { projectImplied: uploader.origin === "key" });
+  const upload = await readUpload(c);
   try {
     return await store(deps, c, uploader, upload);
   } finally {
@@ -331,9 +281,6 @@ function parseMetadata(raw: Record<string, unknown>): UploadMetadata {
   }
   return parsedMeta.data;
 }
-
-/** What is decided before the file is read: a field changing it after a streamed file cannot be honoured. */
-const DECIDED_FIRST = ["project", "runId", "workItemIds", "buildWorkItems"] as const;
 
 async function store(deps: AppDeps, c: Context<AppEnv>, uploader: Uploader, upload: Upload): Promise<UploadResponse> {
   const { body, fileName, meta: raw } = upload;
@@ -377,20 +324,6 @@ async function store(deps: AppDeps, c: Context<AppEnv>, uploader: Uploader, uplo
     build: uploader.build,
     uploadKey: uploader.uploadKey,
   };
-  // Fields after a streamed file arrive when it has been read, before the run is finished: the run's name,
-  // source and push are still theirs to set; what was decided before reading must stay as it was.
-  upload.onLate = (late) => {
-    const now = parseMetadata({ ...raw, ...late });
-    for (const k of DECIDED_FIRST)
-      if (JSON.stringify(now[k]) !== JSON.stringify(meta[k]))
-        throw fieldError(k, "came after the file, which was already being stored: send it before the file part (or every field after it)");
-    meta.runName = now.runName;
-    meta.source = now.source;
-    meta.push = now.push;
-    ingestOptions.runName = now.runName || buildRunName(uploader) || undefined;
-    ingestOptions.source = now.source;
-  };
-
   let saved: SavedRun;
   let report: ReportSummary;
   let warnings: string[];
