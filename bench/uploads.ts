@@ -13,7 +13,10 @@
  * read before) next to the streaming reader, each in a fresh process, with its RSS growth.
  *
  * Env: BENCH_SIZES (comma list), BENCH_DB=pglite|postgres (DATABASE_URL or
- * postgresql://postgres@127.0.0.1:5432/test for the admin connection).
+ * postgresql://postgres@127.0.0.1:5432/test for the admin connection), BENCH_BODIES (comma list of how the
+ * file is sent, default raw): raw (application/xml), multipart-last (multipart/form-data, the project field
+ * first and the file last: streamed into the parser), multipart-first (the file first, the project after it:
+ * spooled to a temporary file). Each N is uploaded once per body kind, so one run prints them side by side.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -26,6 +29,26 @@ import { DEMO_USERS, startSimulator } from "@testops/ado-sim";
 import { APP_TOKEN_ISSUER } from "../backend/src/auth/appToken";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10000,50000,100000").split(",").map(Number);
+const BODY_KINDS = ["raw", "multipart-last", "multipart-first"] as const;
+type BodyKind = (typeof BODY_KINDS)[number];
+const BODIES = (process.env.BENCH_BODIES ?? "raw").split(",").map((b) => {
+  if (!(BODY_KINDS as readonly string[]).includes(b)) throw new Error(`BENCH_BODIES: ${b} is not one of ${BODY_KINDS.join(", ")}`);
+  return b as BodyKind;
+});
+const BOUNDARY = "----BenchBoundary7MA4YWxkTrZu0gW";
+
+/** The file as a multipart/form-data body, the project field before or after it. */
+function multipartBody(file: Buffer, fileFirst: boolean): Buffer {
+  const project = Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="project"\r\n\r\n${PROJECT}\r\n`);
+  const filePart = Buffer.concat([
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="report.xml"\r\nContent-Type: application/xml\r\n\r\n`,
+    ),
+    file,
+    Buffer.from("\r\n"),
+  ]);
+  return Buffer.concat([...(fileFirst ? [filePart, project] : [project, filePart]), Buffer.from(`--${BOUNDARY}--\r\n`)]);
+}
 const DB = process.env.BENCH_DB === "postgres" ? "postgres" : "pglite";
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const SECRET = "bench-extension-secret-0123456789";
@@ -186,11 +209,12 @@ async function main() {
     "X-Ado-Collection-Url": "https://dev.azure.com/fabrikam/",
     "X-Ado-Access-Token": sim.issueAccessToken("fabrikam", DEMO_USERS.admin.id, 4 * 3600_000),
   };
-  const upload = async (body: Buffer) => {
-    const res = await fetch(`${base}/api/results/junit?project=${encodeURIComponent(PROJECT)}`, {
+  const upload = async (file: Buffer, kind: BodyKind = "raw") => {
+    const raw = kind === "raw";
+    const res = await fetch(`${base}/api/results/junit${raw ? `?project=${encodeURIComponent(PROJECT)}` : ""}`, {
       method: "POST",
-      headers: { ...headers, "Content-Type": "application/xml" },
-      body: new Uint8Array(body),
+      headers: { ...headers, "Content-Type": raw ? "application/xml" : `multipart/form-data; boundary=${BOUNDARY}` },
+      body: new Uint8Array(raw ? file : multipartBody(file, kind === "multipart-first")),
     });
     const text = await res.text();
     if (res.status !== 201) throw new Error(`upload: ${res.status} ${text.slice(0, 500)}`);
@@ -248,23 +272,28 @@ async function main() {
     const file = generateReport(n, story);
     const tmp = path.join(dataDir, `report-${n}.xml`);
     writeFileSync(tmp, file);
-    await new Promise((r) => setTimeout(r, 1_000));
-    const idle = rssOf(child.pid!);
-    let peak = idle;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(child.pid!))), 20);
-    const cpu0 = cpuOf(child.pid!);
-    const t0 = performance.now();
-    const up = upload(file);
-    // Probed until the background summaries are written too: requests wait behind that work as well.
-    const settled = up.then((r) => summarized(r.run.id, r.run.totals.total));
-    const probes = probe(settled);
-    const result = await up;
-    const ms = performance.now() - t0;
-    await settled;
-    const msAll = performance.now() - t0;
-    const cpu = cpuOf(child.pid!) - cpu0;
-    clearInterval(sampler);
-    const { h, f } = await probes;
+    for (const kind of BODIES) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const idle = rssOf(child.pid!);
+      let peak = idle;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(child.pid!))), 20);
+      const cpu0 = cpuOf(child.pid!);
+      const t0 = performance.now();
+      const up = upload(file, kind);
+      // Probed until the background summaries are written too: requests wait behind that work as well.
+      const settled = up.then((r) => summarized(r.run.id, r.run.totals.total));
+      const probes = probe(settled);
+      const result = await up;
+      const ms = performance.now() - t0;
+      await settled;
+      const msAll = performance.now() - t0;
+      const cpu = cpuOf(child.pid!) - cpu0;
+      clearInterval(sampler);
+      const { h, f } = await probes;
+      const line = `N=${n} ${kind} (${mb(file.byteLength)} file, ${result.run.totals.total} stored): upload ${(ms / 1000).toFixed(2)} s (widget summaries done at ${(msAll / 1000).toFixed(2)} s; backend CPU ${cpu.toFixed(2)} s, probes included); backend RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}); /healthz ${lat(h)}; form API ${lat(f)}`;
+      console.log(line);
+      rows.push(line);
+    }
     const parse = (mode: string) =>
       JSON.parse(
         spawnSync(process.execPath, ["--expose-gc", "--import", TSX, __filename, "--parse", mode, tmp], { cwd: root, encoding: "utf8" })
@@ -272,7 +301,7 @@ async function main() {
       ) as { ms: number; growth: number; cases: number };
     const whole = parse("whole");
     const streamed = parse("stream");
-    const line = `N=${n} (${mb(file.byteLength)} file, ${result.run.totals.total} stored): upload ${(ms / 1000).toFixed(2)} s (widget summaries done at ${(msAll / 1000).toFixed(2)} s; backend CPU ${cpu.toFixed(2)} s, probes included); backend RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}); /healthz ${lat(h)}; form API ${lat(f)}; parse only: streaming ${whole.cases === streamed.cases ? "" : "(case count differs!) "}${(streamed.ms / 1000).toFixed(2)} s +${mb(streamed.growth)} RSS, whole-document ${(whole.ms / 1000).toFixed(2)} s +${mb(whole.growth)} RSS`;
+    const line = `N=${n} parse only: streaming ${whole.cases === streamed.cases ? "" : "(case count differs!) "}${(streamed.ms / 1000).toFixed(2)} s +${mb(streamed.growth)} RSS, whole-document ${(whole.ms / 1000).toFixed(2)} s +${mb(whole.growth)} RSS`;
     console.log(line);
     rows.push(line);
   }

@@ -35,7 +35,8 @@ export interface IngestResult extends SavedRun {
   warnings: string[];
 }
 
-export type UploadBody = AsyncIterable<Uint8Array> | Uint8Array | string;
+/** Bytes (their encoding from a BOM or the XML declaration), or text already decoded (a plain multipart field). */
+export type UploadBody = AsyncIterable<Uint8Array> | AsyncIterable<string> | Uint8Array | string;
 
 /** Default batch: small enough that one statement keeps the embedded database busy only for a few ms. */
 export const INGEST_BATCH = 100;
@@ -97,7 +98,20 @@ export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o
         await turn();
       }
     } else {
-      for await (const chunk of body) {
+      for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+        if (typeof chunk === "string") {
+          bytes += chunk.length;
+          for (let at = 0; at < chunk.length;) {
+            // A slice never ends between the two halves of a surrogate pair.
+            let end = Math.min(at + SLICE, chunk.length);
+            if (end < chunk.length && /[\uD800-\uDBFF]/.test(chunk[end - 1]!)) end--;
+            reader.write(chunk.slice(at, end));
+            at = end;
+            await flush(false);
+            await turn();
+          }
+          continue;
+        }
         bytes += chunk.byteLength;
         // Network chunks can be large: read them in slices, each a short task of its own.
         for (let at = 0; at < chunk.byteLength; at += SLICE) {

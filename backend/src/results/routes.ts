@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { AppDeps, AppEnv } from "../context";
 import { ApiError, ErrorSchema, errorResponses } from "../lib/errors";
 import { JobSchema } from "../routes/jobs";
@@ -26,7 +25,7 @@ import {
 import { userAccess } from "./access";
 import { enqueuePush } from "./push";
 import { defectService } from "./defects";
-import { storeUpload } from "./upload";
+import { MULTIPART_MAX_BYTES, storeUpload } from "./upload";
 import { userUploader } from "./uploaders";
 import { findRun, listRunResults, listRuns, toRunDto } from "./store";
 import { buildWorkItemTests, findTest, loadLatestDetails, loadTestSummaries, testHistory, withLatestDetails } from "./tests";
@@ -63,17 +62,13 @@ const DOC_QUERY = z.object({
 });
 
 /**
- * A raw XML body is streamed; a multipart one is collected by the form parser, so its size is capped while
- * it arrives (a declared Content-Length over the limit is refused before reading either).
+ * Both a raw XML body and a multipart one are streamed and capped while they arrive (raw: by the parser;
+ * multipart: by readUpload); a declared Content-Length over the limit is refused before reading.
  */
-const uploadLimit = (): MiddlewareHandler => {
-  const capped = bodyLimit({ maxSize: RESULTS_LIMITS.maxXmlBytes + 64 * 1024, onError: tooLarge });
-  return async (c, next) => {
-    if ((c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) return capped(c, next);
-    const declared = Number(c.req.header("content-length") ?? 0);
-    if (declared > RESULTS_LIMITS.maxXmlBytes + 64 * 1024) return tooLarge(c);
-    return next();
-  };
+const uploadLimit = (): MiddlewareHandler => async (c, next) => {
+  const declared = Number(c.req.header("content-length") ?? 0);
+  if (declared > MULTIPART_MAX_BYTES) return tooLarge(c);
+  return next();
 };
 
 /**

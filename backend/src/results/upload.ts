@@ -1,13 +1,18 @@
 // One upload path for every caller (page, pipeline task, upload key): read the body, parse it with
 // parseJUnit, check the project and work items for that caller, store it with saveRun/appendToRun.
+import type { FileHandle } from "node:fs/promises";
+import { mkdtemp, open, rm, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Context } from "hono";
 import type { AppDeps, AppEnv } from "../context";
 import { recordAudit } from "../lib/audit";
 import { ApiError, fieldError, zodFields } from "../lib/errors";
 import { findUnstorable, unstorableReason } from "../lib/text";
 import { RESULTS_LIMITS, UploadMetadataSchema, type UploadMetadata, type UploadResponse } from "../schemas/results";
-import { ingestJUnit, type UploadBody } from "./ingest";
+import { ingestJUnit, type IngestOptions, type UploadBody } from "./ingest";
 import { JUnitParseError, parseJUnit, type ReportSummary } from "./junit";
+import { MultipartReader, multipartBoundary } from "./multipart";
 import { enqueuePush } from "./push";
 import { appendToRun, findRun, toRunDto, writeResultLinks, type SavedRun } from "./store";
 import type { Uploader } from "./uploaders";
@@ -36,57 +41,222 @@ async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint
   }
 }
 
-/** The XML and the metadata of an upload: multipart (field `file`, metadata fields or a `metadata` JSON part) or a raw XML body. */
-export async function readUpload(
-  c: Context<AppEnv>,
-): Promise<{ body: UploadBody | undefined; fileName: string | null; meta: Record<string, unknown> }> {
+/** Most bytes of a multipart body: the file and room for the metadata fields and part headers. */
+export const MULTIPART_MAX_BYTES = RESULTS_LIMITS.maxXmlBytes + 64 * 1024;
+
+/** The request body, refused with 413 as soon as it is larger than `max`; a connection that fails is a 400. */
+async function* cappedChunks(stream: ReadableStream<Uint8Array> | null, max: number): AsyncIterable<Uint8Array> {
+  if (!stream) return;
+  const reader = stream.getReader();
+  let size = 0;
+  try {
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch {
+        throw fieldError("body", "was not received whole (the connection failed while it was sent)");
+      }
+      if (r.done) return;
+      size += r.value.byteLength;
+      if (size > max) throw new ApiError(413, "too_large", tooLargeMessage);
+      if (r.value.byteLength) yield r.value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** Spools opened (created) and not yet closed (open): observable by tests. */
+export const spoolStats = { created: 0, open: 0 };
+
+/**
+ * A file part kept on disk while the rest of the body is read (fields may follow it). The file is
+ * unlinked as soon as it is opened: the open handle keeps its bytes, and nothing is left behind
+ * whatever happens to the request or the process.
+ */
+class Spool {
+  size = 0;
+  private closed = false;
+  private constructor(private readonly fh: FileHandle) {}
+
+  static async create(): Promise<Spool> {
+    const dir = await mkdtemp(join(tmpdir(), "testops-upload-")); // mode 0700
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(join(dir, "part"), "wx+", 0o600);
+      await unlink(join(dir, "part"));
+    } catch (e) {
+      await fh?.close();
+      throw e;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    spoolStats.created++;
+    spoolStats.open++;
+    return new Spool(fh);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < chunk.byteLength) {
+      const { bytesWritten } = await this.fh.write(chunk, done, chunk.byteLength - done, this.size + done);
+      done += bytesWritten;
+    }
+    this.size += chunk.byteLength;
+  }
+
+  async *chunks(): AsyncIterable<Uint8Array> {
+    for (let at = 0; at < this.size;) {
+      // A fresh buffer each time: a run appended to collects the chunks.
+      const buf = Buffer.allocUnsafe(Math.min(64 * 1024, this.size - at));
+      const { bytesRead } = await this.fh.read(buf, 0, buf.byteLength, at);
+      if (!bytesRead) throw new Error("The spooled upload ended early");
+      at += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    spoolStats.open--;
+    await this.fh.close().catch(() => undefined);
+  }
+}
+
+async function* decoded(chunks: AsyncIterable<Uint8Array>): AsyncIterable<string> {
+  // As the form parser did for a plain field: UTF-8 (a BOM dropped, bad bytes as U+FFFD), whatever the XML declares.
+  const decoder = new TextDecoder();
+  for await (const chunk of chunks) {
+    const s = decoder.decode(chunk, { stream: true });
+    if (s) yield s;
+  }
+  const rest = decoder.decode();
+  if (rest) yield rest;
+}
+
+export interface Upload {
+  body: UploadBody | undefined;
+  fileName: string | null;
+  meta: Record<string, unknown>;
+  /** Closes the spool and stops reading the request; called whatever happened. */
+  dispose(): Promise<void>;
+}
+
+/** The file part chosen so far (a file part, or the plain field `file`). */
+interface Candidate {
+  name: string;
+  /** null: the plain field `file` (the report as text). */
+  filename: string | null;
+  spool: Spool | null;
+}
+
+/**
+ * The XML and the metadata of an upload: multipart (field `file`, metadata fields or a `metadata` JSON part)
+ * or a raw XML body.
+ */
+export async function readUpload(c: Context<AppEnv>): Promise<Upload> {
   const meta: Record<string, unknown> = { ...c.req.query() };
   const type = (c.req.header("content-type") ?? "").toLowerCase();
-  if (type.startsWith("multipart/form-data")) {
-    let form: Record<string, string | File | (string | File)[]>;
-    try {
-      form = await c.req.parseBody({ all: true });
-    } catch {
-      throw fieldError("body", "is not a readable multipart/form-data body");
-    }
-    let file: File | undefined;
-    let text: string | undefined;
-    for (const [k, v] of Object.entries(form)) {
-      const value = Array.isArray(v) ? v[0] : v;
-      if (value instanceof File) {
-        if (k === "file" || !file) file = value;
-      } else if (k === "file") {
-        // `curl -F "file=<report.xml"` sends the content as a plain field.
-        text = value;
-      } else if (k === "metadata") {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(value);
-        } catch {
-          throw fieldError("metadata", "must be a JSON object");
-        }
-        const bad = findUnstorable(parsed);
-        if (bad) throw fieldError(bad.field === "body" ? "metadata" : bad.field, bad.message);
-        Object.assign(meta, parsed);
-      } else {
-        const why = unstorableReason(k) ?? unstorableReason(value);
-        if (why) throw fieldError(unstorableReason(k) ? "body" : k, why);
-        meta[k] = value;
-      }
-    }
-    const nameWhy = file ? unstorableReason(file.name) : null;
-    if (nameWhy) throw fieldError("file", `the file name ${nameWhy}`);
-    // An empty file part is "empty"; no file at all is "missing".
-    const body = file ? (file.size ? chunksOf(file.stream()) : new Uint8Array(0)) : text ? text : undefined;
-    return { body, fileName: file?.name?.slice(0, 256) || null, meta };
-  }
+  if (type.startsWith("multipart/form-data")) return readMultipart(c, meta);
   if (type.startsWith("application/json") || type.startsWith("application/x-www-form-urlencoded"))
     throw fieldError("body", 'must be the JUnit XML (Content-Type application/xml) or multipart/form-data with the file in field "file"');
   return {
     body: c.req.raw.body ? chunksOf(c.req.raw.body) : undefined,
     fileName: c.req.query("fileName")?.slice(0, 256) || null,
     meta,
+    dispose: async () => undefined,
   };
+}
+
+/**
+ * Reads the parts in order, as the form parser's first value of each field: the field `file` (a file part or
+ * the report as a plain field), else the first file part; `metadata` (JSON) and other fields go into the
+ * metadata. Fields may come before or after the file, so the file part is spooled to disk (bounded memory)
+ * and parsed once every field is known: the upload's project, run and work items decide how it is stored.
+ */
+async function readMultipart(c: Context<AppEnv>, meta: Record<string, unknown>): Promise<Upload> {
+  const boundary = multipartBoundary(c.req.header("content-type") ?? "");
+  const reader = new MultipartReader(cappedChunks(c.req.raw.body, MULTIPART_MAX_BYTES), boundary);
+  const seen = new Set<string>();
+  const spools = new Set<Spool>();
+  const dispose = async () => {
+    for (const s of spools) await s.close();
+    await reader.cancel();
+  };
+  let chosen: Candidate | null = null;
+  let text: Candidate | null = null;
+  try {
+    for (let part = await reader.next(); part; part = await reader.next()) {
+      const k = part.name;
+      // Only a field's first value counts (the rest of a part is skipped by next()).
+      if (seen.has(k)) continue;
+      seen.add(k);
+      if (part.filename === null && k !== "file") {
+        addField(meta, k, await reader.text());
+        continue;
+      }
+      // A file part beats the plain field `file`; the field `file` beats the first file part.
+      if (part.filename === null ? chosen : chosen && k !== "file") continue;
+      const spool = await Spool.create();
+      spools.add(spool);
+      setCandidate(part.filename === null ? "text" : "file", { name: k, filename: part.filename, spool });
+      for (let chunk = await reader.read(); chunk; chunk = await reader.read()) await spool.write(chunk);
+    }
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+  // (Assigned in setCandidate: the compiler cannot see it.)
+  const file = chosen as Candidate | null;
+  const plain = text as Candidate | null;
+  if (file?.filename != null && unstorableReason(file.filename)) {
+    await dispose();
+    checkFileName(file.filename);
+  }
+  // An empty file part is "empty"; no file at all (or an empty plain field) is "missing".
+  let body: UploadBody | undefined;
+  if (file) body = file.spool?.size ? file.spool.chunks() : new Uint8Array(0);
+  else if (plain?.spool?.size) body = decoded(plain.spool.chunks());
+  return { body, fileName: file?.filename?.slice(0, 256) || null, meta, dispose };
+
+  function setCandidate(kind: "file" | "text", next: Candidate) {
+    // The candidate it replaces (a text or an earlier file part) is not needed any more.
+    const old = kind === "file" ? chosen : text;
+    if (old?.spool) void closeSpool(old.spool);
+    if (kind === "file" && text?.spool) void closeSpool(text.spool);
+    if (kind === "file") chosen = next;
+    else text = next;
+  }
+  async function closeSpool(s: Spool) {
+    spools.delete(s);
+    await s.close();
+  }
+}
+
+function checkFileName(name: string) {
+  const why = unstorableReason(name);
+  if (why) throw fieldError("file", `the file name ${why}`);
+}
+
+/** A plain field into the metadata (`metadata`: a JSON object merged in), refused if it cannot be stored. */
+function addField(meta: Record<string, unknown>, k: string, value: string) {
+  if (k === "metadata") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw fieldError("metadata", "must be a JSON object");
+    }
+    const bad = findUnstorable(parsed);
+    if (bad) throw fieldError(bad.field === "body" ? "metadata" : bad.field, bad.message);
+    Object.assign(meta, parsed);
+    return;
+  }
+  const why = unstorableReason(k) ?? unstorableReason(value);
+  if (why) throw fieldError(unstorableReason(k) ? "body" : k, why);
+  meta[k] = value;
 }
 
 /** The pipeline's default run name: "<pipeline> <build number>". */
@@ -95,13 +265,26 @@ const buildRunName = (u: Uploader) =>
 
 /** Stores one uploaded report (a new run, or more results of a run the same caller created). */
 export async function storeUpload(deps: AppDeps, c: Context<AppEnv>, uploader: Uploader): Promise<UploadResponse> {
-  const { body, fileName, meta: raw } = await readUpload(c);
+  const upload = await readUpload(c);
+  try {
+    return await store(deps, c, uploader, upload);
+  } finally {
+    await upload.dispose();
+  }
+}
+
+function parseMetadata(raw: Record<string, unknown>): UploadMetadata {
   const parsedMeta = UploadMetadataSchema.safeParse(raw);
   if (!parsedMeta.success) {
     const fields = zodFields(parsedMeta.error.issues);
     throw new ApiError(400, "validation_failed", fields.map((f) => `${f.field}: ${f.message}`).join("; "), fields);
   }
-  const meta: UploadMetadata = parsedMeta.data;
+  return parsedMeta.data;
+}
+
+async function store(deps: AppDeps, c: Context<AppEnv>, uploader: Uploader, upload: Upload): Promise<UploadResponse> {
+  const { body, fileName, meta: raw } = upload;
+  const meta: UploadMetadata = parseMetadata(raw);
   // Only an upload key names its own project; the others must say which (checked before reading the file).
   if (!meta.project && uploader.origin !== "key") throw fieldError("project", "is required (the Azure DevOps project name or id)");
   const project = await uploader.project(c, meta.project);
@@ -127,6 +310,20 @@ export async function storeUpload(deps: AppDeps, c: Context<AppEnv>, uploader: U
     return asked.length ? uploader.readableWorkItems(c, project, asked) : Promise.resolve(new Set<number>());
   };
 
+  const ingestOptions: IngestOptions = {
+    orgId,
+    project,
+    createdBy: uploader.actorId,
+    runName: meta.runName || buildRunName(uploader) || undefined,
+    source: meta.source,
+    fileName,
+    workItemIds: explicit,
+    readableWorkItems: readableProperties,
+    workItemSource: "upload",
+    origin: uploader.origin,
+    build: uploader.build,
+    uploadKey: uploader.uploadKey,
+  };
   let saved: SavedRun;
   let report: ReportSummary;
   let warnings: string[];
@@ -155,20 +352,7 @@ export async function storeUpload(deps: AppDeps, c: Context<AppEnv>, uploader: U
       ];
     } else {
       // A new run is read as it arrives and written in chunks (bounded memory; other requests keep being served).
-      const r = await ingestJUnit(deps, body, {
-        orgId,
-        project,
-        createdBy: uploader.actorId,
-        runName: meta.runName || buildRunName(uploader) || undefined,
-        source: meta.source,
-        fileName,
-        workItemIds: explicit,
-        readableWorkItems: readableProperties,
-        workItemSource: "upload",
-        origin: uploader.origin,
-        build: uploader.build,
-        uploadKey: uploader.uploadKey,
-      });
+      const r = await ingestJUnit(deps, body, ingestOptions);
       saved = r;
       report = r.report;
       warnings = r.warnings;
@@ -253,12 +437,19 @@ async function linkBuildItems(deps: AppDeps, orgId: string, runId: string, first
 async function collect(body: UploadBody | undefined): Promise<Uint8Array | string | undefined> {
   if (body === undefined || typeof body === "string" || body instanceof Uint8Array) return body;
   const parts: Uint8Array[] = [];
+  const texts: string[] = [];
   let size = 0;
-  for await (const chunk of body) {
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+    if (typeof chunk === "string") {
+      // A plain multipart field: text, bounded by the multipart body's limit.
+      texts.push(chunk);
+      continue;
+    }
     size += chunk.byteLength;
     if (size > RESULTS_LIMITS.maxXmlBytes) throw new JUnitParseError("too_large", tooLargeMessage);
     parts.push(chunk);
   }
+  if (texts.length) return texts.join("");
   return size ? Buffer.concat(parts) : undefined;
 }
 
