@@ -83,20 +83,35 @@ async function main() {
         const startedAt = Date.now();
         const saved = await api("POST", "/api/boards/links", { config, proceed: true });
         let peak = 0;
+        let shown = 0;
         const pid = backend.pid;
         const sampler = setInterval(() => (peak = Math.max(peak, status(pid).rss)), 100);
         const job = await waitFor(
           async () => {
             const j = await api("GET", `/api/jobs/${saved.job.id}`);
+            if (process.env.BENCH_VERBOSE) {
+              console.log(JSON.stringify({ status: j.status, attempts: j.attempts, error: j.error }));
+              const lines = backend!.output().split("\n").filter((l) => /"level":"(warn|error)"/.test(l));
+              for (const l of lines.slice(shown)) console.log(l.slice(0, 3000));
+              shown = lines.length;
+            }
             return ["succeeded", "failed"].includes(j.status) ? j : undefined;
           },
           "the full sync",
           3_600_000,
-          1_000,
+          process.env.BENCH_VERBOSE ? 10_000 : 1_000,
         );
         clearInterval(sampler);
         const took = (Date.now() - startedAt) / 1000;
-        if (job.status !== "succeeded") throw new Error(`sync ${job.status}: ${JSON.stringify(job.error)}`);
+        if (job.status !== "succeeded")
+          throw new Error(
+            `sync ${job.status}: ${JSON.stringify(job.error)}\n${backend
+              .output()
+              .split("\n")
+              .filter((l) => /"level":"(warn|error)"/.test(l))
+              .slice(-20)
+              .join("\n")}`,
+          );
         const synced = job.result.requirements.created + job.result.bugs.created;
         const hwm = status(pid).hwm;
         await sleep(5_000);

@@ -25,7 +25,16 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === "string") {
     return scrubSecrets(value);
   }
-  if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
+  if (value instanceof Error) {
+    // The SQLSTATE or system code and the cause chain: a job's error is wrapped with the reason users see.
+    const code = (value as { code?: unknown }).code;
+    return {
+      name: value.name,
+      message: redact(value.message, depth + 1),
+      ...(typeof code === "string" || typeof code === "number" ? { code } : {}),
+      ...(value.cause !== undefined ? { cause: redact(value.cause, depth + 1) } : {}),
+    };
+  }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === "object") {
     return Object.fromEntries(

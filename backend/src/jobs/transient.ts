@@ -10,7 +10,9 @@ export function retryDelayMs(attempt: number): number {
 }
 
 // Postgres error classes that say "the database was briefly unavailable or busy", not "your query is wrong".
-const TRANSIENT_SQLSTATE = /^(08|53|57P0[1-3]|40001|40P01|55P03)/;
+// 08P01 (protocol violation: e.g. more than 65,535 bind parameters) is in the connection class but fails
+// the same way every time.
+const TRANSIENT_SQLSTATE = /^(08(?!P01)|53|57P0[1-3]|40001|40P01|55P03)/;
 const TRANSIENT_NODE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"]);
 const TRANSIENT_MESSAGES =
   /connection terminated|terminating connection|connection timeout|timeout exceeded when trying to connect|client has encountered a connection error|database system is (starting up|shutting down)/i;

@@ -246,7 +246,7 @@ export async function readTestedByLinks(
     ? await deps.database.db
         .select()
         .from(traceTestCases)
-        .where(and(eq(traceTestCases.orgId, link.orgId), inArray(traceTestCases.adoTestCaseId, targetIds)))
+        .where(and(eq(traceTestCases.orgId, link.orgId), sql`${traceTestCases.adoTestCaseId} = ANY(${sql.param(targetIds)}::integer[])`))
     : [];
   const byAdo = new Map(known.map((k) => [k.adoTestCaseId!, k.id]));
   const unknown = targetIds.filter((id) => !byAdo.has(id));
@@ -271,18 +271,15 @@ export async function readTestedByLinks(
     }
   }
   const readIds = items.map((w) => Number(w.id));
+  // One array parameter, not one parameter per id: a full sync reads 100k requirements, and a statement
+  // takes at most 65,535 parameters.
+  const readIdsIn = sql`${traceRequirementLinks.requirementId} = ANY(${sql.param(readIds)}::integer[])`;
   // Only requirements whose set of Tested By test cases changed need their chain results recomputed.
   const before = readIds.length
     ? await deps.database.db
         .select({ r: traceRequirementLinks.requirementId, t: traceRequirementLinks.testCaseId })
         .from(traceRequirementLinks)
-        .where(
-          and(
-            eq(traceRequirementLinks.orgId, link.orgId),
-            eq(traceRequirementLinks.source, "ado"),
-            inArray(traceRequirementLinks.requirementId, readIds),
-          ),
-        )
+        .where(and(eq(traceRequirementLinks.orgId, link.orgId), eq(traceRequirementLinks.source, "ado"), readIdsIn))
     : [];
   const key = (r: number, t: string) => `${r}|${t}`;
   const old = new Set(before.map((b) => key(b.r, b.t)));
@@ -294,13 +291,7 @@ export async function readTestedByLinks(
     if (readIds.length)
       await tx
         .delete(traceRequirementLinks)
-        .where(
-          and(
-            eq(traceRequirementLinks.orgId, link.orgId),
-            eq(traceRequirementLinks.source, "ado"),
-            inArray(traceRequirementLinks.requirementId, readIds),
-          ),
-        );
+        .where(and(eq(traceRequirementLinks.orgId, link.orgId), eq(traceRequirementLinks.source, "ado"), readIdsIn));
     const values = pairs
       .filter((p) => byAdo.has(p.testCaseAdoId))
       .map((p) => ({
@@ -310,7 +301,11 @@ export async function readTestedByLinks(
         testCaseId: byAdo.get(p.testCaseAdoId)!,
         source: "ado" as const,
       }));
-    if (values.length) await tx.insert(traceRequirementLinks).values(values).onConflictDoNothing();
+    for (let i = 0; i < values.length; i += 1000)
+      await tx
+        .insert(traceRequirementLinks)
+        .values(values.slice(i, i + 1000))
+        .onConflictDoNothing();
     const until = reqs.reduce((m, r) => (r.updatedAt > m ? r.updatedAt : m), reqs[0].updatedAt);
     await tx
       .insert(traceBoardsState)
