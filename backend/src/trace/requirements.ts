@@ -229,6 +229,38 @@ export async function readTestedByLinks(
       ),
     );
   if (!reqs.length) return { read: 0, links: 0 };
+  // A page of requirements at a time: a full sync's 100k work items with their relations held at once took
+  // hundreds of MB (bench/sync-memory.ts). Each page is idempotent (its links are deleted and written again),
+  // so a crash half way only means the next read redoes it: the read mark moves once every page is done.
+  const changed = new Set<number>();
+  let read = 0;
+  let links = 0;
+  for (let i = 0; i < reqs.length; i += TESTED_BY_PAGE) {
+    const page = await readTestedByPage(deps, client, link, reqs.slice(i, i + TESTED_BY_PAGE), signal);
+    for (const id of page.changed) changed.add(id);
+    read += page.read;
+    links += page.links;
+  }
+  const until = reqs.reduce((m, r) => (r.updatedAt > m ? r.updatedAt : m), reqs[0].updatedAt);
+  await deps.database.db
+    .insert(traceBoardsState)
+    .values({ linkId: link.id, orgId: link.orgId, readUntil: until })
+    .onConflictDoUpdate({ target: traceBoardsState.linkId, set: { readUntil: until } });
+  await relinkChain(deps, link.orgId, { requirementIds: [...changed] });
+  return { read, links };
+}
+
+/** Requirements whose Tested By links are read and stored together. */
+const TESTED_BY_PAGE = 1_000;
+
+/** One page of readTestedByLinks: reads, stores and says which requirements' set of test cases changed. */
+async function readTestedByPage(
+  deps: AppDeps,
+  client: AdoClient,
+  link: { id: string; orgId: string; projectId: string },
+  reqs: { adoId: number }[],
+  signal?: AbortSignal,
+): Promise<{ read: number; links: number; changed: Set<number> }> {
   const items = await getWorkItemsBatch(
     client,
     reqs.map((r) => r.adoId),
@@ -306,12 +338,6 @@ export async function readTestedByLinks(
         .insert(traceRequirementLinks)
         .values(values.slice(i, i + 1000))
         .onConflictDoNothing();
-    const until = reqs.reduce((m, r) => (r.updatedAt > m ? r.updatedAt : m), reqs[0].updatedAt);
-    await tx
-      .insert(traceBoardsState)
-      .values({ linkId: link.id, orgId: link.orgId, readUntil: until })
-      .onConflictDoUpdate({ target: traceBoardsState.linkId, set: { readUntil: until } });
   });
-  await relinkChain(deps, link.orgId, { requirementIds: [...changed] });
-  return { read: items.length, links: pairs.length };
+  return { read: items.length, links: pairs.length, changed };
 }
