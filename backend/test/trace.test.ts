@@ -9,6 +9,7 @@ import path from "node:path";
 import { DEMO_PATS } from "@testops/ado-sim";
 import { buildRequirements, csvField, toCsv, type LinkIn } from "../src/trace/view";
 import { associationFor } from "../src/trace/ado";
+import { readTestedByLinks } from "../src/trace/requirements";
 import type { TraceView } from "../src/schemas/trace";
 import { simClient, suggestedConfig } from "./boards-fixtures";
 import { authHeaders, DB_KINDS, testBackend } from "./helpers";
@@ -201,6 +202,33 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
     ]);
     expect(r2.gaps).toEqual(["not_automated"]);
     expect(v.requirements.find((r) => r.adoId === story1)!.gaps).toEqual(["no_tests"]);
+  });
+
+  test("reading every requirement's Tested By links again, a page of one requirement at a time, stores the same links", async () => {
+    const stored = () =>
+      backend.deps.database.query<{ r: number; t: string; s: string }>(
+        `SELECT requirement_id AS r, test_case_id AS t, source AS s FROM trace_requirement_links ORDER BY 1, 2, 3`,
+      );
+    const before = await stored();
+    expect(before.some((l) => Number(l.r) === story2 && l.s === "ado")).toBe(true);
+    const link = (await call("GET", "/api/boards/links")).body.links[0];
+    const [{ n }] = await backend.deps.database.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM boards_requirements WHERE link_id = $1 AND NOT removed`,
+      [link.id],
+    );
+    await backend.deps.database.query(`DELETE FROM trace_boards_state WHERE link_id = $1`, [link.id]);
+    const r = await readTestedByLinks(
+      backend.deps,
+      simClient(sim),
+      { id: link.id, orgId: sim.state.orgs.get("fabrikam")!.id, projectId: project.id },
+      undefined,
+      1,
+    );
+    expect(r.read).toBe(Number(n));
+    expect(Number(n)).toBeGreaterThan(1);
+    expect(await stored()).toEqual(before);
+    const [mark] = await backend.deps.database.query(`SELECT 1 FROM trace_boards_state WHERE link_id = $1`, [link.id]);
+    expect(mark).toBeDefined();
   });
 
   test("a member cannot link; bad input is a 400 naming the field", async () => {

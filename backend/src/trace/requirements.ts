@@ -216,6 +216,7 @@ export async function readTestedByLinks(
   client: AdoClient,
   link: { id: string; orgId: string; projectId: string },
   signal?: AbortSignal,
+  pageSize = TESTED_BY_PAGE,
 ) {
   const [state] = await deps.database.db.select().from(traceBoardsState).where(eq(traceBoardsState.linkId, link.id));
   const reqs = await deps.database.db
@@ -235,8 +236,8 @@ export async function readTestedByLinks(
   const changed = new Set<number>();
   let read = 0;
   let links = 0;
-  for (let i = 0; i < reqs.length; i += TESTED_BY_PAGE) {
-    const page = await readTestedByPage(deps, client, link, reqs.slice(i, i + TESTED_BY_PAGE), signal);
+  for (let i = 0; i < reqs.length; i += pageSize) {
+    const page = await readTestedByPage(deps, client, link, reqs.slice(i, i + pageSize), signal);
     for (const id of page.changed) changed.add(id);
     read += page.read;
     links += page.links;
