@@ -3,6 +3,7 @@
 // for the flaky/failing widget. Both are read from the run's own results (an index range on run_id).
 import { sql } from "drizzle-orm";
 import type { Database, Db } from "../db/client";
+import { unref } from "../lib/timers";
 import type { Logger } from "../log";
 
 /** Outcomes kept per (project × test): the widest window the flaky widget can ask for. */
@@ -107,7 +108,7 @@ export function startSummarySweep(database: Database, log: Logger, everyMs = 60_
       })
       .catch((e: unknown) => log.warn("could not look for pending widget summaries", { err: e }));
   }, everyMs);
-  timer.unref();
+  unref(timer);
   return () => clearInterval(timer);
 }
 
