@@ -91,7 +91,10 @@ async function main() {
             const j = await api("GET", `/api/jobs/${saved.job.id}`);
             if (process.env.BENCH_VERBOSE) {
               console.log(JSON.stringify({ status: j.status, attempts: j.attempts, error: j.error }));
-              const lines = backend!.output().split("\n").filter((l) => /"level":"(warn|error)"/.test(l));
+              const lines = backend!
+                .output()
+                .split("\n")
+                .filter((l) => /"level":"(warn|error)"/.test(l));
               for (const l of lines.slice(shown)) console.log(l.slice(0, 3000));
               shown = lines.length;
             }
