@@ -20,6 +20,7 @@ import { workItemTypes } from "../backend/src/boards/pickers";
 import type { Database } from "../backend/src/db/client";
 import { organizations } from "../backend/src/db/schema";
 import { BoardsLinkConfigSchema } from "../backend/src/schemas/boards";
+import { flakyTests } from "../backend/src/widgets/store";
 import { buildBackend } from "../backend/src/server";
 import { connectOrg, signAppToken, testConfig } from "../backend/test/helpers";
 import { DB_KIND, load } from "./measure";
@@ -184,6 +185,18 @@ async function main() {
         await get(q);
         console.log(`${q}: ${(performance.now() - t).toFixed(1)} ms`);
       }
+      // The plan of every query the flaky widget's store call makes (what its time goes to).
+      const explaining = {
+        ...database,
+        query: async <T>(text: string, params?: unknown[]) => {
+          if (DB_KIND === "postgres") {
+            const plan = await database.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params);
+            console.log(`\n${text.replace(/\s+/g, " ").slice(0, 160)}…\n${plan.map((r) => r["QUERY PLAN"]).join("\n")}`);
+          }
+          return database.query<T>(text, params);
+        },
+      } as Database;
+      await flakyTests({ ...backend.deps, database: explaining }, org.id, { projectId: project.id, top: 10, by: "failures", window: 20 });
     }
   } finally {
     await backend.close();
