@@ -5,16 +5,7 @@ import { findUnstorable, ReplacementCounter, unstorableReason } from "../src/lib
 import { JUnitParseError, parseJUnit, workItemIdsOf } from "../src/results/junit";
 import { RESULTS_LIMITS } from "../src/schemas/results";
 
-/** mulberry32: a small seeded generator. */
-export function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from "@testops/ado-sim/prng";
 const BAD = ["\u0000", "\uD800", "\uDBFF", "\uDC00", "\uDFFF"];
 const GOOD = ["a", "Z", " ", "é", "漢", "😀", "\uFFFD", "\t", "<", "&", '"', "\\", "\n"];
 

@@ -3,6 +3,7 @@
 // joining and leaving a link in one upsert, requirements and links deleted, an unfinished run discarded)
 // are applied to a real database, and after each one the totals must equal a recount from the tables.
 import { randomUUID } from "node:crypto";
+import { mulberry32 } from "@testops/ado-sim/prng";
 import { sql as sqlTag } from "drizzle-orm";
 import type { Database, Db } from "../src/db/client";
 import { rebuildWorkItemLinks, writeResultLinks } from "../src/results/store";
@@ -10,16 +11,9 @@ import { DB_KINDS, testBackend } from "./helpers";
 
 jest.setTimeout(180_000);
 
-/** Deterministic PRNG (mulberry32), so a failing sequence can be replayed from its seed. */
+/** Random choices from a seed (the simulator's mulberry32), so a failing sequence can be replayed. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(xs: T[]) => xs[int(xs.length)];
   const some = <T>(xs: T[], max: number) => [...new Set(Array.from({ length: 1 + int(max) }, () => pick(xs)))];

@@ -2,17 +2,7 @@
 // the body is cut into chunks, and a 400 naming `body` (or the field) for anything malformed or over a cap.
 import { ApiError } from "../src/lib/errors";
 import { MULTIPART_LIMITS, multipartBoundary, MultipartReader, readAllParts, type PartInfo } from "../src/results/multipart";
-
-/** A deterministic generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from "@testops/ado-sim/prng";
 
 const bytes = (s: string | Uint8Array) => (typeof s === "string" ? Buffer.from(s, "utf8") : Buffer.from(s));
 

@@ -4,22 +4,12 @@ import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { findResultsByPathAndName, ingestJUnit } from "../src/results";
 import { JUnitParseError, JUnitReader, parseJUnit, type ParsedReport } from "../src/results/junit";
 import { authHeaders, connectOrg, DB_KINDS, testBackend } from "./helpers";
+import { mulberry32 as rng } from "@testops/ado-sim/prng";
 
 jest.setTimeout(120_000);
 
 const FIXTURES = path.resolve(__dirname, "../../../shared/fixtures/junit/enricomi/junit-xml");
 const PROJECT = "Fabrikam Fiber";
-
-/** A deterministic generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The report read from `chunks` one after the other, cases taken in batches of `take` as a stream consumer would. */
 function readChunks(chunks: Uint8Array[], take = 3): ParsedReport {

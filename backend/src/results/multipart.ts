@@ -2,6 +2,7 @@
 // their bodies piece by piece, so memory stays a few chunks whatever the size of a part. Anything that is
 // not multipart, cut short or over a cap is a 400 naming `body` (or the field) and the reason.
 import { fieldError } from "../lib/errors";
+import { chunksOf } from "../lib/streams";
 
 export const MULTIPART_LIMITS = {
   /** One part's header block. */
@@ -147,7 +148,7 @@ export class MultipartReader {
     boundary: string,
     private readonly limits: MultipartLimits = MULTIPART_LIMITS,
   ) {
-    this.source = (Symbol.asyncIterator in source ? source : streamChunks(source))[Symbol.asyncIterator]();
+    this.source = (Symbol.asyncIterator in source ? source : chunksOf(source))[Symbol.asyncIterator]();
     this.delimiter = Buffer.from(`\r\n--${boundary}`, "latin1");
   }
 
@@ -305,19 +306,6 @@ export class MultipartReader {
 }
 
 const truncated = () => bodyError("ends before the closing multipart boundary (the upload was cut short)");
-
-async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-}
 
 /** Every part of a body read whole (tests, small bodies). */
 export async function readAllParts(

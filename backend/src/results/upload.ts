@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import type { AppDeps, AppEnv } from "../context";
 import { recordAudit } from "../lib/audit";
 import { ApiError, fieldError, zodFields } from "../lib/errors";
+import { chunksOf } from "../lib/streams";
 import { findUnstorable, unstorableReason } from "../lib/text";
 import { RESULTS_LIMITS, UploadMetadataSchema, type UploadMetadata, type UploadResponse } from "../schemas/results";
 import { ingestJUnit, type IngestOptions, type UploadBody } from "./ingest";
@@ -26,20 +27,6 @@ export const runWebUrl = (orgUrl: string, projectName: string, runId: string) =>
   `${orgUrl}/${encodeURIComponent(projectName)}/_settings/${PROJECT_HUB_CONTRIBUTION}?tab=runs&runId=${runId}`;
 
 export const tooLargeMessage = `The upload is larger than ${RESULTS_LIMITS.maxXmlBytes / 1024 / 1024} MB; split the JUnit report into several uploads`;
-
-async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      if (value.byteLength) yield value;
-    }
-  } finally {
-    // A refused upload stops reading; the rest of the body is not wanted.
-    await reader.cancel().catch(() => undefined);
-  }
-}
 
 /** Most bytes of a multipart body: the file and room for the metadata fields and part headers. */
 export const MULTIPART_MAX_BYTES = RESULTS_LIMITS.maxXmlBytes + 64 * 1024;
