@@ -20,7 +20,7 @@ import type { AppDeps } from "../backend/src/context";
 import { migrate } from "../backend/src/db/client";
 import { DB_KIND, mb, measure, openDb } from "./measure";
 import { organizations } from "../backend/src/db/schema";
-import { writeResultLinks } from "../backend/src/results/store";
+import { writeResultLinks } from "../backend/src/results/links";
 import { BoardsLinkConfigSchema, TESTOPS_SEVERITIES } from "../backend/src/schemas/boards";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);

@@ -4,7 +4,7 @@
 // so the per (work item × test) and per (work item × run) summaries are maintained exactly as in use.
 import { randomUUID } from "node:crypto";
 import type { Database } from "../backend/src/db/client";
-import { writeResultLinks } from "../backend/src/results/store";
+import { writeResultLinks } from "../backend/src/results/links";
 import { writeRunSummaries } from "../backend/src/widgets/summaries";
 
 export interface ResultsDatasetSpec {

@@ -17,6 +17,7 @@ import { startSafetyNet } from "./sync/safetynet";
 import { startHookChecks } from "./connections/hookHealth";
 import { startImportTimer } from "./imports/engine";
 import { startSummarySweep, summariesIdle, summarizeSoon } from "./widgets/summaries";
+import { pendingLinks, stalledLinks } from "./results/links";
 
 /** Embedded mode keeps generated secrets in DATA_DIR so restarts can still decrypt stored PATs. */
 function persistedSecret(dataDir: string, file: string, make: () => string): () => string {
@@ -74,16 +75,20 @@ export async function buildBackend(
     const stopChecks = startHookChecks(deps);
     const stopImports = startImportTimer(deps);
     const stopSweep = startSummarySweep(database, log);
+    const stopLinkSweep = pendingLinks(database, log).sweep(() => stalledLinks(database), 60_000);
     stopSafetyNet = () => {
       stopNet();
       stopChecks();
       stopImports();
       stopSweep();
+      stopLinkSweep();
     };
   }
   // Widget summaries a stopped process left unwritten (migration 0090) are finished in the background: the
   // runs are visible meanwhile, the dashboard widgets catch up.
   summarizeSoon(database, log);
+  // So are the links of runs whose writer stopped (migration 0105), once it has made no progress for a minute.
+  pendingLinks(database, log).soon();
   const app = createApp(deps);
   return {
     deps,
@@ -92,6 +97,7 @@ export async function buildBackend(
       stopSafetyNet();
       await jobs.stop();
       await summariesIdle(database);
+      await pendingLinks(database, log).idle();
       await database.close();
     },
   };

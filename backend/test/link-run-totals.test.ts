@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { mulberry32 } from "@testops/ado-sim/prng";
 import { sql as sqlTag } from "drizzle-orm";
 import type { Database, Db } from "../src/db/client";
-import { rebuildWorkItemLinks, writeResultLinks } from "../src/results/store";
+import { rebuildWorkItemLinks, writeResultLinks } from "../src/results/links";
 import { DB_KINDS, testBackend } from "./helpers";
 
 jest.setTimeout(180_000);

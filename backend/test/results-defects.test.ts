@@ -1,7 +1,7 @@
 import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import type { SimulatorImpl } from "@testops/ado-sim/simulator";
 import { RULE_ERROR_TEXT } from "../src/results/defects";
-import { writeResultLinks } from "../src/results/store";
+import { writeResultLinks } from "../src/results/links";
 import { authHeaders, connectOrg, DB_KINDS, testBackend } from "./helpers";
 
 jest.setTimeout(90_000);

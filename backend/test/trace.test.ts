@@ -10,6 +10,8 @@ import { DEMO_PATS } from "@testops/ado-sim";
 import { buildRequirements, csvField, toCsv, type LinkIn } from "../src/trace/view";
 import { associationFor } from "../src/trace/ado";
 import { readTestedByLinks } from "../src/trace/requirements";
+import { relinkChain } from "../src/trace/chain";
+import { randomUUID } from "node:crypto";
 import type { TraceView } from "../src/schemas/trace";
 import { simClient, suggestedConfig } from "./boards-fixtures";
 import { authHeaders, DB_KINDS, testBackend } from "./helpers";
@@ -229,6 +231,18 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
     expect(await stored()).toEqual(before);
     const [mark] = await backend.deps.database.query(`SELECT 1 FROM trace_boards_state WHERE link_id = $1`, [link.id]);
     expect(mark).toBeDefined();
+  });
+
+  test("relinking the requirements of more test cases than a statement takes parameters (65,535)", async () => {
+    const stored = () =>
+      backend.deps.database.query<{ r: number; t: string; s: string }>(
+        `SELECT requirement_id AS r, test_case_id AS t, source AS s FROM trace_requirement_links ORDER BY 1, 2, 3`,
+      );
+    const before = await stored();
+    expect(before.length).toBeGreaterThan(0);
+    const ids = [...new Set(before.map((l) => l.t)), ...Array.from({ length: 70_000 }, () => randomUUID())];
+    await relinkChain(backend.deps, sim.state.orgs.get("fabrikam")!.id, { testCaseIds: ids });
+    expect(await stored()).toEqual(before);
   });
 
   test("a member cannot link; bad input is a 400 naming the field", async () => {

@@ -1,7 +1,7 @@
 import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { syncLink } from "../src/boards/engine";
 import { createLink, type LinkRow } from "../src/boards/links";
-import { refreshTotals } from "../src/results/store";
+import { refreshTotals } from "../src/results/links";
 import type { Coverage, Flaky, PassRate } from "../src/schemas/widgets";
 import { startSummarySweep, summariesIdle, writePendingSummaries } from "../src/widgets/summaries";
 import { connectionStatus, outcomesOf, passRate, prefixUpperBound, windowCounts } from "../src/widgets/mapping";

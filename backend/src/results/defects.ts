@@ -20,7 +20,7 @@ import { scrubSecrets } from "../lib/scrub";
 import type { Defect, DefectCandidate, DefectField, DefectForm } from "../schemas/results";
 import type { UserAccess } from "./access";
 import { trimText } from "./junit";
-import { refreshTotals } from "./store";
+import { refreshTotals } from "./links";
 import { CLOSED_CATEGORIES, findTest, type StoredDefect } from "./tests";
 
 /** How a new defect is linked to the work item its test is linked to (every process has Related). */

@@ -11,6 +11,7 @@ import { JobCancelled } from "../jobs";
 import { ApiError } from "../lib/errors";
 import { PUSH_JOB, type Outcome } from "../schemas/results";
 import { trimText } from "./junit";
+import { writePendingLinks } from "./links";
 import { userFacingError } from "../jobs/transient";
 import { liveLinkedResults, pushToTestPoints } from "../trace/push";
 import {
@@ -117,6 +118,8 @@ async function pushRun(
   ctx: { signal: AbortSignal; progress: (d: number, t: number, m: string) => Promise<void> },
 ) {
   const project = encodeURIComponent(run.projectId);
+  // Links a stopped upload left unwritten are written first: the pushed results carry their work items.
+  await writePendingLinks(deps.database, { runId: run.id });
   // Creating calls are not retried blindly: a POST whose answer was lost may have been applied. The run
   // carries this marker in its comment so a later push finds it instead of creating a second one.
   const marker = `[TestOps run ${run.id}]`;

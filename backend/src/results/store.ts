@@ -3,11 +3,11 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { AppDeps } from "../context";
-import type { Db } from "../db/client";
 import { testResultLinks, testResults, testRuns, type ResultLinkSource, type RunOrigin } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import type { BuildInfo, Outcome, Result, Run } from "../schemas/results";
 import { deferSummaries, summarizeSoon } from "../widgets/summaries";
+import { RunLinks, writePendingLinks, writeResultLinks, type NewLink } from "./links";
 import type { ParsedCase, ParsedReport, ReportSummary } from "./junit";
 
 export type RunRow = typeof testRuns.$inferSelect;
@@ -87,122 +87,6 @@ export type RunExtras = Pick<
   "origin" | "build" | "uploadKey" | "importedAdoRunId" | "alreadyInAdo" | "workItemSource" | "caseWorkItemSource"
 >;
 
-/** Rows of a drizzle `execute` (PGlite and node-postgres shape them differently). */
-export const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : ((res as { rows?: T[] }).rows ?? [])) as T[];
-
-export interface NewLink {
-  resultId: number;
-  workItemId: number;
-  source: ResultLinkSource;
-}
-
-/** The recent-outcomes window kept per (work item × test): the form group's strip and flaky check. */
-export const RECENT_WINDOW = 20;
-
-/**
- * The one way result links are written (uploads, chunked uploads, Repos linking): inserts the links
- * (idempotent; results of other organizations are ignored) and, in the same statement, folds them into
- * the per (work item × test) summary (`work_item_tests`: latest outcome, last 20 outcomes, count) and the
- * per (work item × run) counts (`work_item_runs`), so reads never scan a work item's history. Links may
- * arrive in any order and chunks (an older run uploaded later only changes "latest" when it is newer).
- * Returns how many links are new.
- */
-export async function writeResultLinks(db: Pick<Db, "execute">, orgId: string, links: NewLink[]): Promise<number> {
-  let added = 0;
-  for (let i = 0; i < links.length; i += INSERT_BATCH) {
-    const batch = links.slice(i, i + INSERT_BATCH);
-    const touched = [...new Set(batch.map((l) => l.workItemId))].sort((a, b) => a - b);
-    await lockTotals(db, orgId, touched);
-    // Every SET reads the row as it was, so each column takes the newer side independently of the others.
-    const pick = (col: string) =>
-      sql.raw(
-        `${col} = CASE WHEN (EXCLUDED.latest_at, EXCLUDED.latest_result_id) > (w.latest_at, w.latest_result_id) THEN EXCLUDED.${col} ELSE w.${col} END`,
-      );
-    const res = await db.execute(sql`
-      WITH input AS (
-        SELECT * FROM unnest(${sql.param(batch.map((l) => l.resultId))}::bigint[], ${sql.param(batch.map((l) => l.workItemId))}::integer[],
-                             ${sql.param(batch.map((l) => l.source))}::text[]) AS u(result_id, work_item_id, source)
-      ), ins AS (
-        INSERT INTO test_result_links (result_id, org_id, work_item_id, source, test_key, at)
-        SELECT i.result_id, r.org_id, i.work_item_id, i.source, md5(r.path) || md5(r.name), COALESCE(run.started_at, run.created_at)
-          FROM input i JOIN test_results r ON r.id = i.result_id AND r.org_id = ${orgId}::text
-          JOIN test_runs run ON run.id = r.run_id
-         ORDER BY i.work_item_id, i.result_id
-        ON CONFLICT DO NOTHING
-        RETURNING result_id, work_item_id, test_key, at
-      ), j AS (
-        SELECT ins.*, r.run_id, r.outcome FROM ins JOIN test_results r ON r.id = ins.result_id
-      ), tests AS (
-        INSERT INTO work_item_tests AS w (org_id, work_item_id, test_key, project_id, path, name, full_name, results, latest_result_id,
-                                          latest_run_id, latest_at, latest_outcome, latest_duration_ms, recent)
-        SELECT ${orgId}::text, a.work_item_id, a.test_key, r.project_id, r.path, r.name, r.full_name, a.n, r.id, r.run_id, a.at,
-               r.outcome, r.duration_ms, a.recent
-          FROM (SELECT work_item_id, test_key, count(*)::int AS n, (array_agg(result_id ORDER BY at DESC, result_id DESC))[1] AS rid,
-                       max(at) AS at,
-                       to_jsonb((array_agg(jsonb_build_array((extract(epoch FROM at) * 1000)::bigint, result_id, outcome)
-                                           ORDER BY at DESC, result_id DESC))[1:${sql.raw(String(RECENT_WINDOW))}]) AS recent
-                  FROM j GROUP BY work_item_id, test_key) a
-          JOIN test_results r ON r.id = a.rid
-         ORDER BY a.work_item_id, a.test_key
-        ON CONFLICT (org_id, work_item_id, test_key) DO UPDATE SET
-          results = w.results + EXCLUDED.results,
-          recent = (SELECT to_jsonb((array_agg(e ORDER BY (e->>0)::bigint DESC, (e->>1)::bigint DESC))[1:${sql.raw(String(RECENT_WINDOW))}])
-                      FROM jsonb_array_elements(w.recent || EXCLUDED.recent) e),
-          ${pick("latest_run_id")}, ${pick("latest_outcome")}, ${pick("latest_duration_ms")}, ${pick("path")}, ${pick("name")},
-          ${pick("full_name")}, ${pick("latest_result_id")}, ${pick("latest_at")}
-        RETURNING 1
-      ), runs AS (
-        INSERT INTO work_item_runs AS w (org_id, work_item_id, run_id, at, passed, failed, error, skipped)
-        SELECT ${orgId}::text, work_item_id, run_id, min(at), count(*) FILTER (WHERE outcome = 'passed'),
-               count(*) FILTER (WHERE outcome = 'failed'), count(*) FILTER (WHERE outcome = 'error'),
-               count(*) FILTER (WHERE outcome = 'skipped')
-          FROM j GROUP BY work_item_id, run_id ORDER BY work_item_id, run_id
-        ON CONFLICT (org_id, work_item_id, run_id) DO UPDATE SET
-          passed = w.passed + EXCLUDED.passed, failed = w.failed + EXCLUDED.failed, error = w.error + EXCLUDED.error,
-          skipped = w.skipped + EXCLUDED.skipped, at = LEAST(w.at, EXCLUDED.at)
-        RETURNING 1
-      )
-      SELECT (SELECT count(*) FROM ins)::int AS n, (SELECT count(*) FROM tests)::int AS t, (SELECT count(*) FROM runs)::int AS r`);
-    const rows = rowsOf<{ n: number }>(res);
-    added += Number(rows[0]?.n ?? 0);
-    await refreshTotals(db, orgId, touched);
-  }
-  return added;
-}
-
-/**
- * Takes the work items' totals rows for this transaction (in id order, so writers never deadlock): a
- * concurrent writer of the same work item waits, and its refresh then sees this one's tests. Outside a
- * transaction the lock lasts for the statement only, which is enough for single-statement writers.
- */
-async function lockTotals(db: Pick<Db, "execute">, orgId: string, workItemIds: number[]) {
-  if (!workItemIds.length) return;
-  await db.execute(sql`
-    INSERT INTO work_item_test_totals (org_id, work_item_id, tests, passed, failed, error, skipped, failing_without_defect)
-    SELECT ${orgId}::text, w, 0, 0, 0, 0, 0, 0 FROM unnest(${sql.param(workItemIds)}::integer[]) AS w ORDER BY w
-    ON CONFLICT DO NOTHING`);
-  await db.execute(sql`
-    SELECT 1 FROM work_item_test_totals WHERE org_id = ${orgId}::text AND work_item_id = ANY(${sql.param(workItemIds)}::integer[])
-    ORDER BY work_item_id FOR UPDATE`);
-}
-
-/** Recounts the work items' totals (latest outcomes, failing with no open defect) from their tests' summaries. */
-export async function refreshTotals(db: Pick<Db, "execute">, orgId: string, workItemIds: number[]): Promise<void> {
-  if (!workItemIds.length) return;
-  await db.execute(sql`
-    UPDATE work_item_test_totals w SET tests = x.tests, passed = x.passed, failed = x.failed, error = x.error, skipped = x.skipped,
-           failing_without_defect = x.fwd
-      FROM (SELECT t.work_item_id, count(*)::int AS tests, count(*) FILTER (WHERE t.latest_outcome = 'passed')::int AS passed,
-                   count(*) FILTER (WHERE t.latest_outcome = 'failed')::int AS failed, count(*) FILTER (WHERE t.latest_outcome = 'error')::int AS error,
-                   count(*) FILTER (WHERE t.latest_outcome = 'skipped')::int AS skipped,
-                   count(*) FILTER (WHERE t.latest_outcome IN ('failed', 'error') AND NOT EXISTS (
-                     SELECT 1 FROM test_defects d WHERE d.org_id = t.org_id AND d.work_item_id = t.work_item_id AND d.test_key = t.test_key
-                        AND d.state_category IS DISTINCT FROM 'Completed' AND d.state_category IS DISTINCT FROM 'Removed'))::int AS fwd
-              FROM work_item_tests t WHERE t.org_id = ${orgId}::text AND t.work_item_id = ANY(${sql.param(workItemIds)}::integer[])
-             GROUP BY t.work_item_id) x
-     WHERE w.org_id = ${orgId}::text AND w.work_item_id = x.work_item_id`);
-}
-
 type Tx = Parameters<Parameters<AppDeps["database"]["db"]["transaction"]>[0]>[0];
 
 /** Inserts a report's cases as results of `runId` from position `firstSeq`, with their work item links. */
@@ -262,29 +146,6 @@ export interface SavedRun {
   linkedWorkItems: number[];
 }
 
-/**
- * Replaces every link of these work items with what they hold now plus `extra`, rebuilding their summaries
- * from scratch (used when links are taken away — the summaries only ever add). Cost: the work items' links.
- */
-export async function rebuildWorkItemLinks(db: Pick<Db, "execute">, orgId: string, workItemIds: number[], extra: NewLink[]): Promise<void> {
-  if (!workItemIds.length && !extra.length) return;
-  const ids = sql.param(workItemIds);
-  const existing = rowsOf<{ result_id: string | number; work_item_id: number; source: ResultLinkSource }>(
-    await db.execute(
-      sql`SELECT result_id, work_item_id, source FROM test_result_links WHERE org_id = ${orgId} AND work_item_id = ANY(${ids}::integer[])`,
-    ),
-  );
-  await db.execute(sql`DELETE FROM test_result_links WHERE org_id = ${orgId} AND work_item_id = ANY(${ids}::integer[])`);
-  await db.execute(sql`DELETE FROM work_item_tests WHERE org_id = ${orgId} AND work_item_id = ANY(${ids}::integer[])`);
-  await db.execute(sql`DELETE FROM work_item_runs WHERE org_id = ${orgId} AND work_item_id = ANY(${ids}::integer[])`);
-  await db.execute(sql`UPDATE work_item_test_totals SET tests = 0, passed = 0, failed = 0, error = 0, skipped = 0, failing_without_defect = 0
-                        WHERE org_id = ${orgId} AND work_item_id = ANY(${ids}::integer[])`);
-  await writeResultLinks(db, orgId, [
-    ...existing.map((e) => ({ resultId: Number(e.result_id), workItemId: Number(e.work_item_id), source: e.source })),
-    ...extra,
-  ]);
-}
-
 /** Stores a parsed report as one run (written in chunks, visible only once complete: all of it or nothing). */
 export async function saveRun(deps: AppDeps, n: NewRun): Promise<SavedRun> {
   const writer = await RunWriter.begin(deps, { ...n, workItemIds: n.workItemIds });
@@ -301,8 +162,6 @@ export async function saveRun(deps: AppDeps, n: NewRun): Promise<SavedRun> {
 
 /** Uploads left incomplete this long ago were abandoned (the process stopped half-way). */
 const ABANDONED_MS = 60 * 60 * 1000;
-/** Results whose links are written per statement group when a run is finished. */
-const LINK_PAGE = 1000;
 
 /**
  * Writes one run in chunks, each a single statement of its own (the embedded database serves other
@@ -412,9 +271,10 @@ export class RunWriter {
   }
 
   /**
-   * Records the totals, then writes the links — only to work items in `allowedPropertyIds` for those the
-   * report named — through writeResultLinks (which keeps the per work item × test summaries), and makes
-   * the run visible, in one transaction: the summaries never count a run nobody can see yet.
+   * Records the totals and what is to be linked (only to work items in `allowedPropertyIds` for those the
+   * report named) and makes the run visible, in one short transaction; then writes the links a page per
+   * transaction (writePendingLinks), before answering. Summaries only count the links once written, and a
+   * process stopped half-way leaves the rest in test_runs.link_spec for another writer (pendingLinks).
    */
   async finish(
     report: ReportSummary,
@@ -424,10 +284,15 @@ export class RunWriter {
     const allowed = (w: number) => o.allowedPropertyIds.has(w) || this.uploadIds.includes(w);
     const bySeq = new Map<number, number[]>();
     for (const l of this.caseLinks) if (allowed(l.w)) bySeq.set(l.s, [...(bySeq.get(l.s) ?? []), l.w]);
-    const ranges = this.rangeLinks.map((r) => ({ ...r, ids: r.ids.filter(allowed) })).filter((r) => r.ids.length);
-    const anyLinks = this.uploadIds.length > 0 || bySeq.size > 0 || ranges.length > 0;
-    const linkedItems = new Set<number>();
-    let linkedResults = 0;
+    const links = new RunLinks({
+      end: report.totals.total,
+      upload: this.uploadIds,
+      uploadSource: this.uploadSource,
+      caseSource: this.caseSource,
+      cases: [...bySeq].sort((a, b) => a[0] - b[0]),
+      ranges: this.rangeLinks.map((r) => ({ ...r, ids: r.ids.filter(allowed) })).filter((r) => r.ids.length),
+    });
+    const first = links.first;
     const [run] = await this.deps.database.db.transaction(async (tx) => {
       await tx
         .update(testRuns)
@@ -445,41 +310,10 @@ export class RunWriter {
           skipped: report.totals.skipped,
         })
         .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)));
-      if (anyLinks) {
-        // Run-wide work items link every result; otherwise only the results that named one are read.
-        const named = this.uploadIds.length
-          ? null
-          : [...new Set([...bySeq.keys(), ...ranges.flatMap((g) => Array.from({ length: g.to - g.from }, (_, i) => g.from + i))])].sort(
-              (a, b) => a - b,
-            );
-        const pages = named ? Math.ceil(named.length / LINK_PAGE) : Math.ceil(report.totals.total / LINK_PAGE);
-        for (let page = 0; page < pages; page++) {
-          const from = page * LINK_PAGE;
-          const rows = await tx
-            .select({ id: testResults.id, seq: testResults.seq })
-            .from(testResults)
-            .where(
-              named
-                ? and(eq(testResults.runId, this.id), inArray(testResults.seq, named.slice(from, from + LINK_PAGE)))
-                : and(eq(testResults.runId, this.id), sql`${testResults.seq} >= ${from}`, sql`${testResults.seq} < ${from + LINK_PAGE}`),
-            );
-          const links: NewLink[] = [];
-          for (const r of rows) {
-            const seen = new Set<number>();
-            const add = (w: number, source: ResultLinkSource) => {
-              if (seen.has(w)) return;
-              seen.add(w);
-              linkedItems.add(w);
-              links.push({ resultId: r.id, workItemId: w, source });
-            };
-            for (const w of this.uploadIds) add(w, this.uploadSource);
-            for (const w of bySeq.get(r.seq) ?? []) add(w, this.caseSource);
-            for (const g of ranges) if (r.seq >= g.from && r.seq < g.to) for (const w of g.ids) add(w, this.caseSource);
-            if (seen.size) linkedResults++;
-          }
-          await writeResultLinks(tx, this.orgId, links);
-        }
-      }
+      if (first !== null)
+        await tx.execute(
+          sql`UPDATE test_runs SET linked_seq = ${first}::int, link_spec = ${JSON.stringify(links.spec)}::jsonb, linked_at = now() WHERE id = ${this.id}::uuid`,
+        );
       // The dashboard widgets' summaries (per run × path, per project × test) are written after the run is
       // visible, in pages, in the background (migration 0090): marked pending here, in the same transaction.
       await deferSummaries(tx, this.id, 0);
@@ -490,7 +324,15 @@ export class RunWriter {
         .returning();
     });
     summarizeSoon(this.deps.database, this.deps.log);
-    return { run, linkedResults, linkedWorkItems: [...linkedItems].sort((a, b) => a - b) };
+    if (first !== null) {
+      try {
+        await writePendingLinks(this.deps.database, { runId: this.id, known: links });
+      } catch (e) {
+        // The run is stored and visible: what is left is linked by the background sweep, not lost with a 5xx.
+        this.deps.log.warn("could not write all of a run's links yet; they are written in the background", { err: e, runId: this.id });
+      }
+    }
+    return { run, linkedResults: links.results, linkedWorkItems: links.workItems };
   }
 
   /** Deletes what was written (a refused or failed upload stores nothing). */

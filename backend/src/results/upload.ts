@@ -15,7 +15,8 @@ import { ingestJUnit, type IngestOptions, type UploadBody } from "./ingest";
 import { JUnitParseError, parseJUnit, type ReportSummary } from "./junit";
 import { MultipartReader, multipartBoundary } from "./multipart";
 import { enqueuePush } from "./push";
-import { appendToRun, findRun, toRunDto, writeResultLinks, type SavedRun } from "./store";
+import { writeResultLinks } from "./links";
+import { appendToRun, findRun, toRunDto, type SavedRun } from "./store";
 import type { Uploader } from "./uploaders";
 import { linkRunThroughChain } from "../trace/chain";
 

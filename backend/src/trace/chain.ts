@@ -1,8 +1,8 @@
 // Results follow the chain: a result of a Katalon test case (path + name = its id) counts for every requirement
 // its test case is linked to. Those links live in test_result_links with source 'trace', so the work item form,
 // Plans' coverage and everything else reading that table see them without knowing about the chain.
-import { rebuildWorkItemLinks, rowsOf, writeResultLinks } from "../results/store";
-import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { rebuildWorkItemLinks, rowsOf, writeResultLinks } from "../results/links";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { AppDeps } from "../context";
 import { traceRequirementLinks } from "../db/schema";
 
@@ -42,7 +42,13 @@ export async function relinkChain(deps: AppDeps, orgId: string, scope: ChainScop
     const rows = await deps.database.db
       .select({ id: traceRequirementLinks.requirementId })
       .from(traceRequirementLinks)
-      .where(and(eq(traceRequirementLinks.orgId, orgId), inArray(traceRequirementLinks.testCaseId, scope.testCaseIds)));
+      // One array parameter, not one per id: a Repos link's test cases may pass the 65,535 parameters a statement takes.
+      .where(
+        and(
+          eq(traceRequirementLinks.orgId, orgId),
+          sql`${traceRequirementLinks.testCaseId} = ANY(${sql.param(scope.testCaseIds)}::uuid[])`,
+        ),
+      );
     for (const r of rows) reqs.add(r.id);
   }
   if (!reqs.size) return;

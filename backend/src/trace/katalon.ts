@@ -206,7 +206,14 @@ async function bulkTargets(deps: AppDeps, orgId: string, input: CreateFromKatalo
   const rows = await deps.database.db
     .select({ id: reposTestCases.id })
     .from(reposTestCases)
-    .where(and(eq(reposTestCases.linkId, suite.linkId), inArray(reposTestCases.identity, keys), isNull(reposTestCases.removedAt)));
+    // One array parameter: a suite may list more test cases than a statement takes parameters.
+    .where(
+      and(
+        eq(reposTestCases.linkId, suite.linkId),
+        sql`${reposTestCases.identity} = ANY(${sql.param(keys)}::text[])`,
+        isNull(reposTestCases.removedAt),
+      ),
+    );
   return rows.map((r) => r.id);
 }
 

@@ -54,6 +54,8 @@ export const testRuns = pgTable(
     complete: boolean("complete").notNull().default(true),
     /** Widget summaries still to write from this result position on (embedded database); null: none pending. */
     summarizedSeq: integer("summarized_seq"),
+    // linked_seq, link_spec, linked_at (migration 0105) are read and written by results/links.ts only, in SQL:
+    // a run's link spec can be large and no reader of runs needs it.
   },
   (t) => [index("test_runs_project").on(t.orgId, t.projectId, t.createdAt)],
 );
