@@ -247,8 +247,7 @@ export async function flakyTests(
 ): Promise<Flaky["tests"]> {
   // Failures: f and e in the window; flips: "pf" and "fp" pairs once skips are dropped and errors read as failures.
   const failures = `(length(w) - length(translate(w, 'fe', '')))`;
-  const nf = `translate(w, 'es', 'f')`;
-  const flips = `((length(${nf}) - length(replace(${nf}, 'pf', ''))) / 2 + (length(${nf}) - length(replace(${nf}, 'fp', ''))) / 2)`;
+  const flips = `((length(nf) - length(replace(nf, 'pf', ''))) / 2 + (length(nf) - length(replace(nf, 'fp', ''))) / 2)`;
   const order =
     f.by === "failures"
       ? `failures DESC, flips DESC, latest_at DESC, path, name, test_key`
@@ -259,10 +258,17 @@ export async function flakyTests(
   type Row = Ranked & { full_name: string; latest_outcome: Outcome; latest_run_id: string };
   const inLink = `EXISTS (SELECT 1 FROM work_item_tests t JOIN boards_requirements q ON q.link_id = $5 AND q.ado_id = t.work_item_id AND q.removed = false
                    WHERE t.org_id = $1 AND t.test_key = x.test_key)`;
+  // Computing those letters is most of the query's time (every failing test of the project, each call): each
+  // OFFSET 0 keeps a subquery from being merged into its outer query, which would compute the errors-as-failures
+  // letters four times and the failures twice (once to filter, once to sort) per row; with them, once each
+  // (39 → 17 ms for 13k tests over 20 results on the development machine).
   const ranked = (linkFilter: boolean) =>
     `SELECT test_key, path, name, latest_at, w, failures, flips FROM (
        SELECT test_key, path, name, latest_at, w, ${failures} AS failures, ${flips} AS flips
-         FROM (SELECT n.*, substr(n.recent, 1, $3) AS w FROM project_failing_tests n WHERE n.org_id = $1 AND n.project_id = $2) n) x
+         FROM (SELECT test_key, path, name, latest_at, w, translate(w, 'es', 'f') AS nf
+                 FROM (SELECT n.*, substr(n.recent, 1, $3) AS w FROM project_failing_tests n WHERE n.org_id = $1 AND n.project_id = $2) n
+               OFFSET 0) n
+       OFFSET 0) x
       WHERE ${keep}${linkFilter ? ` AND ${inLink}` : ""}
       ORDER BY ${order}`;
   // The rest of a ranked row, from its project_tests row.
