@@ -1,12 +1,17 @@
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
+import { mulberry32 } from "@testops/ado-sim/prng";
 import { syncLink } from "../src/boards/engine";
 import { createLink, type LinkRow } from "../src/boards/links";
+import { migrate, MIGRATIONS_DIR } from "../src/db/client";
 import { refreshTotals } from "../src/results/links";
 import type { Coverage, Flaky, PassRate } from "../src/schemas/widgets";
 import { startSummarySweep, summariesIdle, writePendingSummaries } from "../src/widgets/summaries";
 import { connectionStatus, outcomesOf, passRate, prefixUpperBound, windowCounts } from "../src/widgets/mapping";
 import { simClient, suggestedConfig } from "./boards-fixtures";
-import { authHeaders, connectOrg, DB_KINDS, testBackend } from "./helpers";
+import { authHeaders, connectOrg, DB_KINDS, openTestDatabase, testBackend } from "./helpers";
 
 jest.setTimeout(120_000);
 
@@ -111,6 +116,18 @@ describe.each(DB_KINDS)("dashboard widgets (%s)", (kind) => {
     call<Coverage>(`/api/widgets/coverage?${qs({ linkId: link.id, ...o })}`, headers);
   const flakyOf = (o: Record<string, string | number | undefined> = {}, headers = admin) =>
     call<Flaky>(`/api/widgets/flaky?${qs({ project: PROJECT, ...o })}`, headers);
+  /** project_failing_tests (migration 0110) holds exactly project_tests' rows with a failure in their window. */
+  const failingInStep = async () => {
+    const cols = `org_id, project_id, test_key, path, name, recent, latest_at`;
+    const db = backend.deps.database;
+    const missing = await db.query(
+      `SELECT ${cols} FROM project_tests WHERE recent ~ '[fe]' EXCEPT SELECT ${cols} FROM project_failing_tests`,
+    );
+    const extra = await db.query(
+      `SELECT ${cols} FROM project_failing_tests EXCEPT SELECT ${cols} FROM project_tests WHERE recent ~ '[fe]'`,
+    );
+    expect({ missing, extra }).toEqual({ missing: [], extra: [] });
+  };
   const upload = async (xml: string, runName: string, headers: Record<string, string> = admin, project: string | null = PROJECT) => {
     const res = await backend.app.request(`/api/results/junit?${qs({ project: project ?? undefined, runName })}`, {
       method: "POST",
@@ -489,6 +506,7 @@ describe.each(DB_KINDS)("dashboard widgets (%s)", (kind) => {
       await db.query(`DELETE FROM project_tests WHERE project_id = $1`, [projectId]);
       await db.query(`UPDATE test_runs SET summarized_seq = 0 WHERE project_id = $1`, [projectId]);
       expect((await flakyOf({ project: P, top: 50 })).body.tests).toEqual([]);
+      await failingInStep();
     };
     await forget();
     await writePendingSummaries(db);
@@ -512,5 +530,221 @@ describe.each(DB_KINDS)("dashboard widgets (%s)", (kind) => {
     }
     expect(await flakyOf({ project: P, top: 50 })).toEqual(before);
     expect(await passRateOf({ project: P, pathPrefix: "big." })).toEqual(beforeRate);
+    await failingInStep();
+  });
+
+  it("keeps the ranking's narrow rows in step: a test leaves it when its last 50 pass, an older run can bring it back", async () => {
+    const P = "Scrum Project";
+    const x = (o: Case["o"], n = 1): Case[] => Array.from({ length: n }, () => ({ cls: "step.X", name: "x", o }));
+    const y: Case = { cls: "step.Y", name: "y", o: "pass" };
+    const ranked = async (runs: number) => (await flakyOf({ project: P, runs })).body.tests.map((t) => [t.fullName, t.results, t.failures]);
+    const narrow = () =>
+      backend.deps.database.query<{
+        recent: string;
+      }>(`SELECT f.recent FROM project_failing_tests f JOIN test_runs r ON r.project_id = f.project_id
+        WHERE r.name = 'Step 1' AND f.path = 'step.X'`);
+    await upload(junit("2026-05-01T10:00:00Z", [...x("fail"), y]), "Step 1", admin, P);
+    expect(await ranked(20)).toEqual([["step.X.x", 1, 1]]);
+    expect(await narrow()).toEqual([{ recent: "f" }]);
+    // 49 newer passes: the failure is the 50th result, out of a 20-result window but still in the last 50.
+    await upload(junit("2026-05-03T10:00:00Z", [...x("pass", 49), y]), "Step 3", admin, P);
+    expect(await ranked(20)).toEqual([]);
+    expect(await ranked(50)).toEqual([["step.X.x", 50, 1]]);
+    await failingInStep();
+    // One more pass: no failure in the last 50, so the test leaves the ranking's table.
+    await upload(junit("2026-05-04T10:00:00Z", [...x("pass"), y]), "Step 4", admin, P);
+    expect(await ranked(50)).toEqual([]);
+    expect(await narrow()).toEqual([]);
+    await failingInStep();
+    // An older run uploaded later: older than the 50 kept, it changes nothing.
+    await upload(junit("2026-04-30T10:00:00Z", [...x("error")]), "Step 0", admin, P);
+    expect(await ranked(50)).toEqual([]);
+    await failingInStep();
+    // One between the kept ones is merged by time, and brings the test back.
+    await upload(junit("2026-05-03T12:00:00Z", [...x("fail")]), "Step 2", admin, P);
+    const back = (await flakyOf({ project: P })).body.tests;
+    expect(back.map((t) => [t.fullName, t.results, t.failures, t.recent.slice(0, 3)])).toEqual([
+      ["step.X.x", 20, 1, ["passed", "failed", "passed"]],
+    ]);
+    expect(await narrow()).toEqual([{ recent: "pf" + "p".repeat(48) }]);
+    await failingInStep();
+  });
+
+  it("ranks the same tests in the same order as the wide rows did, on a random history", async () => {
+    const rnd = mulberry32(20);
+    const int = (n: number) => Math.floor(rnd() * n);
+    // Paths and names that tie or differ only in case or punctuation, so the tie-breaks (in the database's
+    // collation) decide; broken, flaky, rare and stable tests; a few linked to the link's requirements,
+    // mostly rare ones (ranked low, so the link's variant reads several chunks or falls back).
+    const paths = ["r.ab", "r.a-b", "r.Ab", "r.AB", "r.b"];
+    const names = ["t", "T", "t-1", "t1", "u"];
+    const tests = Array.from({ length: 500 }, (_, i) => {
+      const wi = i % 40 === 7 ? story.a : i % 40 === 19 ? story.b : undefined;
+      return {
+        cls: `${paths[i % 5]}${i >= 25 ? `.g${Math.floor(i / 25)}` : ""}`,
+        name: names[Math.floor(i / 5) % 5],
+        fail: wi ? 0.02 : [0, 0.9, 0.4, 0.4, 0.1][int(5)],
+        wi,
+      };
+    });
+    expect(new Set(tests.map((t) => `${t.cls}.${t.name}`)).size).toBe(tests.length);
+    // Eight runs at five times (two runs can share a time), uploaded in a random order; a test appears 0-3 times in each.
+    const times = [3, 1, 4, 1, 5, 2, 5, 3].map((d) => `2026-06-0${d}T10:00:00Z`);
+    for (const [i, at] of times.entries()) {
+      const cases: Case[] = tests.flatMap((t) =>
+        Array.from({ length: int(4) }, (): Case => {
+          const r = rnd();
+          return {
+            cls: t.cls,
+            name: t.name,
+            wi: t.wi,
+            o: r < t.fail ? (rnd() < 0.7 ? "fail" : "error") : r < t.fail + 0.1 ? "skip" : "pass",
+          };
+        }),
+      );
+      await upload(junit(at, cases), `Random ${i}`);
+    }
+    await failingInStep();
+
+    // The expected ranking from project_tests (every failing row, read whole), counted here; the database
+    // only orders the text tie-breaks (its collation).
+    const db = backend.deps.database;
+    const all = await db.query<{
+      test_key: string;
+      path: string;
+      name: string;
+      full_name: string;
+      latest_outcome: string;
+      latest_at: Date;
+      latest_run_id: string;
+      recent: string;
+      tie: number;
+      in_link: boolean;
+    }>(
+      `SELECT test_key, path, name, full_name, latest_outcome, latest_at, latest_run_id, recent,
+              row_number() OVER (ORDER BY path, name, test_key)::int AS tie,
+              EXISTS (SELECT 1 FROM work_item_tests t JOIN boards_requirements q ON q.link_id = $3 AND q.ado_id = t.work_item_id AND NOT q.removed
+                       WHERE t.org_id = p.org_id AND t.test_key = p.test_key) AS in_link
+         FROM project_tests p WHERE org_id = $1 AND project_id = $2`,
+      [link.orgId, fiber.id, link.id],
+    );
+    const expected = (by: "failures" | "flakiness", window: number, top: number, linked: boolean) =>
+      ranking(by, window, linked)
+        .slice(0, top)
+        .map((x) => ({
+          key: x.r.test_key,
+          path: x.r.path,
+          name: x.r.name,
+          fullName: x.r.full_name,
+          results: x.recent.length,
+          failures: x.failures,
+          flips: x.flips,
+          latestOutcome: x.r.latest_outcome,
+          latestAt: new Date(x.r.latest_at).toISOString(),
+          latestRunId: x.r.latest_run_id,
+          recent: x.recent,
+        }));
+    const ranking = (by: "failures" | "flakiness", window: number, linked: boolean) =>
+      all
+        .map((r) => ({ r, recent: outcomesOf(r.recent, window) }))
+        .map((x) => ({ ...x, ...windowCounts(x.recent) }))
+        .filter((x) => (by === "failures" ? x.failures > 0 : x.flips >= 2) && (!linked || x.r.in_link))
+        .sort(
+          (a, b) =>
+            (by === "failures" ? b.failures - a.failures || b.flips - a.flips : b.flips - a.flips || b.failures - a.failures) ||
+            new Date(b.r.latest_at).getTime() - new Date(a.r.latest_at).getTime() ||
+            a.r.tie - b.r.tie,
+        );
+    // The link's variant asks the best-ranked 100 (top 5) at a time, three times at most, then filters them
+    // all: over 50 results the link's fifth test is past 300 by failures (the fallback) and in a later chunk by flakiness.
+    const fifth = (by: "failures" | "flakiness") =>
+      ranking(by, 50, false)
+        .map((x, i) => (x.r.in_link ? i : -1))
+        .filter((i) => i >= 0)[4];
+    expect([fifth("failures") > 300, fifth("flakiness") > 100 && fifth("flakiness") < 300]).toEqual([true, true]);
+    let compared = 0;
+    for (const by of ["failures", "flakiness"] as const)
+      for (const runs of [2, 7, 20, 50])
+        for (const top of [1, 5, 50])
+          for (const linked of [false, true]) {
+            const r = await flakyOf({ by, runs, top, linkId: linked ? link.id : undefined });
+            expect(r.status).toBe(200);
+            const got = r.body.tests.map(({ defects: _, ...t }) => t);
+            expect([by, runs, top, linked, got]).toEqual([by, runs, top, linked, expected(by, runs, top, linked)]);
+            compared += got.length;
+          }
+    expect(compared).toBeGreaterThan(400);
+    // …among which many that only the path, name and key order (the same counts and latest time).
+    const tied = expected("failures", 20, 50, false).filter(
+      (t, i, a) => i > 0 && a[i - 1].failures === t.failures && a[i - 1].flips === t.flips && a[i - 1].latestAt === t.latestAt,
+    );
+    expect(tied.length).toBeGreaterThan(10);
+  });
+
+  it("drops the ranking's rows with their project_tests rows (an organization's summaries deleted)", async () => {
+    const contosoId = sim.state.orgs.get("contoso")!.id;
+    const db = backend.deps.database;
+    const count = async () => (await db.query(`SELECT 1 FROM project_failing_tests WHERE org_id = $1`, [contosoId])).length;
+    // Contoso's failing test (moved onto this project's id at setup: the key update carried it along).
+    expect(await db.query(`SELECT project_id FROM project_failing_tests WHERE org_id = $1`, [contosoId])).toEqual([
+      { project_id: fiber.id },
+    ]);
+    await db.query(`DELETE FROM project_tests WHERE org_id = $1`, [contosoId]);
+    expect(await count()).toBe(0);
+    expect(await db.query(`SELECT 1 FROM project_failing_tests WHERE org_id = $1`, [link.orgId])).not.toEqual([]);
+    await failingInStep();
+  });
+});
+
+describe.each(DB_KINDS)("the ranking's table on a database summarized before it (%s)", (kind) => {
+  it("is filled from project_tests by its migration", async () => {
+    const database = await openTestDatabase(kind);
+    const before = mkdtempSync(path.join(tmpdir(), "testops-migrations-"));
+    try {
+      // The migrations before 0110, then project_tests rows as 0080's backfill or the summaries wrote them.
+      for (const f of readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql") && f < "0110"))
+        copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(before, f));
+      await migrate(database, before);
+      const row = (key: string, recent: string) =>
+        database.query(
+          `INSERT INTO project_tests (org_id, project_id, test_key, path, name, full_name, results, latest_result_id, latest_run_id, latest_at,
+                                      latest_outcome, recent_at, recent_ids, recent)
+           VALUES ('o', 'p', $1, 'a.' || $1, 'n', 'a.' || $1 || '.n', length($2), 1, '00000000-0000-4000-8000-000000000001', '2026-01-02T00:00:00Z',
+                   'passed', array_fill(0::bigint, ARRAY[length($2)]), array_fill(1::bigint, ARRAY[length($2)]), $2)`,
+          [key, recent],
+        );
+      await row("k1", "pppf");
+      await row("k2", "pppp");
+      await row("k3", "e" + "p".repeat(49));
+      await row("k4", "sps");
+      await migrate(database);
+      expect(
+        await database.query(
+          `SELECT org_id, project_id, test_key, path, name, recent, latest_at FROM project_failing_tests ORDER BY test_key`,
+        ),
+      ).toEqual([
+        {
+          org_id: "o",
+          project_id: "p",
+          test_key: "k1",
+          path: "a.k1",
+          name: "n",
+          recent: "pppf",
+          latest_at: new Date("2026-01-02T00:00:00Z"),
+        },
+        {
+          org_id: "o",
+          project_id: "p",
+          test_key: "k3",
+          path: "a.k3",
+          name: "n",
+          recent: "e" + "p".repeat(49),
+          latest_at: new Date("2026-01-02T00:00:00Z"),
+        },
+      ]);
+    } finally {
+      rmSync(before, { recursive: true, force: true });
+      await database.drop();
+    }
   });
 });

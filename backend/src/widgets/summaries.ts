@@ -1,6 +1,7 @@
 // The dashboard widgets' summaries (migration 0080), written when a run is finished: per (run × path)
 // outcome counts for the pass-rate trend's path filter, and per (project × test) the last 50 outcomes
-// for the flaky/failing widget. Both are read from the run's own results (an index range on run_id).
+// for the flaky/failing widget (and, for the tests with a failure among them, the narrow rows its ranking
+// reads: migration 0110). Both are read from the run's own results (an index range on run_id).
 import { sql } from "drizzle-orm";
 import type { Database, Db } from "../db/client";
 import { unref } from "../lib/timers";
@@ -152,6 +153,9 @@ async function summarize(db: Pick<Db, "execute">, orgId: string, runId: string, 
                 ORDER BY at DESC, src, n LIMIT ${PROJECT_RECENT}) m)`);
   const ORDER = "ORDER BY at DESC, src, n";
   const latest = (col: string) => sql.raw(`${col} = CASE WHEN EXCLUDED.latest_at >= p.latest_at THEN EXCLUDED.${col} ELSE p.${col} END`);
+  // project_failing_tests (migration 0110) follows project_tests in the same statement: each row written
+  // here is put there if its window holds a failure and taken out if not. The sub-statements touch disjoint
+  // keys, and a key's row there is only written by whoever holds its project_tests row (locked above first).
   await db.execute(sql`
     WITH run AS (
       SELECT project_id, COALESCE(started_at, created_at) AS at FROM test_runs WHERE id = ${runId}::uuid AND org_id = ${orgId}::text
@@ -162,20 +166,29 @@ async function summarize(db: Pick<Db, "execute">, orgId: string, runId: string, 
              left(string_agg(${LETTER}, '' ORDER BY r.seq DESC), ${W}) AS letters
         FROM test_results r WHERE ${range}
        GROUP BY 1
+    ), up AS (
+      INSERT INTO project_tests AS p (org_id, project_id, test_key, path, name, full_name, results, latest_result_id, latest_run_id, latest_at,
+                                      latest_outcome, recent_at, recent_ids, recent)
+      SELECT ${orgId}::text, run.project_id, a.test_key, r.path, r.name, r.full_name, a.n, r.id, ${runId}::uuid, run.at, r.outcome,
+             array_fill((extract(epoch FROM run.at) * 1000)::bigint, ARRAY[cardinality(a.ids)]), a.ids, a.letters
+        FROM a JOIN test_results r ON r.id = a.rid CROSS JOIN run
+       ORDER BY a.test_key
+      ON CONFLICT (org_id, project_id, test_key) DO UPDATE SET
+        results = p.results + EXCLUDED.results,
+        recent_at = CASE WHEN ${newer} THEN (EXCLUDED.recent_at || p.recent_at)[1:${W}] ELSE ${merged(`array_agg(at ${ORDER})`)} END,
+        recent_ids = CASE WHEN ${newer} THEN (EXCLUDED.recent_ids || p.recent_ids)[1:${W}] ELSE ${merged(`array_agg(id ${ORDER})`)} END,
+        recent = CASE WHEN ${newer} THEN left(EXCLUDED.recent || p.recent, ${W}) ELSE ${merged(`string_agg(o, '' ${ORDER})`)} END,
+        ${latest("path")}, ${latest("name")}, ${latest("full_name")}, ${latest("latest_run_id")}, ${latest("latest_outcome")},
+        ${latest("latest_result_id")}, ${latest("latest_at")}
+      RETURNING p.org_id, p.project_id, p.test_key, p.path, p.name, p.recent, p.latest_at
+    ), passing AS (
+      DELETE FROM project_failing_tests f USING up
+       WHERE up.recent !~ '[fe]' AND f.org_id = up.org_id AND f.project_id = up.project_id AND f.test_key = up.test_key
     )
-    INSERT INTO project_tests AS p (org_id, project_id, test_key, path, name, full_name, results, latest_result_id, latest_run_id, latest_at,
-                                    latest_outcome, recent_at, recent_ids, recent)
-    SELECT ${orgId}::text, run.project_id, a.test_key, r.path, r.name, r.full_name, a.n, r.id, ${runId}::uuid, run.at, r.outcome,
-           array_fill((extract(epoch FROM run.at) * 1000)::bigint, ARRAY[cardinality(a.ids)]), a.ids, a.letters
-      FROM a JOIN test_results r ON r.id = a.rid CROSS JOIN run
-     ORDER BY a.test_key
+    INSERT INTO project_failing_tests AS f (org_id, project_id, test_key, path, name, recent, latest_at)
+    SELECT org_id, project_id, test_key, path, name, recent, latest_at FROM up WHERE recent ~ '[fe]' ORDER BY test_key
     ON CONFLICT (org_id, project_id, test_key) DO UPDATE SET
-      results = p.results + EXCLUDED.results,
-      recent_at = CASE WHEN ${newer} THEN (EXCLUDED.recent_at || p.recent_at)[1:${W}] ELSE ${merged(`array_agg(at ${ORDER})`)} END,
-      recent_ids = CASE WHEN ${newer} THEN (EXCLUDED.recent_ids || p.recent_ids)[1:${W}] ELSE ${merged(`array_agg(id ${ORDER})`)} END,
-      recent = CASE WHEN ${newer} THEN left(EXCLUDED.recent || p.recent, ${W}) ELSE ${merged(`string_agg(o, '' ${ORDER})`)} END,
-      ${latest("path")}, ${latest("name")}, ${latest("full_name")}, ${latest("latest_run_id")}, ${latest("latest_outcome")},
-      ${latest("latest_result_id")}, ${latest("latest_at")}`);
+      path = EXCLUDED.path, name = EXCLUDED.name, recent = EXCLUDED.recent, latest_at = EXCLUDED.latest_at`);
   return written;
 }
 
