@@ -17,7 +17,7 @@ import { startSafetyNet } from "./sync/safetynet";
 import { startHookChecks } from "./connections/hookHealth";
 import { startImportTimer } from "./imports/engine";
 import { startSummarySweep, summariesIdle, summarizeSoon } from "./widgets/summaries";
-import { pendingLinks, stalledLinks } from "./results/links";
+import { linkSoon, linksIdle, startLinkSweep } from "./results/links";
 
 /** Embedded mode keeps generated secrets in DATA_DIR so restarts can still decrypt stored PATs. */
 function persistedSecret(dataDir: string, file: string, make: () => string): () => string {
@@ -75,7 +75,7 @@ export async function buildBackend(
     const stopChecks = startHookChecks(deps);
     const stopImports = startImportTimer(deps);
     const stopSweep = startSummarySweep(database, log);
-    const stopLinkSweep = pendingLinks(database, log).sweep(() => stalledLinks(database), 60_000);
+    const stopLinkSweep = startLinkSweep(database, log);
     stopSafetyNet = () => {
       stopNet();
       stopChecks();
@@ -88,7 +88,7 @@ export async function buildBackend(
   // runs are visible meanwhile, the dashboard widgets catch up.
   summarizeSoon(database, log);
   // So are the links of runs whose writer stopped (migration 0105), once it has made no progress for a minute.
-  pendingLinks(database, log).soon();
+  linkSoon(database, log);
   const app = createApp(deps);
   return {
     deps,
@@ -97,7 +97,7 @@ export async function buildBackend(
       stopSafetyNet();
       await jobs.stop();
       await summariesIdle(database);
-      await pendingLinks(database, log).idle();
+      await linksIdle(database);
       await database.close();
     },
   };

@@ -1,7 +1,7 @@
 import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import { ALL_SCOPES } from "@testops/ado-sim/auth";
 import type { Database } from "../src/db/client";
-import { pendingLinks, rebuildWorkItemLinks, RunLinks, stalledLinks, writePendingLinks, type LinkSpec } from "../src/results/links";
+import { linkSoon, linksIdle, rebuildWorkItemLinks, RunLinks, stalledLinks, writePendingLinks, type LinkSpec } from "../src/results/links";
 import { authHeaders, connectOrg, DB_KINDS, testBackend } from "./helpers";
 
 jest.setTimeout(120_000);
@@ -220,8 +220,8 @@ describe.each(DB_KINDS)("a run's links are written after it is visible, a page p
     // Stalled for over a minute: two writers at once (the sweep of two replicas) finish it, each page once.
     await db.query(`UPDATE test_runs SET linked_at = now() - interval '2 minutes' WHERE id = $1`, [runId]);
     expect(await stalledLinks(db)).toBe(true);
-    pendingLinks(db, backend.log).soon();
-    await Promise.all([writePendingLinks(db, { staleMs: 60_000 }), pendingLinks(db, backend.log).idle()]);
+    linkSoon(db, backend.log);
+    await Promise.all([writePendingLinks(db, { staleMs: 60_000 }), linksIdle(db)]);
     expect(await pending(runId)).toEqual({ linked_seq: null, spec: false });
     expect(await linksOfRun(runId)).toEqual(all);
 

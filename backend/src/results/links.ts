@@ -5,7 +5,7 @@
 import { sql } from "drizzle-orm";
 import type { Database, Db } from "../db/client";
 import type { ResultLinkSource } from "../db/schema";
-import { backgroundWork } from "../lib/background";
+import { runSoon, startSweep, whenIdle } from "../lib/background";
 import type { Logger } from "../log";
 
 const INSERT_BATCH = 500;
@@ -319,14 +319,26 @@ const STALE_MS = 60_000;
  */
 const STARTED = new Date();
 
+const LINKS = "write the remaining links of finished runs";
+
 /** Runs with links left by a stopped process (or a failed page) are finished in the background. */
-export const pendingLinks = (database: Database, log: Logger) =>
-  backgroundWork(
-    database,
-    (d) => writePendingLinks(d, { staleMs: STALE_MS, before: STARTED }),
+export function linkSoon(database: Database, log: Logger): void {
+  runSoon(LINKS, database, (d) => writePendingLinks(d, { staleMs: STALE_MS, before: STARTED }), log);
+}
+
+/** Every minute (by default) looks for runs whose writer stalled, and finishes them. */
+export function startLinkSweep(database: Database, log: Logger, everyMs = 60_000): () => void {
+  return startSweep(
+    LINKS,
+    () => stalledLinks(database),
+    () => linkSoon(database, log),
     log,
-    "write the remaining links of finished runs",
+    everyMs,
   );
+}
+
+/** Resolves when no background link work of this process is running (tests; closing the backend). */
+export const linksIdle = (database: Database): Promise<void> => whenIdle(LINKS, database);
 
 /** Is any run's writer stalled? (the sweep's one index probe) */
 export async function stalledLinks(database: Database): Promise<boolean> {

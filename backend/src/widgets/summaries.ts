@@ -4,7 +4,7 @@
 // reads: migration 0110). Both are read from the run's own results (an index range on run_id).
 import { sql } from "drizzle-orm";
 import type { Database, Db } from "../db/client";
-import { unref } from "../lib/timers";
+import { runSoon, startSweep, whenIdle } from "../lib/background";
 import type { Logger } from "../log";
 
 /** Outcomes kept per (project × test): the widest window the flaky widget can ask for. */
@@ -70,53 +70,29 @@ export async function writePendingSummaries(database: Database, runId?: string):
   }
 }
 
-const background = new WeakMap<Database, { again: boolean; done: Promise<void> }>();
+const SUMMARIES = "write the widget summaries";
 
 /**
  * Writes the pending summaries in the background, so an upload's answer does not wait for them (a 100k-case
- * run's took about 3 s on Postgres in its finishing transaction): one loop per database in this process; a
- * call while it runs makes it look again when done. A failure is logged; the next upload or start resumes.
+ * run's took about 3 s on Postgres in its finishing transaction): one loop per database in this process.
  */
 export function summarizeSoon(database: Database, log: Logger): void {
-  const running = background.get(database);
-  if (running) {
-    running.again = true;
-    return;
-  }
-  const state = { again: false, done: Promise.resolve() };
-  background.set(database, state);
-  state.done = (async () => {
-    do {
-      state.again = false;
-      await writePendingSummaries(database);
-    } while (state.again);
-  })()
-    .catch((e: unknown) => log.error("could not write the widget summaries yet", { err: e }))
-    .finally(() => background.delete(database));
+  runSoon(SUMMARIES, database, (d) => writePendingSummaries(d), log);
 }
 
-/**
- * Looks for pending summaries every `everyMs` (a minute by default) and writes them: a background loop that
- * failed (the database went away for a moment) is otherwise only resumed by this process's next upload or
- * start, and a replica that only serves reads would never resume it. The check is one index probe.
- */
+/** Looks for pending summaries every `everyMs` (a minute by default) and writes them (one index probe). */
 export function startSummarySweep(database: Database, log: Logger, everyMs = 60_000): () => void {
-  const timer = setInterval(() => {
-    database
-      .query(`SELECT 1 FROM test_runs WHERE summarized_seq IS NOT NULL LIMIT 1`)
-      .then((rows) => {
-        if (rows.length) summarizeSoon(database, log);
-      })
-      .catch((e: unknown) => log.warn("could not look for pending widget summaries", { err: e }));
-  }, everyMs);
-  unref(timer);
-  return () => clearInterval(timer);
+  return startSweep(
+    SUMMARIES,
+    async () => (await database.query(`SELECT 1 FROM test_runs WHERE summarized_seq IS NOT NULL LIMIT 1`)).length > 0,
+    () => summarizeSoon(database, log),
+    log,
+    everyMs,
+  );
 }
 
 /** Resolves when no background summary work of this process is running (tests; closing the backend). */
-export async function summariesIdle(database: Database): Promise<void> {
-  for (let s = background.get(database); s; s = background.get(database)) await s.done;
-}
+export const summariesIdle = (database: Database): Promise<void> => whenIdle(SUMMARIES, database);
 
 /** Marks results from `fromSeq` on as still to summarize (in the transaction that finishes or extends the run). */
 export async function deferSummaries(db: Pick<Db, "execute">, runId: string, fromSeq: number): Promise<void> {
