@@ -17,6 +17,8 @@
  * file is sent, default raw): raw (application/xml), multipart-last (multipart/form-data, the project field
  * first and the file last: streamed into the parser), multipart-first (the file first, the project after it:
  * spooled to a temporary file). Each N is uploaded once per body kind, so one run prints them side by side.
+ * BENCH_RUNWIDE=1: raw uploads also name a second work item for the whole run (workItemIds), so every result
+ * is linked (N links written after the run is visible) while the probes read the first one.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -50,6 +52,7 @@ function multipartBody(file: Buffer, fileFirst: boolean): Buffer {
   return Buffer.concat([...(fileFirst ? [filePart, project] : [project, filePart]), Buffer.from(`--${BOUNDARY}--\r\n`)]);
 }
 const DB = process.env.BENCH_DB === "postgres" ? "postgres" : "pglite";
+const RUNWIDE = process.env.BENCH_RUNWIDE === "1";
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const SECRET = "bench-extension-secret-0123456789";
 const PROJECT = "Fabrikam Fiber";
@@ -132,8 +135,13 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
-const lat = (xs: number[]) =>
-  `p50 ${pct(xs, 50).toFixed(1)} / p99 ${pct(xs, 99).toFixed(1)} / max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})`;
+/** Latencies; a probe that failed (connection reset, not 200) is counted apart, with what failed first. */
+const lat = (all: number[]) => {
+  const xs = all.filter((x) => Number.isFinite(x));
+  const failed = all.length - xs.length;
+  return `p50 ${pct(xs, 50).toFixed(1)} / p99 ${pct(xs, 99).toFixed(1)} / max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length}${failed ? `, ${failed} FAILED: ${firstFailure}` : ""})`;
+};
+let firstFailure = "";
 
 /** CPU seconds (user + system) the process has used, from /proc (clock ticks of 10 ms). */
 function cpuOf(pid: number): number {
@@ -152,6 +160,9 @@ let backendOutput = () => "";
 async function main() {
   const sim = await startSimulator({});
   const story = sim.createWorkItem("fabrikam", PROJECT, "User Story", { "System.Title": "Bench story" }).id;
+  const runWide = RUNWIDE
+    ? sim.createWorkItem("fabrikam", PROJECT, "User Story", { "System.Title": "Linked to whole runs" }).id
+    : undefined;
   const dataDir = mkdtempSync(path.join(tmpdir(), "bench-uploads-"));
   let dropDb: (() => Promise<void>) | null = null;
   const env: Record<string, string> = {
@@ -209,9 +220,10 @@ async function main() {
     "X-Ado-Collection-Url": "https://dev.azure.com/fabrikam/",
     "X-Ado-Access-Token": sim.issueAccessToken("fabrikam", DEMO_USERS.admin.id, 4 * 3600_000),
   };
-  const upload = async (file: Buffer, kind: BodyKind = "raw") => {
+  const upload = async (file: Buffer, kind: BodyKind = "raw", runWide?: number) => {
     const raw = kind === "raw";
-    const res = await fetch(`${base}/api/results/junit${raw ? `?project=${encodeURIComponent(PROJECT)}` : ""}`, {
+    const query = raw ? `?project=${encodeURIComponent(PROJECT)}${runWide ? `&workItemIds=${runWide}` : ""}` : "";
+    const res = await fetch(`${base}/api/results/junit${query}`, {
       method: "POST",
       headers: { ...headers, "Content-Type": raw ? "application/xml" : `multipart/form-data; boundary=${BOUNDARY}` },
       body: new Uint8Array(raw ? file : multipartBody(file, kind === "multipart-first")),
@@ -237,10 +249,16 @@ async function main() {
   };
   const timed = async (f: () => Promise<Response>) => {
     const t0 = performance.now();
-    const res = await f();
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`probe: ${res.status}`);
-    return performance.now() - t0;
+    try {
+      const res = await f();
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`answered ${res.status}`);
+      return performance.now() - t0;
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string } };
+      firstFailure ||= `${err.cause?.code ?? err.message} after ${Math.round(performance.now() - t0)} ms`;
+      return NaN;
+    }
   };
   const healthz = () => timed(() => fetch(`${base}/healthz`));
   const form = () => timed(() => fetch(`${base}/api/results/work-items/${story}?top=50`, { headers }));
@@ -279,7 +297,7 @@ async function main() {
       const sampler = setInterval(() => (peak = Math.max(peak, rssOf(child.pid!))), 20);
       const cpu0 = cpuOf(child.pid!);
       const t0 = performance.now();
-      const up = upload(file, kind);
+      const up = upload(file, kind, kind === "raw" ? runWide : undefined);
       // Probed until the background summaries are written too: requests wait behind that work as well.
       const settled = up.then((r) => summarized(r.run.id, r.run.totals.total));
       const probes = probe(settled);
@@ -290,7 +308,7 @@ async function main() {
       const cpu = cpuOf(child.pid!) - cpu0;
       clearInterval(sampler);
       const { h, f } = await probes;
-      const line = `N=${n} ${kind} (${mb(file.byteLength)} file, ${result.run.totals.total} stored): upload ${(ms / 1000).toFixed(2)} s (widget summaries done at ${(msAll / 1000).toFixed(2)} s; backend CPU ${cpu.toFixed(2)} s, probes included); backend RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}); /healthz ${lat(h)}; form API ${lat(f)}`;
+      const line = `N=${n} ${kind}${runWide && kind === "raw" ? " + run-wide work item" : ""} (${mb(file.byteLength)} file, ${result.run.totals.total} stored): upload ${(ms / 1000).toFixed(2)} s (widget summaries done at ${(msAll / 1000).toFixed(2)} s; backend CPU ${cpu.toFixed(2)} s, probes included); backend RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}); /healthz ${lat(h)}; form API ${lat(f)}`;
       console.log(line);
       rows.push(line);
     }

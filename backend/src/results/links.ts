@@ -27,14 +27,21 @@ export const RECENT_WINDOW = 20;
  * the per (work item × test) summary (`work_item_tests`: latest outcome, last 20 outcomes, count) and the
  * per (work item × run) counts (`work_item_runs`), so reads never scan a work item's history. Links may
  * arrive in any order and chunks (an older run uploaded later only changes "latest" when it is newer).
- * Returns how many links are new.
+ * Returns how many links are new. `recount: false` leaves the per work item totals to the caller
+ * (recountTotals once at its end): the recount reads every test of the work item, so a run linking 50k results
+ * to one work item a page at a time would otherwise read its tests once per page.
  */
-export async function writeResultLinks(db: Pick<Db, "execute">, orgId: string, links: NewLink[]): Promise<number> {
+export async function writeResultLinks(
+  db: Pick<Db, "execute">,
+  orgId: string,
+  links: NewLink[],
+  o: { recount?: boolean } = {},
+): Promise<number> {
   let added = 0;
   for (let i = 0; i < links.length; i += INSERT_BATCH) {
     const batch = links.slice(i, i + INSERT_BATCH);
     const touched = [...new Set(batch.map((l) => l.workItemId))].sort((a, b) => a - b);
-    await lockTotals(db, orgId, touched);
+    if (o.recount !== false) await lockTotals(db, orgId, touched);
     // Every SET reads the row as it was, so each column takes the newer side independently of the others.
     const pick = (col: string) =>
       sql.raw(
@@ -87,7 +94,7 @@ export async function writeResultLinks(db: Pick<Db, "execute">, orgId: string, l
       SELECT (SELECT count(*) FROM ins)::int AS n, (SELECT count(*) FROM tests)::int AS t, (SELECT count(*) FROM runs)::int AS r`);
     const rows = rowsOf<{ n: number }>(res);
     added += Number(rows[0]?.n ?? 0);
-    await refreshTotals(db, orgId, touched);
+    if (o.recount !== false) await refreshTotals(db, orgId, touched);
   }
   return added;
 }
@@ -106,6 +113,13 @@ async function lockTotals(db: Pick<Db, "execute">, orgId: string, workItemIds: n
   await db.execute(sql`
     SELECT 1 FROM work_item_test_totals WHERE org_id = ${orgId}::text AND work_item_id = ANY(${sql.param(workItemIds)}::integer[])
     ORDER BY work_item_id FOR UPDATE`);
+}
+
+/** Locks, then recounts, the work items' totals (see lockTotals): for writers that passed `recount: false`. */
+export async function recountTotals(db: Pick<Db, "execute">, orgId: string, workItemIds: number[]): Promise<void> {
+  const ids = [...new Set(workItemIds)].sort((a, b) => a - b);
+  await lockTotals(db, orgId, ids);
+  await refreshTotals(db, orgId, ids);
 }
 
 /** Recounts the work items' totals (latest outcomes, failing with no open defect) from their tests' summaries. */
@@ -294,7 +308,7 @@ export async function writePendingLinks(
       const moved = await tx.execute(sql`
         UPDATE test_runs SET linked_seq = ${page.next}::int, linked_at = now(), link_spec = CASE WHEN ${done} THEN NULL ELSE link_spec END
          WHERE id = ${run.id}::uuid AND linked_seq = ${run.from}::int RETURNING 1`);
-      if (!rowsOf(moved).length || !page.seqs.length) return;
+      if (!rowsOf(moved).length) return;
       const rows = rowsOf<{ id: string | number; seq: number }>(
         await tx.execute(
           sql`SELECT id, seq FROM test_results WHERE run_id = ${run.id}::uuid AND seq = ANY(${sql.param(page.seqs)}::int[])`,
@@ -304,7 +318,11 @@ export async function writePendingLinks(
         tx,
         run.org_id,
         rows.flatMap((r) => links.linksOf(r.seq).map((l) => ({ resultId: Number(r.id), ...l }))),
+        { recount: false },
       );
+      // The work items' totals are recounted once, with the last page (in its transaction: a run is never
+      // done without it); until then the form group's counts lag the run's tests by up to one upload.
+      if (done) await recountTotals(tx, run.org_id, links.workItems);
     });
     // Let the requests that waited run before the next page.
     await new Promise<void>((resolve) => setImmediate(resolve));
