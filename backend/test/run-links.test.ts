@@ -9,6 +9,7 @@ jest.setTimeout(120_000);
 const PROJECT = "Fabrikam Fiber";
 
 const spec = (s: Partial<LinkSpec>): LinkSpec => ({
+  start: 0,
   end: 10,
   upload: [],
   uploadSource: "upload",
@@ -80,13 +81,42 @@ describe("RunLinks: a run's link spec, read a page at a time", () => {
   });
 
   it.each([
-    ["run-wide", spec({ upload: [9, 2] }), { any: true, first: 0, results: 10, workItems: [2, 9] }],
-    ["named", spec({ cases: [[4, [1]]], ranges: [{ from: 3, to: 5, ids: [2] }] }), { any: true, first: 3, results: 2, workItems: [1, 2] }],
-    ["nothing", spec({}), { any: false, first: null, results: 0, workItems: [] }],
-    ["an empty upload with run-wide work items", spec({ end: 0, upload: [1] }), { any: false, first: null, results: 0, workItems: [1] }],
-  ])("what the answer says (%s)", (_what, s, expected) => {
-    const l = new RunLinks(s);
-    expect({ any: l.any, first: l.first, results: l.results, workItems: l.workItems }).toEqual(expected);
+    ["run-wide", [spec({ upload: [9, 2] })], { first: 0, results: 10, workItems: [2, 9], end: 10 }],
+    ["named", [spec({ cases: [[4, [1]]], ranges: [{ from: 3, to: 5, ids: [2] }] })], { first: 3, results: 2, workItems: [1, 2], end: 10 }],
+    ["nothing", [spec({})], { first: null, results: 0, workItems: [], end: 10 }],
+    ["an empty upload with run-wide work items", [spec({ end: 0, upload: [1] })], { first: null, results: 0, workItems: [], end: 0 }],
+    [
+      "a run and an appended file",
+      [spec({ start: 4, end: 8, cases: [[5, [9]]] }), spec({ end: 4, upload: [7] })],
+      { first: 0, results: 5, workItems: [7, 9], end: 8 },
+    ],
+  ])("what the answer says (%s)", (_what, specs, expected) => {
+    const l = new RunLinks(specs);
+    expect({ first: l.first, results: l.results, workItems: l.workItems, end: l.end }).toEqual(expected);
+  });
+
+  it("a run's files are read as one sequence of positions, each with its own file's work items", () => {
+    const l = new RunLinks([
+      spec({ end: 4, upload: [7] }),
+      spec({
+        start: 4,
+        end: 8,
+        cases: [
+          [5, [9]],
+          [9, [3]],
+        ],
+        ranges: [{ from: 0, to: 9, ids: [4] }],
+      }),
+    ]);
+    expect(l.page(0, 100)).toEqual({ seqs: [0, 1, 2, 3, 4, 5, 6, 7], next: null });
+    expect(l.page(2, 3)).toEqual({ seqs: [2, 3, 4], next: 5 });
+    expect(l.linksOf(3)).toEqual([{ workItemId: 7, source: "upload" }]);
+    // A file's suite range only covers its own positions; a case outside the file is not its own.
+    expect(l.linksOf(5)).toEqual([
+      { workItemId: 9, source: "property" },
+      { workItemId: 4, source: "property" },
+    ]);
+    expect(l.linksOf(8)).toEqual([]);
   });
 });
 
@@ -181,17 +211,17 @@ describe.each(DB_KINDS)("a run's links are written after it is visible, a page p
       )
     )[0];
 
-  /** What the report links: every case to the run-wide story, every third to caseItem, the second suite's to suiteItem. */
-  function expected(n: number): string[] {
+  /** What report(n) links, from position `at`: every case to `runWide`, every third to caseItem, the second suite's to suiteItem. */
+  function expected(n: number, runWide = story, at = 0): string[] {
     const third = Math.ceil(n / 3);
     const out: string[] = [];
     for (let i = 0; i < n; i++) {
-      const items: [number, string][] = [[story, "upload"]];
-      if (i % 3 === 0) items.push([caseItem, "property"]);
-      if (i >= third && i < 2 * third && !(i % 3 === 0 && caseItem === suiteItem)) items.push([suiteItem, "property"]);
-      for (const [w, s] of items.sort((a, b) => a[0] - b[0])) out.push(`${i}:${w}:${s}`);
+      const items = new Map<number, string>([[runWide, "upload"]]);
+      if (i % 3 === 0 && !items.has(caseItem)) items.set(caseItem, "property");
+      if (i >= third && i < 2 * third && !items.has(suiteItem)) items.set(suiteItem, "property");
+      for (const w of [...items.keys()].sort((a, b) => a - b)) out.push(`${at + i}:${w}:${items.get(w)}`);
     }
-    return out.sort((a, b) => Number(a.split(":")[0]) - Number(b.split(":")[0]) || Number(a.split(":")[1]) - Number(b.split(":")[1]));
+    return out;
   }
 
   it("an upload whose link pages fail half-way is stored; a stalled run's links are finished once, exactly", async () => {
@@ -229,6 +259,25 @@ describe.each(DB_KINDS)("a run's links are written after it is visible, a page p
     const ids = [story, caseItem, suiteItem];
     const written = await summaries(ids);
     expect(written.tests).toHaveLength(n + Math.ceil(n / 3) + Math.ceil(n / 3));
+    await rebuildWorkItemLinks(db.db, orgId, ids, []);
+    expect(await summaries(ids)).toEqual(written);
+  });
+
+  it("a file appended while the run's links are pending: its upload writes both files' links, each once", async () => {
+    pageQueries = 0;
+    failFrom = 2;
+    const up = await upload(report(2_400, caseItem, suiteItem), { workItemIds: String(story) });
+    failFrom = Infinity;
+    const runId = up.body.run.id as string;
+    expect((await linksOfRun(runId)).length).toBeLessThan(expected(2_400).length);
+    const more = await upload(report(300, caseItem, suiteItem), { workItemIds: String(bug), runId });
+    expect(more.status).toBe(201);
+    expect(more.body.run.totals.total).toBe(2_700);
+    expect(more.body.linked).toEqual({ results: 300, workItems: [caseItem, suiteItem, bug].sort((a, b) => a - b) });
+    expect(await pending(runId)).toEqual({ linked_seq: null, spec: false });
+    expect(await linksOfRun(runId)).toEqual([...expected(2_400), ...expected(300, bug, 2_400)]);
+    const ids = [story, caseItem, suiteItem, bug];
+    const written = await summaries(ids);
     await rebuildWorkItemLinks(db.db, orgId, ids, []);
     expect(await summaries(ids)).toEqual(written);
   });

@@ -163,11 +163,14 @@ export async function rebuildWorkItemLinks(db: Pick<Db, "execute">, orgId: strin
 }
 
 /**
- * What a finished run still has to link (test_runs.link_spec, migration 0105), so a process stopped half-way
- * through resumes exactly: results [0, end) of the upload; the run-wide work items link each of them, the
- * work items a case named (already filtered to the readable ones) its own result, a suite's those in range.
+ * What one file of a run has to link (test_runs.link_spec holds the run's files' specs while any link is
+ * pending, migration 0105), so a process stopped half-way resumes exactly: results [start, end) of the file;
+ * the run-wide work items link each of them, the work items a case named (already filtered to the readable
+ * ones) its own result, a suite's those in its range. Positions are the run's (an appended file's start after
+ * the earlier files').
  */
 export interface LinkSpec {
+  start: number;
   end: number;
   upload: number[];
   uploadSource: ResultLinkSource;
@@ -177,50 +180,60 @@ export interface LinkSpec {
   ranges: { from: number; to: number; ids: number[] }[];
 }
 
-/** A run's link spec, read by page: which results a page links and what each result links to. */
+/** A run's link specs (one per file, disjoint position ranges), read by page. */
 export class RunLinks {
-  private readonly byCase: Map<number, number[]>;
-  /** Positions with a link, in order (null: every position, the run-wide work items link them all). */
-  private readonly named: number[] | null;
+  private readonly segments: LinkSpec[];
+  private readonly byCase = new Map<number, number[]>();
+  /** Positions with at least one link, in order. */
+  private readonly named: number[];
 
-  constructor(readonly spec: LinkSpec) {
-    this.byCase = new Map(spec.cases);
-    if (spec.upload.length) this.named = null;
-    else {
-      const s = new Set(spec.cases.map(([seq]) => seq));
-      for (const g of spec.ranges) for (let seq = g.from; seq < Math.min(g.to, spec.end); seq++) s.add(seq);
-      this.named = [...s].filter((seq) => seq < spec.end).sort((a, b) => a - b);
+  constructor(specs: LinkSpec | LinkSpec[]) {
+    this.segments = (Array.isArray(specs) ? specs : [specs]).slice().sort((a, b) => a.start - b.start);
+    const named = new Set<number>();
+    for (const g of this.segments) {
+      const inside = (seq: number) => seq >= g.start && seq < g.end;
+      if (g.upload.length) for (let seq = g.start; seq < g.end; seq++) named.add(seq);
+      for (const [seq, ids] of g.cases)
+        if (inside(seq)) {
+          this.byCase.set(seq, ids);
+          named.add(seq);
+        }
+      for (const r of g.ranges) for (let seq = Math.max(r.from, g.start); seq < Math.min(r.to, g.end); seq++) named.add(seq);
     }
+    this.named = [...named].sort((x, y) => x - y);
   }
 
-  /** Does the run link anything at all? */
-  get any(): boolean {
-    return this.named === null ? this.spec.end > 0 : this.named.length > 0;
+  /** The specs as stored. */
+  get specs(): LinkSpec[] {
+    return this.segments;
   }
 
   /** How many results get at least one link. */
   get results(): number {
-    return this.named === null ? this.spec.end : this.named.length;
+    return this.named.length;
   }
 
-  /** Every work item linked, in id order. */
+  /** Every work item a result is linked to, in id order. */
   get workItems(): number[] {
-    const all = new Set(this.spec.upload);
-    if (this.spec.end > 0) {
-      for (const [seq, ids] of this.spec.cases) if (seq < this.spec.end) ids.forEach((w) => all.add(w));
-      for (const g of this.spec.ranges) if (g.from < Math.min(g.to, this.spec.end)) g.ids.forEach((w) => all.add(w));
-    }
+    const all = new Set<number>();
+    for (const seq of this.named) for (const l of this.linksOf(seq)) all.add(l.workItemId);
     return [...all].sort((a, b) => a - b);
   }
 
   /** The first position to link (where a page loop starts), or null when nothing is linked. */
   get first(): number | null {
-    if (!this.any) return null;
-    return this.named === null ? 0 : this.named[0];
+    return this.named[0] ?? null;
+  }
+
+  /** Where the last spec ends: positions after it belong to files not in these specs. */
+  get end(): number {
+    return Math.max(0, ...this.segments.map((g) => g.end));
   }
 
   /** The work items result `seq` links to, each once: run-wide first, then its case's, then its suites'. */
   linksOf(seq: number): { workItemId: number; source: ResultLinkSource }[] {
+    const g = this.segments.find((x) => seq >= x.start && seq < x.end);
+    if (!g) return [];
     const out: { workItemId: number; source: ResultLinkSource }[] = [];
     const seen = new Set<number>();
     const add = (w: number, source: ResultLinkSource) => {
@@ -228,10 +241,9 @@ export class RunLinks {
       seen.add(w);
       out.push({ workItemId: w, source });
     };
-    if (seq >= this.spec.end) return out;
-    for (const w of this.spec.upload) add(w, this.spec.uploadSource);
-    for (const w of this.byCase.get(seq) ?? []) add(w, this.spec.caseSource);
-    for (const g of this.spec.ranges) if (seq >= g.from && seq < g.to) for (const w of g.ids) add(w, this.spec.caseSource);
+    for (const w of g.upload) add(w, g.uploadSource);
+    for (const w of this.byCase.get(seq) ?? []) add(w, g.caseSource);
+    for (const r of g.ranges) if (seq >= r.from && seq < r.to) for (const w of r.ids) add(w, g.caseSource);
     return out;
   }
 
@@ -242,13 +254,12 @@ export class RunLinks {
   page(from: number, maxLinks: number): { seqs: number[]; next: number | null } {
     const seqs: number[] = [];
     let links = 0;
-    let i = this.named === null ? Math.max(0, from) : lowerBound(this.named, from);
-    const at = (k: number) => (this.named === null ? (k < this.spec.end ? k : null) : (this.named[k] ?? null));
-    for (let seq = at(i); seq !== null && (seqs.length === 0 || links < maxLinks); seq = at(++i)) {
-      seqs.push(seq);
-      links += this.linksOf(seq).length;
+    let i = lowerBound(this.named, from);
+    for (; i < this.named.length && (seqs.length === 0 || links < maxLinks); i++) {
+      seqs.push(this.named[i]);
+      links += this.linksOf(this.named[i]).length;
     }
-    return { seqs, next: at(i) };
+    return { seqs, next: this.named[i] ?? null };
   }
 }
 
@@ -264,6 +275,21 @@ function lowerBound(xs: number[], x: number): number {
 }
 
 /**
+ * Marks a file's links as pending, in the transaction that makes its results visible (a finished run or an
+ * appended file): its spec joins the run's, and the run's position moves back to the file's first linked
+ * result only when nothing earlier is pending. Returns the file's links (what the upload answers).
+ */
+export async function deferLinks(db: Pick<Db, "execute">, runId: string, spec: LinkSpec): Promise<RunLinks> {
+  const links = new RunLinks(spec);
+  if (links.first !== null)
+    await db.execute(sql`
+      UPDATE test_runs SET link_spec = COALESCE(link_spec, '[]'::jsonb) || jsonb_build_array(${JSON.stringify(spec)}::jsonb),
+             linked_seq = LEAST(COALESCE(linked_seq, ${links.first}::int), ${links.first}::int), linked_at = now()
+       WHERE id = ${runId}::uuid`);
+  return links;
+}
+
+/**
  * Links per transaction. PGlite serves one transaction at a time (every other request waits for it): 500
  * links in one statement took 80–86 ms there (bench/uploads.ts), so its pages are small. Postgres readers
  * never wait for a writer (MVCC): bigger pages there only bound each transaction.
@@ -273,23 +299,23 @@ const pageLinks = (database: Database) => (database.kind === "pglite" ? 100 : 2_
 /**
  * Writes the links runs still have to write (test_runs.linked_seq not null), a page per transaction, each
  * moving linked_seq on with it (conditionally: two writers of one run never write a page twice, and the
- * links are idempotent anyway). `runId`: that run only (its writer, knowing its spec, passes `known`);
+ * links are idempotent anyway). `runId`: that run only (its uploads, which wait for their links, and a push);
  * otherwise every run whose writer has made no progress for `staleMs` or since `before` (stopped or crashed).
+ * A run's specs are read again only when a file was appended meanwhile (their count changed).
  */
-export async function writePendingLinks(
-  database: Database,
-  o: { runId?: string; known?: RunLinks; staleMs?: number; before?: Date } = {},
-): Promise<void> {
-  const specs = new Map<string, RunLinks>();
+export async function writePendingLinks(database: Database, o: { runId?: string; staleMs?: number; before?: Date } = {}): Promise<void> {
+  const cache = new Map<string, RunLinks>();
   // A run taken over is followed to its end (each page it writes makes it look fresh again).
   let current = o.runId;
   for (;;) {
-    const [run] = await database.query<{ id: string; org_id: string; from: number; spec: LinkSpec | null }>(
-      `SELECT id, org_id, linked_seq AS "from", CASE WHEN $2 THEN NULL ELSE link_spec END AS spec FROM test_runs
+    const [run] = await database.query<{ id: string; org_id: string; from: number; specs: LinkSpec[] | null; count: number }>(
+      `SELECT id, org_id, linked_seq AS "from", jsonb_array_length(link_spec) AS count,
+              CASE WHEN jsonb_array_length(link_spec) = $2 THEN NULL ELSE link_spec END AS specs
+         FROM test_runs
         WHERE linked_seq IS NOT NULL AND complete AND ($1::uuid IS NULL OR id = $1::uuid)
           AND ($1::uuid IS NOT NULL OR linked_at < now() - make_interval(secs => $3::float8) OR linked_at < $4::timestamptz)
         ORDER BY linked_at, id LIMIT 1`,
-      [current ?? null, Boolean(o.known), (o.staleMs ?? 0) / 1000, o.before ?? null],
+      [current ?? null, current ? (cache.get(current)?.specs.length ?? -1) : -1, (o.staleMs ?? 0) / 1000, o.before ?? null],
     );
     if (!run) {
       if (current === o.runId) return;
@@ -297,18 +323,28 @@ export async function writePendingLinks(
       continue;
     }
     current = run.id;
-    let links = o.known ?? specs.get(run.id);
-    if (!links) {
-      if (!run.spec) throw new Error(`run ${run.id} has links to write but no link spec`);
-      specs.set(run.id, (links = new RunLinks(run.spec)));
+    if (run.specs) cache.set(run.id, new RunLinks(run.specs));
+    const links = cache.get(run.id);
+    if (!links || links.specs.length !== Number(run.count)) {
+      // Taken over from another run's loop without its specs: read them on the next turn.
+      cache.delete(run.id);
+      continue;
     }
     const page = links.page(run.from, pageLinks(database));
     await database.db.transaction(async (tx) => {
-      const done = page.next === null;
-      const moved = await tx.execute(sql`
-        UPDATE test_runs SET linked_seq = ${page.next}::int, linked_at = now(), link_spec = CASE WHEN ${done} THEN NULL ELSE link_spec END
-         WHERE id = ${run.id}::uuid AND linked_seq = ${run.from}::int RETURNING 1`);
-      if (!rowsOf(moved).length) return;
+      // The last page of the specs read: the run is done unless a file was appended since (then its
+      // specs are read on the next turn and the loop goes on from where these end).
+      const last = page.next === null;
+      const moved = rowsOf<{ done: boolean }>(
+        await tx.execute(sql`
+          UPDATE test_runs t SET linked_at = now(),
+                 linked_seq = CASE WHEN NOT ${last} THEN ${page.next}::int
+                                   WHEN jsonb_array_length(t.link_spec) = ${links.specs.length}::int THEN NULL ELSE ${links.end}::int END,
+                 link_spec = CASE WHEN ${last} AND jsonb_array_length(t.link_spec) = ${links.specs.length}::int THEN NULL ELSE t.link_spec END
+           WHERE t.id = ${run.id}::uuid AND t.linked_seq = ${run.from}::int
+          RETURNING t.linked_seq IS NULL AS done`),
+      );
+      if (!moved.length) return;
       const rows = rowsOf<{ id: string | number; seq: number }>(
         await tx.execute(
           sql`SELECT id, seq FROM test_results WHERE run_id = ${run.id}::uuid AND seq = ANY(${sql.param(page.seqs)}::int[])`,
@@ -322,7 +358,7 @@ export async function writePendingLinks(
       );
       // The work items' totals are recounted once, with the last page (in its transaction: a run is never
       // done without it); until then the form group's counts lag the run's tests by up to one upload.
-      if (done) await recountTotals(tx, run.org_id, links.workItems);
+      if (moved[0].done) await recountTotals(tx, run.org_id, links.workItems);
     });
     // Let the requests that waited run before the next page.
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -7,7 +7,7 @@ import { testResultLinks, testResults, testRuns, type ResultLinkSource, type Run
 import { ApiError } from "../lib/errors";
 import type { BuildInfo, Outcome, Result, Run } from "../schemas/results";
 import { deferSummaries, summarizeSoon } from "../widgets/summaries";
-import { RunLinks, writePendingLinks, writeResultLinks, type NewLink } from "./links";
+import { deferLinks, writePendingLinks, writeResultLinks, type LinkSpec, type RunLinks } from "./links";
 import type { ParsedCase, ParsedReport, ReportSummary } from "./junit";
 
 export type RunRow = typeof testRuns.$inferSelect;
@@ -89,55 +89,42 @@ export type RunExtras = Pick<
 
 type Tx = Parameters<Parameters<AppDeps["database"]["db"]["transaction"]>[0]>[0];
 
-/** Inserts a report's cases as results of `runId` from position `firstSeq`, with their work item links. */
-async function insertResults(
-  tx: Tx,
-  n: Pick<NewRun, "orgId" | "project" | "report" | "workItemIds" | "workItemSource" | "allowedPropertyIds" | "caseWorkItemSource">,
-  runId: string,
-  firstSeq: number,
-): Promise<{ linkedResults: number; linked: Set<number> }> {
-  const { report } = n;
-  let linkedResults = 0;
-  const linked = new Set<number>();
-  for (let start = 0; start < report.cases.length; start += INSERT_BATCH) {
-    const batch = report.cases.slice(start, start + INSERT_BATCH);
-    const rows = await tx
-      .insert(testResults)
-      .values(
-        batch.map((c, i) => ({
-          orgId: n.orgId,
-          runId,
-          projectId: n.project.id,
-          seq: firstSeq + start + i,
-          suite: c.suite,
-          className: c.className,
-          path: c.path,
-          name: c.name,
-          fullName: c.fullName,
-          outcome: c.outcome,
-          durationMs: c.durationMs,
-          message: c.message,
-          stack: c.stack,
-        })),
-      )
-      .returning({ id: testResults.id, seq: testResults.seq });
-    const links: NewLink[] = [];
-    for (const row of rows) {
-      const c = report.cases[row.seq - firstSeq];
-      const seen = new Set<number>();
-      const add = (workItemId: number, source: ResultLinkSource) => {
-        if (seen.has(workItemId)) return;
-        seen.add(workItemId);
-        linked.add(workItemId);
-        links.push({ resultId: row.id, workItemId, source });
-      };
-      n.workItemIds.forEach((w) => add(w, n.workItemSource ?? "upload"));
-      c.workItemIds.filter((w) => n.allowedPropertyIds.has(w)).forEach((w) => add(w, n.caseWorkItemSource ?? "property"));
-      if (seen.size) linkedResults++;
-    }
-    await writeResultLinks(tx, n.orgId, links);
+/** Results `cases` at positions start… of a run, in one statement (no ORM builder per row). */
+async function insertResultRows(
+  db: Pick<Tx, "execute">,
+  r: { orgId: string; runId: string; projectId: string },
+  start: number,
+  cases: ParsedCase[],
+): Promise<void> {
+  const rows = cases.map((c, i) => ({
+    s: start + i,
+    su: c.suite,
+    c: c.className,
+    p: c.path,
+    n: c.name,
+    f: c.fullName,
+    o: c.outcome,
+    d: c.durationMs,
+    m: c.message,
+    st: c.stack,
+  }));
+  await db.execute(sql`
+    INSERT INTO test_results (org_id, run_id, project_id, seq, suite, class_name, path, name, full_name, outcome, duration_ms, message, stack)
+    SELECT ${r.orgId}, ${r.runId}::uuid, ${r.projectId}, x.s, x.su, x.c, x.p, x.n, x.f, x.o, x.d, x.m, x.st
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s integer, su text, c text, p text, n text, f text, o text, d bigint, m text, st text)`);
+}
+
+/**
+ * Writes a run's pending links (deferLinks) before the upload answers. A failure leaves them to the
+ * background sweep: the results are stored and visible, and answering 5xx would make the caller upload again.
+ */
+async function linkNow(deps: AppDeps, runId: string, links: RunLinks): Promise<void> {
+  if (links.first === null) return;
+  try {
+    await writePendingLinks(deps.database, { runId });
+  } catch (e) {
+    deps.log.warn("could not write all of a run's links yet; they are written in the background", { err: e, runId });
   }
-  return { linkedResults, linked };
 }
 
 export interface SavedRun {
@@ -239,29 +226,8 @@ export class RunWriter {
   /** Results `cases` at positions start… of the file, in one statement (their links wait for `finish`). */
   async append(start: number, cases: ParsedCase[]): Promise<void> {
     if (!cases.length) return;
-    const rows = cases.map((c, i) => {
-      const seq = start + i;
-      for (const w of new Set(c.workItemIds)) this.caseLinks.push({ s: seq, w });
-      return {
-        s: seq,
-        su: c.suite,
-        c: c.className,
-        p: c.path,
-        n: c.name,
-        f: c.fullName,
-        o: c.outcome,
-        d: c.durationMs,
-        m: c.message,
-        st: c.stack,
-      };
-    });
-    // One statement for a chunk of results: no ORM builder per row.
-    await this.deps.database.query(
-      `INSERT INTO test_results (org_id, run_id, project_id, seq, suite, class_name, path, name, full_name, outcome, duration_ms, message, stack)
-       SELECT $1, $2, $3, x.s, x.su, x.c, x.p, x.n, x.f, x.o, x.d, x.m, x.st
-         FROM jsonb_to_recordset($4::jsonb) AS x(s integer, su text, c text, p text, n text, f text, o text, d bigint, m text, st text)`,
-      [this.orgId, this.id, this.projectId, JSON.stringify(rows)],
-    );
+    cases.forEach((c, i) => new Set(c.workItemIds).forEach((w) => this.caseLinks.push({ s: start + i, w })));
+    await insertResultRows(this.deps.database.db, { orgId: this.orgId, runId: this.id, projectId: this.projectId }, start, cases);
   }
 
   /** Suite-level work items learnt after results [fromSeq, toSeq) were written. */
@@ -284,16 +250,16 @@ export class RunWriter {
     const allowed = (w: number) => o.allowedPropertyIds.has(w) || this.uploadIds.includes(w);
     const bySeq = new Map<number, number[]>();
     for (const l of this.caseLinks) if (allowed(l.w)) bySeq.set(l.s, [...(bySeq.get(l.s) ?? []), l.w]);
-    const links = new RunLinks({
+    const spec: LinkSpec = {
+      start: 0,
       end: report.totals.total,
       upload: this.uploadIds,
       uploadSource: this.uploadSource,
       caseSource: this.caseSource,
       cases: [...bySeq].sort((a, b) => a[0] - b[0]),
       ranges: this.rangeLinks.map((r) => ({ ...r, ids: r.ids.filter(allowed) })).filter((r) => r.ids.length),
-    });
-    const first = links.first;
-    const [run] = await this.deps.database.db.transaction(async (tx) => {
+    };
+    const { run, links } = await this.deps.database.db.transaction(async (tx) => {
       await tx
         .update(testRuns)
         .set({
@@ -310,28 +276,19 @@ export class RunWriter {
           skipped: report.totals.skipped,
         })
         .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)));
-      if (first !== null)
-        await tx.execute(
-          sql`UPDATE test_runs SET linked_seq = ${first}::int, link_spec = ${JSON.stringify(links.spec)}::jsonb, linked_at = now() WHERE id = ${this.id}::uuid`,
-        );
+      const links = await deferLinks(tx, this.id, spec);
       // The dashboard widgets' summaries (per run × path, per project × test) are written after the run is
       // visible, in pages, in the background (migration 0090): marked pending here, in the same transaction.
       await deferSummaries(tx, this.id, 0);
-      return tx
+      const [run] = await tx
         .update(testRuns)
         .set({ complete: true })
         .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)))
         .returning();
+      return { run, links };
     });
     summarizeSoon(this.deps.database, this.deps.log);
-    if (first !== null) {
-      try {
-        await writePendingLinks(this.deps.database, { runId: this.id, known: links });
-      } catch (e) {
-        // The run is stored and visible: what is left is linked by the background sweep, not lost with a 5xx.
-        this.deps.log.warn("could not write all of a run's links yet; they are written in the background", { err: e, runId: this.id });
-      }
-    }
+    await linkNow(this.deps, this.id, links);
     return { run, linkedResults: links.results, linkedWorkItems: links.workItems };
   }
 
@@ -348,7 +305,7 @@ export class RunWriter {
 export async function appendToRun(
   deps: AppDeps,
   runId: string,
-  n: Pick<NewRun, "orgId" | "project" | "report" | "workItemIds" | "workItemSource" | "allowedPropertyIds">,
+  n: Pick<NewRun, "orgId" | "project" | "report" | "workItemIds" | "workItemSource" | "allowedPropertyIds" | "caseWorkItemSource">,
 ): Promise<{ run: RunRow; linkedResults: number; linkedWorkItems: number[] }> {
   const { report } = n;
   const saved = await deps.database.db.transaction(async (tx) => {
@@ -363,8 +320,27 @@ export async function appendToRun(
       .select({ next: sql<number>`COALESCE(MAX(${testResults.seq}) + 1, 0)` })
       .from(testResults)
       .where(eq(testResults.runId, runId));
-    const { linkedResults, linked } = await insertResults(tx, n, runId, Number(next));
-    await deferSummaries(tx, runId, Number(next));
+    const first = Number(next);
+    for (let start = 0; start < report.cases.length; start += INSERT_BATCH)
+      await insertResultRows(
+        tx,
+        { orgId: n.orgId, runId, projectId: n.project.id },
+        first + start,
+        report.cases.slice(start, start + INSERT_BATCH),
+      );
+    // Its links are written after it is visible, like a new run's (RunWriter.finish).
+    const links = await deferLinks(tx, runId, {
+      start: first,
+      end: first + report.cases.length,
+      upload: [...new Set(n.workItemIds)],
+      uploadSource: n.workItemSource ?? "upload",
+      caseSource: n.caseWorkItemSource ?? "property",
+      cases: report.cases
+        .map((c, i): [number, number[]] => [first + i, [...new Set(c.workItemIds.filter((w) => n.allowedPropertyIds.has(w)))]])
+        .filter(([, ids]) => ids.length),
+      ranges: [],
+    });
+    await deferSummaries(tx, runId, first);
     const end = (d: Date | null, ms: number | null) => (d && ms !== null ? d.getTime() + ms : null);
     const starts = [locked.startedAt?.getTime() ?? null, report.startedAt?.getTime() ?? null].filter((x): x is number => x !== null);
     const ends = [locked.finishedAt?.getTime() ?? null, end(report.startedAt, report.durationMs)].filter((x): x is number => x !== null);
@@ -385,10 +361,11 @@ export async function appendToRun(
       })
       .where(eq(testRuns.id, runId))
       .returning();
-    return { run, linkedResults, linkedWorkItems: [...linked].sort((x, y) => x - y) };
+    return { run, links };
   });
   summarizeSoon(deps.database, deps.log);
-  return saved;
+  await linkNow(deps, runId, saved.links);
+  return { run: saved.run, linkedResults: saved.links.results, linkedWorkItems: saved.links.workItems };
 }
 
 export async function findRun(deps: AppDeps, orgId: string, id: string): Promise<RunRow> {
