@@ -32,6 +32,10 @@ const status = (pid: number) => {
 };
 const f = (n: number) => `${Math.round(n)} MB`;
 
+// Ctrl-C or a kill of this script exits through process.exit, so spawnBackend's exit hook stops the backend.
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
+
 async function main() {
   const os = await import("node:os");
   console.log(

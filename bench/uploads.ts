@@ -193,6 +193,10 @@ async function main() {
     };
   } else env.DATA_DIR = dataDir;
   const child = spawn(process.execPath, ["--import", TSX, path.join(root, "backend/src/server.ts")], { cwd: root, env });
+  // However this script ends (an error, Ctrl-C), its backend goes with it: an orphan would load the next runs.
+  process.on("exit", () => child.kill("SIGKILL"));
+  process.on("SIGINT", () => process.exit(130));
+  process.on("SIGTERM", () => process.exit(143));
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));

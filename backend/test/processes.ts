@@ -106,6 +106,11 @@ export async function spawnBackend(
       ...env,
     },
   });
+  // When this process exits first (an error in a script, a failed test run), its backend goes with it: an
+  // orphan would keep its port and load every later run on the machine.
+  const orphan = () => child.kill("SIGKILL");
+  process.on("exit", orphan);
+  child.on("exit", () => process.off("exit", orphan));
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
