@@ -226,6 +226,44 @@ describe.each(DB_KINDS)("tenancy and secrets under attack (%s)", (kind) => {
     expect((await call("POST", `/api/jobs/${orgWide}/cancel`)).status).toBe(200);
   });
 
+  it("a member sees only the jobs of projects they can see (list, read, cancel: 404 as if absent)", async () => {
+    const link = await call("POST", "/api/repos/links", {
+      headers: lead,
+      body: {
+        projectId: fiber.id,
+        name: "Jobs of Fiber",
+        url: `https://dev.azure.com/fabrikam/${encodeURIComponent(PROJECT)}/_git/katalon-ci-samples`,
+      },
+    });
+    expect(link.status).toBe(201);
+    const store = new JobStore(backend.deps.database.db);
+    const insert = async (o: { resourceKey?: string; createdBy: string }) =>
+      (await store.insert(fabrikam.id, "tenancy.noop", {}, o)).record.id;
+    const ofFiber = await insert({ resourceKey: `repos-link:${link.body.id}`, createdBy: DEMO_USERS.member.id });
+    const ofScrumImport = await insert({ resourceKey: `results-import:${scrum.id}`, createdBy: "someone-else" });
+    const orgWide = await insert({ createdBy: "someone-else" });
+    const mo = fabrikam.members.get(DEMO_USERS.member.id)!;
+    mo.projects = new Set([scrum.id]);
+    try {
+      // A fresh token: what the member could see is cached per token for a few minutes.
+      const cut = await authHeaders(sim, "fabrikam", DEMO_USERS.member.id);
+      const listed = (await call("GET", "/api/jobs", { headers: cut })).body.jobs.map((j: { id: string }) => j.id);
+      expect(listed).toEqual(expect.arrayContaining([ofScrumImport, orgWide]));
+      expect(listed).not.toContain(ofFiber);
+      expect((await call("GET", `/api/jobs/${ofFiber}`, { headers: cut })).status).toBe(404);
+      // Even the job's own creator, once the project is out of sight.
+      expect((await call("POST", `/api/jobs/${ofFiber}/cancel`, { headers: cut })).status).toBe(404);
+      expect((await call("GET", `/api/jobs/${ofScrumImport}`, { headers: cut })).status).toBe(200);
+      // An administrator sees them all.
+      const all = (await call("GET", "/api/jobs")).body.jobs.map((j: { id: string }) => j.id);
+      expect(all).toEqual(expect.arrayContaining([ofFiber, ofScrumImport, orgWide]));
+    } finally {
+      delete mo.projects;
+      // No runner takes this kind: cancelled, so the queue is idle for the tests after this one.
+      for (const id of [ofFiber, ofScrumImport, orgWide]) expect((await call("POST", `/api/jobs/${id}/cancel`)).status).toBe(200);
+    }
+  });
+
   it("a project admin cannot link a repository of a project they cannot read (the PAT could)", async () => {
     const priya = fabrikam.members.get(DEMO_USERS.projectAdmin.id)!;
     priya.projects = new Set([fiber.id]);

@@ -7,6 +7,8 @@ import { resourceKeyOf as reposResourceKey } from "../repos/service";
 import { runResourceKey } from "../results/push";
 import { boardsResourceKey } from "../schemas/boards";
 import { ApiError, errorResponses } from "../lib/errors";
+import { importResourceKey } from "../imports/store";
+import { userAccess } from "../results/access";
 
 export const JobSchema = z
   .object({
@@ -39,6 +41,8 @@ export async function projectOfJob(deps: AppDeps, orgId: string, resourceKey: st
     { prefix: reposResourceKey(""), table: reposLinks },
     { prefix: runResourceKey(""), table: testRuns },
   ];
+  // An import's key names its project.
+  if (resourceKey?.startsWith(importResourceKey(""))) return resourceKey.slice(importResourceKey("").length);
   const owner = owners.find((o) => resourceKey?.startsWith(o.prefix));
   if (!owner || !resourceKey) return null;
   const { table } = owner;
@@ -72,9 +76,22 @@ async function requireMayCancel(deps: AppDeps, c: Context<AppEnv>, job: { create
 const IdParam = z.object({ id: z.uuid("must be a job id (UUID)") });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
-/** Progress and cancellation of background jobs (sync runs). Org-scoped: another org's job is 404. */
+/**
+ * Progress and cancellation of background jobs (sync runs). Org-scoped: another org's job is 404, and so is a
+ * job of a project the caller cannot see in Azure DevOps (its messages, errors and counts are that project's).
+ */
 export function jobsRouter(deps: AppDeps) {
   const strip = ({ orgId: _orgId, ...j }: Job & { orgId: string }) => j;
+  const access = userAccess(deps);
+  /** The jobs among `list` whose project the caller can see (asked of Azure DevOps once per project, cached). */
+  const visible = async <J extends { resourceKey: string | null }>(c: Context<AppEnv>, list: J[]): Promise<J[]> => {
+    const orgId = c.get("org").id;
+    const projects = await Promise.all(list.map((j) => projectOfJob(deps, orgId, j.resourceKey)));
+    const seen = new Map<string, boolean>();
+    for (const p of new Set(projects)) if (p) seen.set(p, (await access.visibleProject(c, p)) !== null);
+    // A job whose project is not known (its link or run is gone) names no project's data but its counts.
+    return list.filter((_j, i) => projects[i] === null || seen.get(projects[i]!) === true);
+  };
   return new OpenAPIHono<AppEnv>()
     .openapi(
       createRoute({
@@ -86,7 +103,7 @@ export function jobsRouter(deps: AppDeps) {
       }),
       async (c) => {
         const jobs = await deps.jobs.list(c.get("org").id, { resourceKey: c.req.valid("query").resourceKey });
-        return c.json({ jobs: jobs.map(strip) }, 200);
+        return c.json({ jobs: (await visible(c, jobs)).map(strip) }, 200);
       },
     )
     .openapi(
@@ -99,7 +116,7 @@ export function jobsRouter(deps: AppDeps) {
       }),
       async (c) => {
         const job = await deps.jobs.get(c.get("org").id, c.req.valid("param").id);
-        if (!job) throw new ApiError(404, "not_found", "No such job in this organization");
+        if (!job || !(await visible(c, [job])).length) throw new ApiError(404, "not_found", "No such job in this organization");
         return c.json(strip(job), 200);
       },
     )
@@ -114,7 +131,7 @@ export function jobsRouter(deps: AppDeps) {
       async (c) => {
         const orgId = c.get("org").id;
         const found = await deps.jobs.get(orgId, c.req.valid("param").id);
-        if (!found) throw new ApiError(404, "not_found", "No such job in this organization");
+        if (!found || !(await visible(c, [found])).length) throw new ApiError(404, "not_found", "No such job in this organization");
         await requireMayCancel(deps, c, found);
         const job = await deps.jobs.cancel(orgId, found.id);
         if (!job) throw new ApiError(404, "not_found", "No such job in this organization");
