@@ -9,7 +9,8 @@
  *   node --import tsx bench/sync-memory.ts
  *
  * Env: BENCH_ITEMS (generated work items, default 184000: about 100k requirements and bugs in scope),
- * BENCH_DB=pglite,postgres (which to run, in this order).
+ * BENCH_DB=pglite,postgres (which to run, in this order), BENCH_RESTART_TRACE=1 (after the restart, RSS every
+ * 500 ms for 15 s and the backend's job log lines, instead of one sample after 5 s).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -125,7 +126,18 @@ async function main() {
         const idleAfter = status(pid).rss;
         await backend.kill("SIGTERM");
         backend = await spawnBackend(env, { bundle: true, timeoutMs: 300_000 });
-        await sleep(5_000);
+        if (process.env.BENCH_RESTART_TRACE) {
+          const t0 = Date.now();
+          for (let i = 0; i < 30; i++) {
+            await sleep(500);
+            console.log(`restart +${Date.now() - t0} ms: rss ${f(status(backend.pid).rss)}`);
+          }
+          const jobLines = backend
+            .output()
+            .split("\n")
+            .filter((l) => /safety|job|sync/i.test(l));
+          console.log(jobLines.slice(0, 30).join("\n").slice(0, 6000));
+        } else await sleep(5_000);
         const idleRestart = status(backend.pid).rss;
         rows.push(
           `| ${kind} | ${synced.toLocaleString("en")} | ${took.toFixed(0)} s | ${f(idleFresh)} | **${f(peak)}** | ${f(hwm)} | ${f(idleAfter)} | ${f(idleRestart)} |`,
