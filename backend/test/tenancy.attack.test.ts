@@ -199,49 +199,40 @@ describe.each(DB_KINDS)("tenancy and secrets under attack (%s)", (kind) => {
     expect(row.organizationUrl).toBe("https://dev.azure.com/fabrikam");
   });
 
-  it("a plain member cannot cancel someone else's job; the project's admin and the job's creator can", async () => {
+  /** A Repos link of Fiber, saved by its project admin: its jobs belong to Fiber. */
+  async function fiberReposLink(name: string): Promise<string> {
     const link = await call("POST", "/api/repos/links", {
       headers: lead,
-      body: {
-        projectId: fiber.id,
-        name: "CI",
-        url: `https://dev.azure.com/fabrikam/${encodeURIComponent(PROJECT)}/_git/katalon-ci-samples`,
-      },
+      body: { projectId: fiber.id, name, url: `https://dev.azure.com/fabrikam/${encodeURIComponent(PROJECT)}/_git/katalon-ci-samples` },
     });
     expect(link.status).toBe(201);
-    // Rows only (no runner picks up this kind): cancelling a queued job is what the route does.
-    const store = new JobStore(backend.deps.database.db);
-    const insert = async (o: { resourceKey?: string; createdBy: string }) =>
-      (await store.insert(fabrikam.id, "tenancy.noop", {}, o)).record.id;
-    const first = await insert({ resourceKey: `repos-link:${link.body.id}`, createdBy: "someone-else" });
+    return link.body.id as string;
+  }
+  /** A queued job row of a kind no runner picks up: reading and cancelling it is what the routes do. */
+  const insertJob = async (o: { resourceKey?: string; createdBy: string }) =>
+    (await new JobStore(backend.deps.database.db).insert(fabrikam.id, "tenancy.noop", {}, o)).record.id;
+
+  it("a plain member cannot cancel someone else's job; the project's admin and the job's creator can", async () => {
+    const first = await insertJob({ resourceKey: `repos-link:${await fiberReposLink("CI")}`, createdBy: "someone-else" });
     const denied = await call("POST", `/api/jobs/${first}/cancel`, { headers: member });
     expect(denied.status).toBe(403);
     const [still] = await backend.deps.database.db.select().from(jobs).where(eq(jobs.id, first));
     expect(still.cancelRequested).toBe(false);
     expect((await call("POST", `/api/jobs/${first}/cancel`, { headers: lead })).status).toBe(200);
-    const own = await insert({ createdBy: DEMO_USERS.member.id });
+    const own = await insertJob({ createdBy: DEMO_USERS.member.id });
     expect((await call("POST", `/api/jobs/${own}/cancel`, { headers: member })).status).toBe(200);
-    const orgWide = await insert({ createdBy: "someone-else" });
+    const orgWide = await insertJob({ createdBy: "someone-else" });
     expect((await call("POST", `/api/jobs/${orgWide}/cancel`, { headers: lead })).status).toBe(403);
     expect((await call("POST", `/api/jobs/${orgWide}/cancel`)).status).toBe(200);
   });
 
   it("a member sees only the jobs of projects they can see (list, read, cancel: 404 as if absent)", async () => {
-    const link = await call("POST", "/api/repos/links", {
-      headers: lead,
-      body: {
-        projectId: fiber.id,
-        name: "Jobs of Fiber",
-        url: `https://dev.azure.com/fabrikam/${encodeURIComponent(PROJECT)}/_git/katalon-ci-samples`,
-      },
+    const ofFiber = await insertJob({
+      resourceKey: `repos-link:${await fiberReposLink("Jobs of Fiber")}`,
+      createdBy: DEMO_USERS.member.id,
     });
-    expect(link.status).toBe(201);
-    const store = new JobStore(backend.deps.database.db);
-    const insert = async (o: { resourceKey?: string; createdBy: string }) =>
-      (await store.insert(fabrikam.id, "tenancy.noop", {}, o)).record.id;
-    const ofFiber = await insert({ resourceKey: `repos-link:${link.body.id}`, createdBy: DEMO_USERS.member.id });
-    const ofScrumImport = await insert({ resourceKey: `results-import:${scrum.id}`, createdBy: "someone-else" });
-    const orgWide = await insert({ createdBy: "someone-else" });
+    const ofScrumImport = await insertJob({ resourceKey: `results-import:${scrum.id}`, createdBy: "someone-else" });
+    const orgWide = await insertJob({ createdBy: "someone-else" });
     const mo = fabrikam.members.get(DEMO_USERS.member.id)!;
     mo.projects = new Set([scrum.id]);
     try {
