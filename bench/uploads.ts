@@ -19,6 +19,8 @@
  * spooled to a temporary file). Each N is uploaded once per body kind, so one run prints them side by side.
  * BENCH_RUNWIDE=1: raw uploads also name a second work item for the whole run (workItemIds), so every result
  * is linked (N links written after the run is visible) while the probes read the first one.
+ * BENCH_APPEND=1: each N is also appended (raw, runId=…) to a run of 10 cases, as a pipeline's later file is:
+ * an appended file is parsed whole and its results inserted in one transaction.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -53,6 +55,7 @@ function multipartBody(file: Buffer, fileFirst: boolean): Buffer {
 }
 const DB = process.env.BENCH_DB === "postgres" ? "postgres" : "pglite";
 const RUNWIDE = process.env.BENCH_RUNWIDE === "1";
+const APPEND = process.env.BENCH_APPEND === "1";
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const SECRET = "bench-extension-secret-0123456789";
 const PROJECT = "Fabrikam Fiber";
@@ -224,9 +227,11 @@ async function main() {
     "X-Ado-Collection-Url": "https://dev.azure.com/fabrikam/",
     "X-Ado-Access-Token": sim.issueAccessToken("fabrikam", DEMO_USERS.admin.id, 4 * 3600_000),
   };
-  const upload = async (file: Buffer, kind: BodyKind = "raw", runWide?: number) => {
+  const upload = async (file: Buffer, kind: BodyKind = "raw", runWide?: number, runId?: string) => {
     const raw = kind === "raw";
-    const query = raw ? `?project=${encodeURIComponent(PROJECT)}${runWide ? `&workItemIds=${runWide}` : ""}` : "";
+    const query = raw
+      ? `?project=${encodeURIComponent(PROJECT)}${runWide ? `&workItemIds=${runWide}` : ""}${runId ? `&runId=${runId}` : ""}`
+      : "";
     const res = await fetch(`${base}/api/results/junit${query}`, {
       method: "POST",
       headers: { ...headers, "Content-Type": raw ? "application/xml" : `multipart/form-data; boundary=${BOUNDARY}` },
@@ -268,6 +273,7 @@ async function main() {
   const form = () => timed(() => fetch(`${base}/api/results/work-items/${story}?top=50`, { headers }));
   /** Probes in a loop until `stop` resolves. */
   async function probe(stop: Promise<unknown>) {
+    firstFailure = "";
     let done = false;
     void stop.finally(() => (done = true));
     const h: number[] = [];
@@ -313,6 +319,23 @@ async function main() {
       clearInterval(sampler);
       const { h, f } = await probes;
       const line = `N=${n} ${kind}${runWide && kind === "raw" ? " + run-wide work item" : ""} (${mb(file.byteLength)} file, ${result.run.totals.total} stored): upload ${(ms / 1000).toFixed(2)} s (widget summaries done at ${(msAll / 1000).toFixed(2)} s; backend CPU ${cpu.toFixed(2)} s, probes included); backend RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}); /healthz ${lat(h)}; form API ${lat(f)}`;
+      console.log(line);
+      rows.push(line);
+    }
+    if (APPEND) {
+      const first = await upload(generateReport(10, story), "raw", runWide);
+      await summarized(first.run.id, 10);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const t0 = performance.now();
+      const up = upload(file, "raw", runWide, first.run.id);
+      const settled = up.then((r) => summarized(r.run.id, r.run.totals.total));
+      const probes = probe(settled);
+      const result = await up;
+      const ms = performance.now() - t0;
+      await settled;
+      const msAll = performance.now() - t0;
+      const { h, f } = await probes;
+      const line = `N=${n} appended to a run${runWide ? " + run-wide work item" : ""} (${result.run.totals.total} in the run): upload ${(ms / 1000).toFixed(2)} s (widget summaries done at ${(msAll / 1000).toFixed(2)} s); /healthz ${lat(h)}; form API ${lat(f)}`;
       console.log(line);
       rows.push(line);
     }
