@@ -9,7 +9,7 @@
  *   node --import tsx bench/pglite-memory.ts
  */
 import { execFileSync, spawn } from "node:child_process";
-import { ensureBackendBuilt } from "../backend/test/processes";
+import { BACKEND_NODE_FLAGS, ensureBackendBuilt } from "../backend/test/processes";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -110,6 +110,10 @@ async function main() {
   const ways: Record<string, string[]> = {
     "from source (node --import tsx backend/src/server.ts)": ["--import", TSX, path.join(root, "backend/src/server.ts")],
     "production bundle (node dist-backend/server.js)": [ensureBackendBuilt()],
+    [`production bundle as started (node ${BACKEND_NODE_FLAGS.join(" ")} dist-backend/server.js)`]: [
+      ...BACKEND_NODE_FLAGS,
+      ensureBackendBuilt(),
+    ],
   };
   console.log("\n=== the backend on embedded PGlite (as configured now): idle RSS 5 s after it listens, 3 runs each ===");
   for (const [name, args] of Object.entries(ways)) {

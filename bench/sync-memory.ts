@@ -9,7 +9,8 @@
  *   node --import tsx bench/sync-memory.ts
  *
  * Env: BENCH_ITEMS (generated work items, default 184000: about 100k requirements and bugs in scope),
- * BENCH_DB=pglite,postgres (which to run, in this order), BENCH_RESTART_TRACE=1 (after the restart, RSS every
+ * BENCH_DB=pglite,postgres (which to run, in this order), BENCH_NODE_OPTIONS (NODE_OPTIONS for the backend, on
+ * top of the flags it is started with: BACKEND_NODE_FLAGS), BENCH_RESTART_TRACE=1 (after the restart, RSS every
  * 500 ms for 15 s and the backend's job log lines, instead of one sample after 5 s).
  */
 import { randomBytes } from "node:crypto";
@@ -66,6 +67,7 @@ async function main() {
       const env = {
         ADO_SIMULATOR_URL: sim.url,
         LOG_LEVEL: "info",
+        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
         ...(pg ? { DATABASE_URL: pg.url, ENCRYPTION_KEY: `k1:${randomBytes(32).toString("base64")}` } : { DATA_DIR: dataDir }),
       };
       let backend: BackendProcess | undefined;

@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
 import { MIGRATIONS_DIR } from "../src/db/client";
-import { ensureBackendBuilt, freshDatabase, spawnBackend } from "./processes";
+import { BACKEND_NODE_FLAGS, ensureBackendBuilt, freshDatabase, spawnBackend } from "./processes";
 
 // The production bundle (dist-backend/server.js, plain `node`, no TypeScript loader) is what the README's
 // production instructions run: it must start on both databases with every migration it carries.
@@ -12,6 +12,13 @@ const migrations = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql"))
 beforeAll(() => ensureBackendBuilt(), 120_000);
 
 describe("production bundle (node dist-backend/server.js)", () => {
+  it("is started the same way by `npm run serve`, the README and these tests (the flags the memory figures assume)", () => {
+    const root = path.resolve(__dirname, "../..");
+    const command = `node ${BACKEND_NODE_FLAGS.join(" ")} dist-backend/server.js`;
+    expect(JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts.serve).toBe(command);
+    expect(readFileSync(path.join(root, "README.md"), "utf8")).toContain(command);
+  });
+
   it("starts on embedded PGlite from an empty directory, then again on the data it made", async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "testops-bundle-"));
     try {
