@@ -178,6 +178,8 @@ async function main() {
     SYNC_INTERVAL_MINUTES: "0",
     HOOK_CHECK_MINUTES: "0",
     RESULTS_MAX_CASES: "1000000",
+    // BENCH_NODE_OPTIONS: V8 flags for the backend (e.g. the production start's --max-semi-space-size=1).
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   };
   if (DB === "postgres") {
     const name = `bench_up_${randomBytes(4).toString("hex")}`;
