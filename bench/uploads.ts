@@ -290,6 +290,29 @@ async function main() {
     return { h, f };
   }
 
+  /** One upload after a second's rest: its answer, its widget summaries, the backend's CPU and RSS, the probes meanwhile. */
+  async function measured(send: () => ReturnType<typeof upload>) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const idle = rssOf(child.pid!);
+    let peak = idle;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(child.pid!))), 20);
+    const cpu0 = cpuOf(child.pid!);
+    const t0 = performance.now();
+    const up = send();
+    // Probed until the background summaries are written too: requests wait behind that work as well.
+    const settled = up.then((r) => summarized(r.run.id, r.run.totals.total));
+    const probes = probe(settled);
+    const result = await up;
+    const ms = performance.now() - t0;
+    await settled;
+    const msAll = performance.now() - t0;
+    const cpu = cpuOf(child.pid!) - cpu0;
+    clearInterval(sampler);
+    const { h, f } = await probes;
+    const text = `upload ${(ms / 1000).toFixed(2)} s (widget summaries done at ${(msAll / 1000).toFixed(2)} s; backend CPU ${cpu.toFixed(2)} s, probes included); backend RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}); /healthz ${lat(h)}; form API ${lat(f)}`;
+    return { result, text };
+  }
+
   const header = `\n=== JUnit uploads, ${DB}, backend pid ${child.pid} ===`;
   console.log(header);
   // Warm-up: links some results to the story so the form API has something to read.
@@ -303,41 +326,16 @@ async function main() {
     const tmp = path.join(dataDir, `report-${n}.xml`);
     writeFileSync(tmp, file);
     for (const kind of BODIES) {
-      await new Promise((r) => setTimeout(r, 1_000));
-      const idle = rssOf(child.pid!);
-      let peak = idle;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(child.pid!))), 20);
-      const cpu0 = cpuOf(child.pid!);
-      const t0 = performance.now();
-      const up = upload(file, kind, kind === "raw" ? runWide : undefined);
-      // Probed until the background summaries are written too: requests wait behind that work as well.
-      const settled = up.then((r) => summarized(r.run.id, r.run.totals.total));
-      const probes = probe(settled);
-      const result = await up;
-      const ms = performance.now() - t0;
-      await settled;
-      const msAll = performance.now() - t0;
-      const cpu = cpuOf(child.pid!) - cpu0;
-      clearInterval(sampler);
-      const { h, f } = await probes;
-      const line = `N=${n} ${kind}${runWide && kind === "raw" ? " + run-wide work item" : ""} (${mb(file.byteLength)} file, ${result.run.totals.total} stored): upload ${(ms / 1000).toFixed(2)} s (widget summaries done at ${(msAll / 1000).toFixed(2)} s; backend CPU ${cpu.toFixed(2)} s, probes included); backend RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}); /healthz ${lat(h)}; form API ${lat(f)}`;
+      const m = await measured(() => upload(file, kind, kind === "raw" ? runWide : undefined));
+      const line = `N=${n} ${kind}${runWide && kind === "raw" ? " + run-wide work item" : ""} (${mb(file.byteLength)} file, ${m.result.run.totals.total} stored): ${m.text}`;
       console.log(line);
       rows.push(line);
     }
     if (APPEND) {
       const first = await upload(generateReport(10, story), "raw", runWide);
       await summarized(first.run.id, 10);
-      await new Promise((r) => setTimeout(r, 1_000));
-      const t0 = performance.now();
-      const up = upload(file, "raw", runWide, first.run.id);
-      const settled = up.then((r) => summarized(r.run.id, r.run.totals.total));
-      const probes = probe(settled);
-      const result = await up;
-      const ms = performance.now() - t0;
-      await settled;
-      const msAll = performance.now() - t0;
-      const { h, f } = await probes;
-      const line = `N=${n} appended to a run${runWide ? " + run-wide work item" : ""} (${result.run.totals.total} in the run): upload ${(ms / 1000).toFixed(2)} s (widget summaries done at ${(msAll / 1000).toFixed(2)} s); /healthz ${lat(h)}; form API ${lat(f)}`;
+      const m = await measured(() => upload(file, "raw", runWide, first.run.id));
+      const line = `N=${n} appended to a run${runWide ? " + run-wide work item" : ""} (${m.result.run.totals.total} in the run): ${m.text}`;
       console.log(line);
       rows.push(line);
     }

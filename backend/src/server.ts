@@ -87,7 +87,8 @@ export async function buildBackend(
   // Widget summaries a stopped process left unwritten (migration 0090) are finished in the background: the
   // runs are visible meanwhile, the dashboard widgets catch up.
   summarizeSoon(database, log);
-  // So are the links of runs whose writer stopped (migration 0105), once it has made no progress for a minute.
+  // So are the links of runs a stopped process left half written (migration 0105); the sweep above takes over
+  // those whose writer has made no progress for a minute.
   linkSoon(database, log);
   const app = createApp(deps);
   return {

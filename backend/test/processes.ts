@@ -14,8 +14,8 @@ const TSX = path.join(root, "node_modules/tsx/dist/loader.mjs");
 
 /**
  * How the production bundle is started (README, `npm run serve`): V8's young generation at 1 MB per semi-space
- * (the default is 16) — 70–90 MB lower peak RSS through a 100k-item sync on the embedded database for no
- * measurable cost in sync time (docs/benchmarks.md, "Embedded database footprint").
+ * (the default is 16) — 68–90 MB lower peak RSS through a 100k-item sync on the embedded database, for 35 s of
+ * sync instead of 33 s and 9% more CPU on a 50k-case upload (docs/benchmarks.md, "Embedded database footprint").
  */
 export const BACKEND_NODE_FLAGS = ["--max-semi-space-size=1"];
 

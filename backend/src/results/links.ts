@@ -308,8 +308,8 @@ export async function writePendingLinks(database: Database, o: { runId?: string;
   // A run taken over is followed to its end (each page it writes makes it look fresh again).
   let current = o.runId;
   for (;;) {
-    const [run] = await database.query<{ id: string; org_id: string; from: number; specs: LinkSpec[] | null; count: number }>(
-      `SELECT id, org_id, linked_seq AS "from", jsonb_array_length(link_spec) AS count,
+    const [run] = await database.query<{ id: string; org_id: string; from: number; specs: LinkSpec[] | null }>(
+      `SELECT id, org_id, linked_seq AS "from",
               CASE WHEN jsonb_array_length(link_spec) = $2 THEN NULL ELSE link_spec END AS specs
          FROM test_runs
         WHERE linked_seq IS NOT NULL AND complete AND ($1::uuid IS NULL OR id = $1::uuid)
@@ -323,13 +323,10 @@ export async function writePendingLinks(database: Database, o: { runId?: string;
       continue;
     }
     current = run.id;
+    // The specs come back whenever the cached ones are missing or fewer than the run's (a file was appended).
     if (run.specs) cache.set(run.id, new RunLinks(run.specs));
     const links = cache.get(run.id);
-    if (!links || links.specs.length !== Number(run.count)) {
-      // Taken over from another run's loop without its specs: read them on the next turn.
-      cache.delete(run.id);
-      continue;
-    }
+    if (!links) throw new Error(`run ${run.id} has links to write but no link spec`);
     const page = links.page(run.from, pageLinks(database));
     await database.db.transaction(async (tx) => {
       // The last page of the specs read: the run is done unless a file was appended since (then its

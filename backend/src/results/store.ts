@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { AppDeps } from "../context";
+import type { Db } from "../db/client";
 import { testResultLinks, testResults, testRuns, type ResultLinkSource, type RunOrigin } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import type { BuildInfo, Outcome, Result, Run } from "../schemas/results";
@@ -87,11 +88,9 @@ export type RunExtras = Pick<
   "origin" | "build" | "uploadKey" | "importedAdoRunId" | "alreadyInAdo" | "workItemSource" | "caseWorkItemSource"
 >;
 
-type Tx = Parameters<Parameters<AppDeps["database"]["db"]["transaction"]>[0]>[0];
-
 /** Results `cases` at positions start… of a run, in one statement (no ORM builder per row). */
 async function insertResultRows(
-  db: Pick<Tx, "execute">,
+  db: Pick<Db, "execute">,
   r: { orgId: string; runId: string; projectId: string },
   start: number,
   cases: ParsedCase[],
@@ -240,7 +239,7 @@ export class RunWriter {
    * Records the totals and what is to be linked (only to work items in `allowedPropertyIds` for those the
    * report named) and makes the run visible, in one short transaction; then writes the links a page per
    * transaction (writePendingLinks), before answering. Summaries only count the links once written, and a
-   * process stopped half-way leaves the rest in test_runs.link_spec for another writer (pendingLinks).
+   * process stopped half-way leaves the rest in test_runs.link_spec for another writer (linkSoon, startLinkSweep).
    */
   async finish(
     report: ReportSummary,
