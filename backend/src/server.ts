@@ -18,6 +18,7 @@ import { startHookChecks } from "./connections/hookHealth";
 import { startImportTimer } from "./imports/engine";
 import { startSummarySweep, summariesIdle, summarizeSoon } from "./widgets/summaries";
 import { linkSoon, linksIdle, startLinkSweep } from "./results/links";
+import { dropAbandonedAppends } from "./results/store";
 
 /** Embedded mode keeps generated secrets in DATA_DIR so restarts can still decrypt stored PATs. */
 function persistedSecret(dataDir: string, file: string, make: () => string): () => string {
@@ -52,6 +53,9 @@ export async function buildBackend(
     onConnectionError: (e) => log.warn("database connection lost; the pool reconnects on the next query", { err: e }),
   });
   await migrate(database);
+  // The embedded database has one process: a file it was appending when it stopped will never be finished.
+  // (On Postgres another replica may be writing it; those are taken over once silent for minutes.)
+  if (database.kind === "pglite") await dropAbandonedAppends(database, { before: new Date() });
   const jobs = createJobQueue(database, log);
   const ado = { fetch: o.fetch, simulatorUrl: config.adoSimulatorUrl, allowedHosts: config.adoServerHosts };
   const deps: AppDeps = {

@@ -24,6 +24,7 @@ import { getRepository, itemKind, pathIgnoringCase, resolveCommit } from "./git"
 import type { ReposLink as LinkRow } from "./sync";
 import { sameOrganization } from "../ado/urls";
 import { parseRepoUrl } from "./url";
+import { visibleResult } from "../results/visible";
 
 export const REPOS_SYNC_JOB = "repos.sync";
 export const resourceKeyOf = (linkId: string) => `repos-link:${linkId}`;
@@ -394,7 +395,7 @@ async function matchingResults(
   }>(
     `SELECT DISTINCT ON (r.path, r.name) r.path, r.name, r.outcome, r.run_id, t.created_at AS at,
             count(*) OVER (PARTITION BY r.path, r.name) AS n
-       FROM test_results r JOIN test_runs t ON t.id = r.run_id AND t.complete
+       FROM test_results r JOIN test_runs t ON t.id = r.run_id AND ${visibleResult("r", "t")}
       WHERE r.org_id = $1 AND r.project_id = $2
         AND (r.path, r.name) IN (SELECT * FROM unnest($3::text[], $4::text[]))
       ORDER BY r.path, r.name, t.created_at DESC, r.seq DESC`,

@@ -27,6 +27,8 @@ export interface IngestOptions extends RunExtras {
   maxCases?: number;
   /** Results written per statement. */
   batchSize?: number;
+  /** A stored run this file is added to (a pipeline's next file), instead of a new run. */
+  appendTo?: string;
 }
 
 export interface IngestResult extends SavedRun {
@@ -45,7 +47,7 @@ export const INGEST_BATCH_POSTGRES = 1_000;
 const SLICE = 16 * 1024;
 
 /**
- * Reads a JUnit report and stores it as one run. Throws JUnitParseError (missing, empty, not XML, corrupt
+ * Reads a JUnit report and stores it as one run (or adds it to one: `appendTo`). Throws JUnitParseError (missing, empty, not XML, corrupt
  * with line and column, too deep, not JUnit, too large, too many cases) after deleting what was written.
  */
 export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o: IngestOptions): Promise<IngestResult> {
@@ -61,6 +63,7 @@ export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o
   let writer: RunWriter | null = null;
   let bytes = 0;
 
+  const begin = () => (o.appendTo ? RunWriter.beginAppend(deps, o.appendTo, o) : RunWriter.begin(deps, o));
   const settle = async (max: number) => {
     while (inFlight.size > max) await Promise.race(inFlight);
   };
@@ -69,7 +72,7 @@ export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o
     while (reader.pendingCases >= batchSize || (all && reader.pendingCases > 0)) {
       const { start, cases } = reader.takeCases(batchSize);
       for (const c of cases) for (const w of c.workItemIds) propertyIds.add(w);
-      writer ??= await RunWriter.begin(deps, o);
+      writer ??= await begin();
       const write: Promise<void> = writer.append(start, cases).finally(() => inFlight.delete(write));
       // A failed write rejects when awaited below; until then it must not count as unhandled.
       write.catch(() => undefined);
@@ -127,7 +130,7 @@ export async function ingestJUnit(deps: AppDeps, body: UploadBody | undefined, o
     const report = reader.end();
     await flush(true);
     await Promise.all(inFlight);
-    writer ??= await RunWriter.begin(deps, o);
+    writer ??= await begin();
 
     const fromProperties = [...propertyIds].filter((id) => !o.workItemIds.includes(id));
     const readable = fromProperties.length ? await o.readableWorkItems(fromProperties) : new Set<number>();

@@ -5,11 +5,12 @@ import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { AppDeps } from "../context";
 import type { Db } from "../db/client";
 import { testResultLinks, testResults, testRuns, type ResultLinkSource, type RunOrigin } from "../db/schema";
-import { ApiError } from "../lib/errors";
+import { ApiError, fieldError } from "../lib/errors";
 import type { BuildInfo, Outcome, Result, Run } from "../schemas/results";
 import { deferSummaries, summarizeSoon } from "../widgets/summaries";
-import { deferLinks, writePendingLinks, writeResultLinks, type LinkSpec, type RunLinks } from "./links";
+import { deferLinks, rowsOf, writePendingLinks, writeResultLinks, type LinkSpec, type RunLinks } from "./links";
 import type { ParsedCase, ParsedReport, ReportSummary } from "./junit";
+import { visibleResult } from "./visible";
 
 export type RunRow = typeof testRuns.$inferSelect;
 export type ResultRow = typeof testResults.$inferSelect;
@@ -94,6 +95,7 @@ async function insertResultRows(
   r: { orgId: string; runId: string; projectId: string },
   start: number,
   cases: ParsedCase[],
+  claim: string | null = null,
 ): Promise<void> {
   const rows = cases.map((c, i) => ({
     s: start + i,
@@ -107,11 +109,23 @@ async function insertResultRows(
     m: c.message,
     st: c.stack,
   }));
-  await db.execute(sql`
+  const inserted = await db.execute(sql`
     INSERT INTO test_results (org_id, run_id, project_id, seq, suite, class_name, path, name, full_name, outcome, duration_ms, message, stack)
     SELECT ${r.orgId}, ${r.runId}::uuid, ${r.projectId}, x.s, x.su, x.c, x.p, x.n, x.f, x.o, x.d, x.m, x.st
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s integer, su text, c text, p text, n text, f text, o text, d bigint, m text, st text)`);
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s integer, su text, c text, p text, n text, f text, o text, d bigint, m text, st text)
+     ${claim === null ? sql`` : sql`WHERE EXISTS (SELECT 1 FROM test_runs WHERE id = ${r.runId}::uuid AND appending_by = ${claim}::uuid)`}`);
+  // An appending writer that lost the run (taken over after it made no progress for minutes) writes nothing more.
+  if (claim !== null && affected(inserted) === 0) throw lostRun();
 }
+
+/** Rows an INSERT/UPDATE/DELETE touched, from either driver's result. */
+function affected(res: unknown): number {
+  const r = res as { rowCount?: number | null; affectedRows?: number; rows?: unknown[] };
+  return r.rowCount ?? r.affectedRows ?? r.rows?.length ?? 0;
+}
+
+const lostRun = () =>
+  new ApiError(409, "conflict", "This file took too long to add and the run was taken over by another upload; upload the file again");
 
 /**
  * Writes a run's pending links (deferLinks) before the upload answers. A failure leaves them to the
@@ -148,12 +162,54 @@ export async function saveRun(deps: AppDeps, n: NewRun): Promise<SavedRun> {
 
 /** Uploads left incomplete this long ago were abandoned (the process stopped half-way). */
 const ABANDONED_MS = 60 * 60 * 1000;
+/** A file being appended whose writer recorded no progress for this long was abandoned: its run may be taken over. */
+export const APPEND_STALE_MS = 5 * 60 * 1000;
+/** How often an appending writer records that it is alive (well within APPEND_STALE_MS). */
+const APPEND_HEARTBEAT_MS = 10_000;
+/** How long a file waits for another file of the same run to be finished before the upload is refused (409). */
+export const APPEND_WAIT_MS = 2 * 60 * 1000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Writes one run in chunks, each a single statement of its own (the embedded database serves other
- * requests between them). The run stays hidden (`complete = false`) until `finish`; `discard` deletes it.
- * Links from workitem properties are written as the results are, and those to work items that turn out
- * not to be readable are removed by `finish` (the ids are only known once the whole file was read).
+ * Releases a run from the appending writer `by`, deleting the file's results if `drop` (in one transaction).
+ * Does nothing if `by` no longer holds the run. Returns whether it did.
+ */
+async function releaseAppend(db: Db, runId: string, by: string, drop: boolean): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [held] = rowsOf<{ from: number }>(
+      await tx.execute(
+        sql`SELECT appending_from AS "from" FROM test_runs WHERE id = ${runId}::uuid AND appending_by = ${by}::uuid FOR UPDATE`,
+      ),
+    );
+    if (!held) return false;
+    if (drop) await tx.execute(sql`DELETE FROM test_results WHERE run_id = ${runId}::uuid AND seq >= ${held.from}::int`);
+    await tx.execute(sql`UPDATE test_runs SET appending_from = NULL, appending_by = NULL, appending_at = NULL WHERE id = ${runId}::uuid`);
+    return true;
+  });
+}
+
+/**
+ * Deletes what appending writers that stopped left (hidden results) and releases their runs: those silent
+ * since `before` (default: for APPEND_STALE_MS), of every run or of one.
+ */
+export async function dropAbandonedAppends(database: AppDeps["database"], o: { runId?: string; before?: Date } = {}): Promise<number> {
+  const stale = await database.query<{ id: string; by: string }>(
+    `SELECT id, appending_by AS by FROM test_runs
+      WHERE appending_from IS NOT NULL AND appending_at < $1 AND ($2::uuid IS NULL OR id = $2::uuid)`,
+    [o.before ?? new Date(Date.now() - APPEND_STALE_MS), o.runId ?? null],
+  );
+  let n = 0;
+  for (const r of stale) if (await releaseAppend(database.db, r.id, r.by, true)) n++;
+  return n;
+}
+
+/**
+ * Writes one run's results in chunks, each a single statement of its own (the embedded database serves
+ * other requests between them), and makes them visible all at once in `finish`; `discard` deletes them.
+ * A new run (`begin`) stays hidden (`complete = false`) until then. A further file of a visible run
+ * (`beginAppend`) is written after the run's results, which readers see only up to `appending_from`
+ * (results/visible.ts); the run's totals move in `finish`. Links and summaries are written after that.
  */
 export class RunWriter {
   private constructor(
@@ -164,6 +220,8 @@ export class RunWriter {
     private readonly uploadIds: number[],
     private readonly uploadSource: ResultLinkSource,
     private readonly caseSource: ResultLinkSource,
+    /** A file appended to a stored run: its first position in the run and this writer's hold on the run. */
+    private readonly appending: { first: number; by: string } | null = null,
   ) {}
 
   static async begin(
@@ -179,6 +237,7 @@ export class RunWriter {
     const b = n.build ?? null;
     const db = deps.database;
     await db.query(`DELETE FROM test_runs WHERE NOT complete AND created_at < $1`, [new Date(Date.now() - ABANDONED_MS)]);
+    await dropAbandonedAppends(db);
     const id = randomUUID();
     await db.db.insert(testRuns).values({
       id,
@@ -217,73 +276,151 @@ export class RunWriter {
     return new RunWriter(deps, id, n.orgId, n.project.id, n.workItemIds, n.workItemSource ?? "upload", n.caseWorkItemSource ?? "property");
   }
 
-  /** Work item links named by the cases (position, work item), written by `finish` with the run's time. */
+  /**
+   * Holds a stored run for one further file (a pipeline's next TEST-*.xml): one file at a time per run, so
+   * this waits (up to APPEND_WAIT_MS, then 409) while another is being written; a writer silent for
+   * APPEND_STALE_MS is taken over (its results deleted). Refused once the run is pushed or being pushed.
+   */
+  static async beginAppend(
+    deps: AppDeps,
+    runId: string,
+    n: { orgId: string; project: { id: string; name: string }; workItemIds: number[] } & Pick<
+      RunExtras,
+      "workItemSource" | "caseWorkItemSource"
+    >,
+  ): Promise<RunWriter> {
+    const db = deps.database;
+    const by = randomUUID();
+    const until = Date.now() + APPEND_WAIT_MS;
+    for (;;) {
+      await dropAbandonedAppends(db, { runId });
+      // One conditional statement: a push being queued at the same moment (markQueued) or another file excludes this.
+      const [held] = await db.query<{ first: number }>(
+        `UPDATE test_runs SET appending_from = COALESCE((SELECT max(seq) + 1 FROM test_results WHERE run_id = $1), 0),
+                appending_by = $3, appending_at = $4
+          WHERE id = $1 AND org_id = $2 AND complete AND ado_status = 'none' AND appending_from IS NULL
+          RETURNING appending_from AS first`,
+        [runId, n.orgId, by, new Date()],
+      );
+      if (held) {
+        deps.log.info("adding a file to a test run", { runId, from: Number(held.first) });
+        return new RunWriter(
+          deps,
+          runId,
+          n.orgId,
+          n.project.id,
+          n.workItemIds,
+          n.workItemSource ?? "upload",
+          n.caseWorkItemSource ?? "property",
+          { first: Number(held.first), by },
+        );
+      }
+      const [run] = await db.query<{ ado_status: string }>(`SELECT ado_status FROM test_runs WHERE id = $1 AND org_id = $2 AND complete`, [
+        runId,
+        n.orgId,
+      ]);
+      if (!run) throw new ApiError(404, "not_found", "No such test run in this organization");
+      if (run.ado_status !== "none")
+        throw fieldError("runId", "is already pushed (or being pushed) to Azure Test Plans: upload to a new run");
+      if (Date.now() > until)
+        throw new ApiError(409, "conflict", "Another file is still being added to this run; upload this one again when it is finished");
+      await sleep(100);
+    }
+  }
+
+  /** Work item links named by the cases (position in the file, work item), written by `finish`. */
   private caseLinks: { s: number; w: number }[] = [];
-  /** Suite-level work items learnt after results [from, to) were written. */
+  /** Suite-level work items learnt after results [from, to) of the file were written. */
   private rangeLinks: { from: number; to: number; ids: number[] }[] = [];
+  private beatAt = Date.now();
 
   /** Results `cases` at positions start… of the file, in one statement (their links wait for `finish`). */
   async append(start: number, cases: ParsedCase[]): Promise<void> {
     if (!cases.length) return;
     cases.forEach((c, i) => new Set(c.workItemIds).forEach((w) => this.caseLinks.push({ s: start + i, w })));
-    await insertResultRows(this.deps.database.db, { orgId: this.orgId, runId: this.id, projectId: this.projectId }, start, cases);
+    const at = this.appending;
+    await insertResultRows(
+      this.deps.database.db,
+      { orgId: this.orgId, runId: this.id, projectId: this.projectId },
+      (at?.first ?? 0) + start,
+      cases,
+      at?.by ?? null,
+    );
+    if (at && Date.now() - this.beatAt > APPEND_HEARTBEAT_MS) {
+      this.beatAt = Date.now();
+      await this.deps.database.query(`UPDATE test_runs SET appending_at = $3 WHERE id = $1 AND appending_by = $2`, [
+        this.id,
+        at.by,
+        new Date(),
+      ]);
+    }
   }
 
-  /** Suite-level work items learnt after results [fromSeq, toSeq) were written. */
+  /** Suite-level work items learnt after results [fromSeq, toSeq) of the file were written. */
   async linkRange(fromSeq: number, toSeq: number, workItemIds: number[]): Promise<void> {
     if (!workItemIds.length || toSeq <= fromSeq) return;
     this.rangeLinks.push({ from: fromSeq, to: toSeq, ids: [...new Set(workItemIds)] });
   }
 
+  /** What is to be linked, in positions of the run (only to work items in `allowed` for those the report named). */
+  private linkSpec(total: number, allowedPropertyIds: Set<number>): LinkSpec {
+    const base = this.appending?.first ?? 0;
+    const allowed = (w: number) => allowedPropertyIds.has(w) || this.uploadIds.includes(w);
+    const bySeq = new Map<number, number[]>();
+    for (const l of this.caseLinks) if (allowed(l.w)) bySeq.set(base + l.s, [...(bySeq.get(base + l.s) ?? []), l.w]);
+    return {
+      start: base,
+      end: base + total,
+      upload: [...new Set(this.uploadIds)],
+      uploadSource: this.uploadSource,
+      caseSource: this.caseSource,
+      cases: [...bySeq].sort((a, b) => a[0] - b[0]),
+      ranges: this.rangeLinks
+        .map((r) => ({ from: base + r.from, to: base + r.to, ids: r.ids.filter(allowed) }))
+        .filter((r) => r.ids.length),
+    };
+  }
+
   /**
-   * Records the totals and what is to be linked (only to work items in `allowedPropertyIds` for those the
-   * report named) and makes the run visible, in one short transaction; then writes the links a page per
-   * transaction (writePendingLinks), before answering. Summaries only count the links once written, and a
-   * process stopped half-way leaves the rest in test_runs.link_spec for another writer (linkSoon, startLinkSweep).
+   * Records the totals and what is to be linked and makes the results visible, in one short transaction;
+   * then writes the links a page per transaction (writePendingLinks), before answering. Summaries only
+   * count the links once written, and a process stopped half-way leaves the rest in test_runs.link_spec for
+   * another writer (linkSoon, startLinkSweep). A new run gets its name and source; a file appended to a run
+   * adds its totals and widens the run's time span.
    */
   async finish(
     report: ReportSummary,
     o: { name: string; source: string; allowedPropertyIds: Set<number>; propertyIds: Set<number> },
   ): Promise<SavedRun> {
-    const finishedAt = report.startedAt && report.durationMs !== null ? new Date(report.startedAt.getTime() + report.durationMs) : null;
-    const allowed = (w: number) => o.allowedPropertyIds.has(w) || this.uploadIds.includes(w);
-    const bySeq = new Map<number, number[]>();
-    for (const l of this.caseLinks) if (allowed(l.w)) bySeq.set(l.s, [...(bySeq.get(l.s) ?? []), l.w]);
-    const spec: LinkSpec = {
-      start: 0,
-      end: report.totals.total,
-      upload: this.uploadIds,
-      uploadSource: this.uploadSource,
-      caseSource: this.caseSource,
-      cases: [...bySeq].sort((a, b) => a[0] - b[0]),
-      ranges: this.rangeLinks.map((r) => ({ ...r, ids: r.ids.filter(allowed) })).filter((r) => r.ids.length),
-    };
+    const spec = this.linkSpec(report.totals.total, o.allowedPropertyIds);
+    const appending = this.appending;
     const { run, links } = await this.deps.database.db.transaction(async (tx) => {
-      await tx
-        .update(testRuns)
-        .set({
-          name: o.name,
-          source: o.source,
-          startedAt: report.startedAt,
-          finishedAt,
-          durationMs: report.durationMs,
-          suites: report.stats.suites,
-          total: report.totals.total,
-          passed: report.totals.passed,
-          failed: report.totals.failed,
-          errors: report.totals.error,
-          skipped: report.totals.skipped,
-        })
-        .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)));
+      const [locked] = await tx
+        .select()
+        .from(testRuns)
+        .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)))
+        .for("update");
+      if (!locked) throw new ApiError(404, "not_found", "No such test run in this organization");
+      if (appending) {
+        const [held] = rowsOf(
+          await tx.execute(sql`SELECT 1 FROM test_runs WHERE id = ${this.id}::uuid AND appending_by = ${appending.by}::uuid`),
+        );
+        if (!held) throw lostRun();
+      }
       const links = await deferLinks(tx, this.id, spec);
-      // The dashboard widgets' summaries (per run × path, per project × test) are written after the run is
+      // The dashboard widgets' summaries (per run × path, per project × test) are written after the results are
       // visible, in pages, in the background (migration 0090): marked pending here, in the same transaction.
-      await deferSummaries(tx, this.id, 0);
+      await deferSummaries(tx, this.id, spec.start);
+      const set = appending ? appendedTotals(locked, report) : newRunTotals(report, o);
       const [run] = await tx
         .update(testRuns)
-        .set({ complete: true })
+        .set({ ...set, complete: true })
         .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)))
         .returning();
+      if (appending)
+        await tx.execute(
+          sql`UPDATE test_runs SET appending_from = NULL, appending_by = NULL, appending_at = NULL WHERE id = ${this.id}::uuid`,
+        );
       return { run, links };
     });
     summarizeSoon(this.deps.database, this.deps.log);
@@ -291,80 +428,48 @@ export class RunWriter {
     return { run, linkedResults: links.results, linkedWorkItems: links.workItems };
   }
 
-  /** Deletes what was written (a refused or failed upload stores nothing). */
+  /** Deletes what was written (a refused or failed upload stores nothing; a run appended to is left as it was). */
   async discard(): Promise<void> {
-    await this.deps.database.query(`DELETE FROM test_runs WHERE id = $1 AND NOT complete`, [this.id]);
+    if (this.appending) await releaseAppend(this.deps.database.db, this.id, this.appending.by, true);
+    else await this.deps.database.query(`DELETE FROM test_runs WHERE id = $1 AND NOT complete`, [this.id]);
   }
 }
 
-/**
- * Adds a further report file to a stored run (a pipeline's several TEST-*.xml, one request each): its
- * results follow the run's, the totals and the time span grow. One transaction, like saveRun.
- */
-export async function appendToRun(
-  deps: AppDeps,
-  runId: string,
-  n: Pick<NewRun, "orgId" | "project" | "report" | "workItemIds" | "workItemSource" | "allowedPropertyIds" | "caseWorkItemSource">,
-): Promise<{ run: RunRow; linkedResults: number; linkedWorkItems: number[] }> {
-  const { report } = n;
-  const saved = await deps.database.db.transaction(async (tx) => {
-    // Locks the run: two files of one pipeline appended at once take their positions one after the other.
-    const [locked] = await tx
-      .select()
-      .from(testRuns)
-      .where(and(eq(testRuns.orgId, n.orgId), eq(testRuns.id, runId)))
-      .for("update");
-    if (!locked) throw new ApiError(404, "not_found", "No such test run in this organization");
-    const [{ next }] = await tx
-      .select({ next: sql<number>`COALESCE(MAX(${testResults.seq}) + 1, 0)` })
-      .from(testResults)
-      .where(eq(testResults.runId, runId));
-    const first = Number(next);
-    for (let start = 0; start < report.cases.length; start += INSERT_BATCH)
-      await insertResultRows(
-        tx,
-        { orgId: n.orgId, runId, projectId: n.project.id },
-        first + start,
-        report.cases.slice(start, start + INSERT_BATCH),
-      );
-    // Its links are written after it is visible, like a new run's (RunWriter.finish).
-    const links = await deferLinks(tx, runId, {
-      start: first,
-      end: first + report.cases.length,
-      upload: [...new Set(n.workItemIds)],
-      uploadSource: n.workItemSource ?? "upload",
-      caseSource: n.caseWorkItemSource ?? "property",
-      cases: report.cases
-        .map((c, i): [number, number[]] => [first + i, [...new Set(c.workItemIds.filter((w) => n.allowedPropertyIds.has(w)))]])
-        .filter(([, ids]) => ids.length),
-      ranges: [],
-    });
-    await deferSummaries(tx, runId, first);
-    const end = (d: Date | null, ms: number | null) => (d && ms !== null ? d.getTime() + ms : null);
-    const starts = [locked.startedAt?.getTime() ?? null, report.startedAt?.getTime() ?? null].filter((x): x is number => x !== null);
-    const ends = [locked.finishedAt?.getTime() ?? null, end(report.startedAt, report.durationMs)].filter((x): x is number => x !== null);
-    const startedAt = starts.length ? new Date(Math.min(...starts)) : null;
-    const finishedAt = ends.length ? new Date(Math.max(...ends)) : null;
-    const [run] = await tx
-      .update(testRuns)
-      .set({
-        suites: locked.suites + report.stats.suites,
-        total: locked.total + report.totals.total,
-        passed: locked.passed + report.totals.passed,
-        failed: locked.failed + report.totals.failed,
-        errors: locked.errors + report.totals.error,
-        skipped: locked.skipped + report.totals.skipped,
-        startedAt,
-        finishedAt,
-        durationMs: startedAt && finishedAt ? finishedAt.getTime() - startedAt.getTime() : (locked.durationMs ?? report.durationMs),
-      })
-      .where(eq(testRuns.id, runId))
-      .returning();
-    return { run, links };
-  });
-  summarizeSoon(deps.database, deps.log);
-  await linkNow(deps, runId, saved.links);
-  return { run: saved.run, linkedResults: saved.links.results, linkedWorkItems: saved.links.workItems };
+/** A new run's name, source, totals and time span. */
+function newRunTotals(report: ReportSummary, o: { name: string; source: string }): Partial<RunRow> {
+  return {
+    name: o.name,
+    source: o.source,
+    startedAt: report.startedAt,
+    finishedAt: report.startedAt && report.durationMs !== null ? new Date(report.startedAt.getTime() + report.durationMs) : null,
+    durationMs: report.durationMs,
+    suites: report.stats.suites,
+    total: report.totals.total,
+    passed: report.totals.passed,
+    failed: report.totals.failed,
+    errors: report.totals.error,
+    skipped: report.totals.skipped,
+  };
+}
+
+/** A run's totals with a further file's added, and its time span widened to the file's. */
+function appendedTotals(run: RunRow, report: ReportSummary): Partial<RunRow> {
+  const end = (d: Date | null, ms: number | null) => (d && ms !== null ? d.getTime() + ms : null);
+  const starts = [run.startedAt?.getTime() ?? null, report.startedAt?.getTime() ?? null].filter((x): x is number => x !== null);
+  const ends = [run.finishedAt?.getTime() ?? null, end(report.startedAt, report.durationMs)].filter((x): x is number => x !== null);
+  const startedAt = starts.length ? new Date(Math.min(...starts)) : null;
+  const finishedAt = ends.length ? new Date(Math.max(...ends)) : null;
+  return {
+    suites: run.suites + report.stats.suites,
+    total: run.total + report.totals.total,
+    passed: run.passed + report.totals.passed,
+    failed: run.failed + report.totals.failed,
+    errors: run.errors + report.totals.error,
+    skipped: run.skipped + report.totals.skipped,
+    startedAt,
+    finishedAt,
+    durationMs: startedAt && finishedAt ? finishedAt.getTime() - startedAt.getTime() : (run.durationMs ?? report.durationMs),
+  };
 }
 
 export async function findRun(deps: AppDeps, orgId: string, id: string): Promise<RunRow> {
@@ -420,7 +525,12 @@ const toResultDto = (r: ResultRow, workItemIds: number[]): Result => ({
 
 export async function listRunResults(deps: AppDeps, orgId: string, runId: string, f: { outcome?: Outcome; top: number; skip: number }) {
   await findRun(deps, orgId, runId);
-  const where = and(eq(testResults.orgId, orgId), eq(testResults.runId, runId), f.outcome ? eq(testResults.outcome, f.outcome) : undefined);
+  const where = and(
+    eq(testResults.orgId, orgId),
+    eq(testResults.runId, runId),
+    f.outcome ? eq(testResults.outcome, f.outcome) : undefined,
+    sql`EXISTS (SELECT 1 FROM test_runs run WHERE run.id = ${testResults.runId} AND ${sql.raw(visibleResult("test_results"))})`,
+  );
   const [rows, [{ n }]] = await Promise.all([
     deps.database.db.select().from(testResults).where(where).orderBy(asc(testResults.seq)).limit(f.top).offset(f.skip),
     deps.database.db.select({ n: count() }).from(testResults).where(where),
@@ -472,12 +582,28 @@ export async function updateRunAdo(deps: AppDeps, orgId: string, id: string, set
     .where(and(eq(testRuns.orgId, orgId), eq(testRuns.id, id)));
 }
 
-/** A run not being pushed becomes queued (a push in progress is left alone). */
+/**
+ * A run not being pushed becomes queued (a push in progress is left alone). Refused (409) while a file is
+ * being appended to it: the push would miss that file's results, and a run pushed takes no more files.
+ */
 export async function markQueued(deps: AppDeps, orgId: string, id: string): Promise<void> {
+  await dropAbandonedAppends(deps.database, { runId: id });
   await deps.database.db
     .update(testRuns)
     .set({ adoStatus: "queued", adoError: null })
-    .where(and(eq(testRuns.orgId, orgId), eq(testRuns.id, id), inArray(testRuns.adoStatus, ["none", "failed"])));
+    .where(
+      and(eq(testRuns.orgId, orgId), eq(testRuns.id, id), inArray(testRuns.adoStatus, ["none", "failed"]), sql`appending_from IS NULL`),
+    );
+  const [appending] = await deps.database.query(`SELECT 1 FROM test_runs WHERE id = $1 AND org_id = $2 AND appending_from IS NOT NULL`, [
+    id,
+    orgId,
+  ]);
+  if (appending)
+    throw new ApiError(
+      409,
+      "conflict",
+      "A file is still being added to this run (or its upload stopped minutes ago): push it when that is over",
+    );
 }
 
 export interface StoredResultRef {
@@ -516,7 +642,7 @@ export async function findResultsByPathAndName(
         and(
           eq(testResults.orgId, orgId),
           eq(testResults.projectId, projectId),
-          sql`EXISTS (SELECT 1 FROM test_runs run WHERE run.id = ${testResults.runId} AND run.complete)`,
+          sql`EXISTS (SELECT 1 FROM test_runs run WHERE run.id = ${testResults.runId} AND ${sql.raw(visibleResult("test_results"))})`,
           // The hashes use the index (names of any length); the texts make the match exact.
           sql`(md5(${testResults.path}), md5(${testResults.name}), ${testResults.path}, ${testResults.name}) IN (${sql.join(
             batch.map((t) => sql`(md5(${t.path}), md5(${t.name}), ${t.path}, ${t.name})`),

@@ -1,5 +1,5 @@
-// One upload path for every caller (page, pipeline task, upload key): read the body, parse it with
-// parseJUnit, check the project and work items for that caller, store it with saveRun/appendToRun.
+// One upload path for every caller (page, pipeline task, upload key): read the body, check the project and
+// work items for that caller, then parse and store the report with ingestJUnit (a new run, or a further file of one).
 import type { FileHandle } from "node:fs/promises";
 import { mkdtemp, open, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,11 +12,11 @@ import { chunksOf } from "../lib/streams";
 import { findUnstorable, unstorableReason } from "../lib/text";
 import { RESULTS_LIMITS, UploadMetadataSchema, type UploadMetadata, type UploadResponse } from "../schemas/results";
 import { ingestJUnit, type IngestOptions, type UploadBody } from "./ingest";
-import { JUnitParseError, parseJUnit, type ReportSummary } from "./junit";
+import { JUnitParseError, type ReportSummary } from "./junit";
 import { MultipartReader, multipartBoundary } from "./multipart";
 import { enqueuePush } from "./push";
 import { writeResultLinks } from "./links";
-import { appendToRun, findRun, toRunDto, type SavedRun } from "./store";
+import { findRun, toRunDto, type SavedRun } from "./store";
 import type { Uploader } from "./uploaders";
 import { linkRunThroughChain } from "../trace/chain";
 
@@ -316,35 +316,12 @@ async function store(deps: AppDeps, c: Context<AppEnv>, uploader: Uploader, uplo
   let report: ReportSummary;
   let warnings: string[];
   try {
-    if (appendTo) {
-      // A further file of a pipeline's run (the task sends one request per file): parsed whole (bounded by the
-      // upload size limit) and added in one transaction, so the run's totals move in one step.
-      const parsed = parseJUnit(await collect(body));
-      const ids = [...new Set(parsed.cases.flatMap((x) => x.workItemIds))];
-      const readable = await readableProperties(ids);
-      saved = await appendToRun(deps, appendTo.id, {
-        orgId,
-        project,
-        report: parsed,
-        allowedPropertyIds: readable,
-        workItemIds: explicit,
-        workItemSource: "upload",
-      });
-      report = parsed;
-      warnings = [
-        ...parsed.warnings,
-        ...unreadableWarnings(
-          ids.filter((id) => !runWide.includes(id) && !readable.has(id)),
-          parsed.replaced,
-        ),
-      ];
-    } else {
-      // A new run is read as it arrives and written in chunks (bounded memory; other requests keep being served).
-      const r = await ingestJUnit(deps, body, ingestOptions);
-      saved = r;
-      report = r.report;
-      warnings = r.warnings;
-    }
+    // Read as it arrives and written in chunks (bounded memory; other requests keep being served), as a new
+    // run or as a further file of the run named (the pipeline task sends one request per file).
+    const r = await ingestJUnit(deps, body, { ...ingestOptions, appendTo: appendTo?.id });
+    saved = r;
+    report = r.report;
+    warnings = r.warnings;
   } catch (e) {
     if (!(e instanceof JUnitParseError)) throw e;
     if (e.kind === "too_large") throw new ApiError(413, "too_large", tooLargeMessage);
@@ -357,7 +334,7 @@ async function store(deps: AppDeps, c: Context<AppEnv>, uploader: Uploader, uplo
   let linkedWorkItems = saved.linkedWorkItems;
   let linkedResults = saved.linkedResults;
   if (buildLinked.length) {
-    const more = await linkBuildItems(deps, orgId, saved.run.id, saved.run.total - report.totals.total, buildLinked);
+    const more = await linkBuildItems(deps, orgId, saved.run.id, saved.run.total - report.totals.total, saved.run.total, buildLinked);
     linkedWorkItems = [...new Set([...linkedWorkItems, ...buildLinked])].sort((a, b) => a - b);
     linkedResults = Math.max(linkedResults, more);
   }
@@ -406,11 +383,19 @@ async function store(deps: AppDeps, c: Context<AppEnv>, uploader: Uploader, uplo
   };
 }
 
-/** Links the results this upload added (from position `firstSeq`) to the build's work items. Returns how many results. */
-async function linkBuildItems(deps: AppDeps, orgId: string, runId: string, firstSeq: number, workItemIds: number[]): Promise<number> {
+/** Links the results this upload added (positions [firstSeq, endSeq)) to the build's work items. Returns how many results. */
+async function linkBuildItems(
+  deps: AppDeps,
+  orgId: string,
+  runId: string,
+  firstSeq: number,
+  endSeq: number,
+  workItemIds: number[],
+): Promise<number> {
+  // Bounded above too: the next file of the run may already be being written after these.
   const rows = await deps.database.query<{ id: string | number }>(
-    `SELECT id FROM test_results WHERE org_id = $1 AND run_id = $2 AND seq >= $3 ORDER BY seq`,
-    [orgId, runId, firstSeq],
+    `SELECT id FROM test_results WHERE org_id = $1 AND run_id = $2 AND seq >= $3 AND seq < $4 ORDER BY seq`,
+    [orgId, runId, firstSeq, endSeq],
   );
   // Through writeResultLinks, which keeps the per work item × test summaries.
   await writeResultLinks(
@@ -419,39 +404,4 @@ async function linkBuildItems(deps: AppDeps, orgId: string, runId: string, first
     rows.flatMap((r) => workItemIds.map((w) => ({ resultId: Number(r.id), workItemId: w, source: "build" as const }))),
   );
   return rows.length;
-}
-
-/** The whole body (for a file appended to a run); the upload limit bounds it. */
-async function collect(body: UploadBody | undefined): Promise<Uint8Array | string | undefined> {
-  if (body === undefined || typeof body === "string" || body instanceof Uint8Array) return body;
-  const parts: Uint8Array[] = [];
-  const texts: string[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
-    if (typeof chunk === "string") {
-      // A plain multipart field: text, bounded by the multipart body's limit.
-      texts.push(chunk);
-      continue;
-    }
-    size += chunk.byteLength;
-    if (size > RESULTS_LIMITS.maxXmlBytes) throw new JUnitParseError("too_large", tooLargeMessage);
-    parts.push(chunk);
-  }
-  if (texts.length) return texts.join("");
-  return size ? Buffer.concat(parts) : undefined;
-}
-
-/** What could not be linked or had to be replaced, said in a bounded number of lines. */
-function unreadableWarnings(unreadable: number[], replaced: number): string[] {
-  return [
-    ...unreadable
-      .slice(0, 20)
-      .map((id) => `Work item ${id} (from a workitem property) does not exist or you cannot read it; its tests were not linked to it`),
-    ...(unreadable.length > 20
-      ? [`… and ${unreadable.length - 20} more work items from workitem properties that do not exist or you cannot read`]
-      : []),
-    ...(replaced
-      ? [`${replaced} NUL characters or lone surrogates in the report were stored as U+FFFD (the database cannot store them)`]
-      : []),
-  ];
 }

@@ -5,6 +5,7 @@ import { rebuildWorkItemLinks, rowsOf, writeResultLinks } from "../results/links
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { AppDeps } from "../context";
 import { traceRequirementLinks } from "../db/schema";
+import { visibleResult } from "../results/visible";
 
 /** Results reachable through requirement → test case → Katalon test case → (path, name), as (result, requirement). */
 const chain = (orgId: string): SQL => sql`
@@ -17,6 +18,7 @@ const chain = (orgId: string): SQL => sql`
                              substring(k.katalon_id from '([^/]*)$') AS n) kid
   JOIN test_results r ON r.org_id = l.org_id AND r.project_id = rl.project_id
    AND md5(r.path) = md5(kid.p) AND md5(r.name) = md5(kid.n) AND r.path = kid.p AND r.name = kid.n
+  JOIN test_runs run ON run.id = r.run_id AND ${sql.raw(visibleResult())}
   WHERE l.org_id = ${orgId}`;
 
 /** What changed: the requirements whose chain links to recompute, or the TestOps test cases whose requirements to recompute. */

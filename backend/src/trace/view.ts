@@ -2,6 +2,7 @@
 import type { AppDeps } from "../context";
 import { ApiError } from "../lib/errors";
 import type { Outcome } from "../schemas/results";
+import { visibleResult } from "../results/visible";
 import { GAP_LABELS, GAPS, TRACE_LIMITS, type Gap, type TraceRequirement, type TraceTestCaseRow, type TraceView } from "../schemas/trace";
 import { orgWebUrl, workItemUrl } from "./katalon";
 
@@ -159,7 +160,7 @@ export async function traceView(
      LEFT JOIN repos_links rl ON rl.id = k.link_id
      LEFT JOIN LATERAL (
        SELECT r.outcome, COALESCE(run.started_at, run.created_at) AS at, run.id AS run_id, run.name AS run_name
-       FROM test_results r JOIN test_runs run ON run.id = r.run_id
+       FROM test_results r JOIN test_runs run ON run.id = r.run_id AND ${visibleResult()}
        WHERE k.id IS NOT NULL AND r.org_id = l.org_id AND r.project_id = rl.project_id
          AND md5(r.path) = md5(COALESCE(substring(k.katalon_id from '^(.*)/[^/]*$'), '')) AND md5(r.name) = md5(substring(k.katalon_id from '([^/]*)$'))
          AND r.path = COALESCE(substring(k.katalon_id from '^(.*)/[^/]*$'), '') AND r.name = substring(k.katalon_id from '([^/]*)$')

@@ -5,6 +5,7 @@
 import { sql } from "drizzle-orm";
 import type { Database, Db } from "../db/client";
 import { runSoon, startSweep, whenIdle } from "../lib/background";
+import { visibleResult } from "../results/visible";
 import type { Logger } from "../log";
 
 /** Outcomes kept per (project × test): the widest window the flaky widget can ask for. */
@@ -52,7 +53,7 @@ export async function writePendingSummaries(database: Database, runId?: string):
   for (;;) {
     const [run] = await database.query<{ id: string; org_id: string; from: number; end: number }>(
       `SELECT t.id, t.org_id, t.summarized_seq AS "from",
-              COALESCE((SELECT max(r.seq) + 1 FROM test_results r WHERE r.run_id = t.id), 0) AS "end"
+              COALESCE((SELECT max(r.seq) + 1 FROM test_results r WHERE r.run_id = t.id AND ${visibleResult("r", "t")}), 0) AS "end"
          FROM test_runs t WHERE t.summarized_seq IS NOT NULL AND t.complete AND ($1::uuid IS NULL OR t.id = $1::uuid)
         ORDER BY t.created_at, t.id LIMIT 1`,
       [runId ?? null],
