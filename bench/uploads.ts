@@ -19,8 +19,9 @@
  * spooled to a temporary file). Each N is uploaded once per body kind, so one run prints them side by side.
  * BENCH_RUNWIDE=1: raw uploads also name a second work item for the whole run (workItemIds), so every result
  * is linked (N links written after the run is visible) while the probes read the first one.
- * BENCH_APPEND=1: each N is also appended (raw, runId=…) to a run of 10 cases, as a pipeline's later file is:
- * an appended file is parsed whole and its results inserted in one transaction.
+ * BENCH_APPEND=1: each N is also appended (raw, runId=…) to a run of 10 cases, as a pipeline's later file is
+ * (read as it arrives and written in chunks, hidden until finished; before migration 0115 it was parsed whole
+ * and inserted in one transaction).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";

@@ -49,7 +49,7 @@ const tooLarge = (c: Context) =>
     413,
   );
 const busy = {
-  409: json(ErrorSchema, "No active Azure DevOps connection, or already pushed"),
+  409: json(ErrorSchema, "No active Azure DevOps connection, already pushed, or a file is still being added to the run"),
   429: json(ErrorSchema, "Azure DevOps is throttling"),
   502: json(ErrorSchema, "Azure DevOps could not answer"),
 };
