@@ -11,6 +11,7 @@ import { buildRequirements, csvField, toCsv, type LinkIn } from "../src/trace/vi
 import { associationFor } from "../src/trace/ado";
 import { readTestedByLinks } from "../src/trace/requirements";
 import { relinkChain } from "../src/trace/chain";
+import { RunWriter } from "../src/results/store";
 import { randomUUID } from "node:crypto";
 import type { TraceView } from "../src/schemas/trace";
 import { simClient, suggestedConfig } from "./boards-fixtures";
@@ -402,6 +403,56 @@ describe.each(DB_KINDS)("traceability against the simulator (%s)", (kind) => {
         [regression.id, "Completed"],
       ].sort(),
     );
+  });
+
+  test("results still being written (a new run, or a file added to a run) count for no requirement until finished", async () => {
+    const orgId = sim.state.orgs.get("fabrikam")!.id;
+    const p = { id: project.id, name: PROJECT };
+    const failing = {
+      suite: "TS_RegressionTest",
+      className: TC1,
+      path: "Test Cases/Main Test Cases",
+      name: "TC1_Verify Successful Login",
+      fullName: TC1,
+      outcome: "failed" as const,
+      durationMs: 1,
+      message: "broke",
+      stack: null,
+      file: null,
+      workItemIds: [],
+    };
+    const seen = async () => {
+      const v = (await call("GET", `/api/trace/view?sprintId=${sprintId}`)).body as TraceView;
+      const r2 = v.requirements.find((r) => r.adoId === story2)!;
+      const wi = (await call("GET", `/api/results/work-items/${story2}`)).body;
+      return {
+        outcome: r2.outcome,
+        latest: r2.testCases[0].latest?.outcome,
+        onWorkItem: wi.tests[0].latest.outcome,
+        results: wi.tests[0].results,
+      };
+    };
+    const before = await seen();
+    expect(before).toMatchObject({ outcome: "passed", latest: "passed", onWorkItem: "passed" });
+    const hiddenRun = await RunWriter.begin(backend.deps, {
+      orgId,
+      project: p,
+      fileName: null,
+      createdBy: DEMO_USERS.admin.id,
+      workItemIds: [],
+    });
+    await hiddenRun.append(0, [failing]);
+    const base = await call("POST", `/api/results/junit?project=${encodeURIComponent(PROJECT)}`, { raw: KATALON, type: "application/xml" });
+    expect(base.status).toBe(201);
+    const shown = await seen();
+    const adding = await RunWriter.beginAppend(backend.deps, base.body.run.id, { orgId, project: p, workItemIds: [] });
+    await adding.append(0, [failing]);
+    // A chain change relinks the requirement meanwhile: neither unfinished result is linked or shown as latest.
+    await relinkChain(backend.deps, orgId, { requirementIds: [story2] });
+    expect(await seen()).toEqual(shown);
+    expect(shown).toMatchObject({ outcome: "passed", latest: "passed", results: before.results + 1 });
+    await hiddenRun.discard();
+    await adding.discard();
   });
 
   test("generation from a WIQL query or ids: requirements outside the Boards link are named, members are refused", async () => {
