@@ -10,8 +10,10 @@
  *
  * Env: BENCH_ITEMS (generated work items, default 184000: about 100k requirements and bugs in scope),
  * BENCH_DB=pglite,postgres (which to run, in this order), BENCH_NODE_OPTIONS (NODE_OPTIONS for the backend, on
- * top of the flags it is started with: BACKEND_NODE_FLAGS), BENCH_RESTART_TRACE=1 (after the restart, RSS every
- * 500 ms for 15 s and the backend's job log lines, instead of one sample after 5 s).
+ * top of the flags it is started with: BACKEND_NODE_FLAGS), BENCH_NODE_FLAGS (more flags on its command line, for
+ * those NODE_OPTIONS refuses, e.g. --wasm-tiering-budget=…), BENCH_RESTART_TRACE=1 (after the restart, RSS every
+ * 500 ms for 15 s and the backend's job log lines, instead of one sample after 5 s), BENCH_SMAPS=1 (where each
+ * idle figure's RSS is, by mapping: see smaps()).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -26,6 +28,8 @@ import { freshDatabase, sleep, spawnBackend, waitFor, type BackendProcess } from
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 184_000);
 const KINDS = (process.env.BENCH_DB ?? "pglite,postgres").split(",");
 const PROJECT = "Bench";
+// Flags NODE_OPTIONS does not take (V8's WebAssembly tiering), after BACKEND_NODE_FLAGS.
+const nodeFlags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : [];
 
 const status = (pid: number) => {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -33,6 +37,40 @@ const status = (pid: number) => {
   return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
 };
 const f = (n: number) => `${Math.round(n)} MB`;
+
+/**
+ * RSS by mapping, from /proc/<pid>/smaps: the C heap, mapped files, and the largest anonymous mappings with their
+ * reserved size and permissions (PGlite's WebAssembly memory is one of its own size, 128 MB or more; V8 puts
+ * compiled WebAssembly code in large reserved regions, its heap in 256 KB pages, glibc's thread arenas in
+ * mappings of up to 64 MB), then the rest of the anonymous memory.
+ */
+function smaps(pid: number): string {
+  const sum = { cHeap: 0, files: 0 };
+  const anon: { size: number; rss: number; perms: string }[] = [];
+  let cur: { size: number; rss: number; perms: string; kind: "cHeap" | "files" | "anon" } | null = null;
+  const flush = () => {
+    if (cur?.kind === "anon") anon.push(cur);
+    else if (cur) sum[cur.kind] += cur.rss;
+  };
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) {
+      flush();
+      const name = head[4];
+      const size = (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1048576;
+      cur = { size, rss: 0, perms: head[3], kind: name === "[heap]" ? "cHeap" : name.startsWith("/") ? "files" : "anon" };
+      continue;
+    }
+    const m = /^Rss:\s+(\d+) kB/.exec(line);
+    if (m && cur) cur.rss = Number(m[1]) / 1024;
+  }
+  flush();
+  anon.sort((a, b) => b.rss - a.rss);
+  const top = anon.slice(0, 6).map((a) => `${f(a.rss)} of ${f(a.size)} ${a.perms}`);
+  const rest = anon.slice(6).reduce((n, a) => n + a.rss, 0);
+  return `C heap ${f(sum.cHeap)}, mapped files ${f(sum.files)}, largest anonymous: ${top.join(", ")}; other anonymous ${f(rest)} in ${anon.length - 6} mappings`;
+}
+const where = (label: string, pid: number) => process.env.BENCH_SMAPS && console.log(`${label}: ${smaps(pid)}`);
 
 // Ctrl-C or a kill of this script exits through process.exit, so spawnBackend's exit hook stops the backend.
 process.on("SIGINT", () => process.exit(130));
@@ -72,7 +110,7 @@ async function main() {
       };
       let backend: BackendProcess | undefined;
       try {
-        backend = await spawnBackend(env, { bundle: true, timeoutMs: 300_000 });
+        backend = await spawnBackend(env, { bundle: true, timeoutMs: 300_000, nodeFlags });
         const headers = await authHeaders(sim, "fabrikam", DEMO_USERS.admin.id);
         const api = async (method: string, p: string, body?: unknown) => {
           const res = await fetch(`${backend!.url}${p}`, {
@@ -86,6 +124,7 @@ async function main() {
         };
         await sleep(5_000);
         const idleFresh = status(backend.pid).rss;
+        where(`${kind} idle, fresh start`, backend.pid);
         await api("POST", "/api/connections", { name: "F", organizationUrl: "https://dev.azure.com/fabrikam", pat: DEMO_PATS.admin });
         const startedAt = Date.now();
         const saved = await api("POST", "/api/boards/links", { config, proceed: true });
@@ -126,8 +165,9 @@ async function main() {
         const hwm = status(pid).hwm;
         await sleep(5_000);
         const idleAfter = status(pid).rss;
+        where(`${kind} idle after the sync`, pid);
         await backend.kill("SIGTERM");
-        backend = await spawnBackend(env, { bundle: true, timeoutMs: 300_000 });
+        backend = await spawnBackend(env, { bundle: true, timeoutMs: 300_000, nodeFlags });
         if (process.env.BENCH_RESTART_TRACE) {
           const t0 = Date.now();
           for (let i = 0; i < 30; i++) {
@@ -141,6 +181,7 @@ async function main() {
           console.log(jobLines.slice(0, 30).join("\n").slice(0, 6000));
         } else await sleep(5_000);
         const idleRestart = status(backend.pid).rss;
+        where(`${kind} idle after restart`, backend.pid);
         rows.push(
           `| ${kind} | ${synced.toLocaleString("en")} | ${took.toFixed(0)} s | ${f(idleFresh)} | **${f(peak)}** | ${f(hwm)} | ${f(idleAfter)} | ${f(idleRestart)} |`,
         );

@@ -19,6 +19,7 @@
  * spooled to a temporary file). Each N is uploaded once per body kind, so one run prints them side by side.
  * BENCH_RUNWIDE=1: raw uploads also name a second work item for the whole run (workItemIds), so every result
  * is linked (N links written after the run is visible) while the probes read the first one.
+ * BENCH_NODE_FLAGS: flags for the backend's node that NODE_OPTIONS does not take (V8's WebAssembly tiering).
  * BENCH_APPEND=1: each N is also appended (raw, runId=…) to a run of 10 cases, as a pipeline's later file is
  * (read as it arrives and written in chunks, hidden until finished; before migration 0115 it was parsed whole
  * and inserted in one transaction).
@@ -198,7 +199,9 @@ async function main() {
       await a.end();
     };
   } else env.DATA_DIR = dataDir;
-  const child = spawn(process.execPath, ["--import", TSX, path.join(root, "backend/src/server.ts")], { cwd: root, env });
+  // BENCH_NODE_FLAGS: Node/V8 flags NODE_OPTIONS does not take (e.g. --wasm-tiering-budget=…), before the script.
+  const flags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : [];
+  const child = spawn(process.execPath, [...flags, "--import", TSX, path.join(root, "backend/src/server.ts")], { cwd: root, env });
   // However this script ends (an error, Ctrl-C), its backend goes with it: an orphan would load the next runs.
   process.on("exit", () => child.kill("SIGKILL"));
   process.on("SIGINT", () => process.exit(130));

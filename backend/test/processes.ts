@@ -98,10 +98,12 @@ export interface BackendProcess {
  */
 export async function spawnBackend(
   env: Record<string, string>,
-  o: { cwd?: string; timeoutMs?: number; bundle?: boolean } = {},
+  o: { cwd?: string; timeoutMs?: number; bundle?: boolean; nodeFlags?: string[] } = {},
 ): Promise<BackendProcess> {
   const port = env.PORT ?? String(await freePort());
-  const args = o.bundle ? [...BACKEND_NODE_FLAGS, ensureBackendBuilt()] : ["--import", TSX, path.join(root, "backend/src/server.ts")];
+  const args = o.bundle
+    ? [...BACKEND_NODE_FLAGS, ...(o.nodeFlags ?? []), ensureBackendBuilt()]
+    : [...(o.nodeFlags ?? []), "--import", TSX, path.join(root, "backend/src/server.ts")];
   const child = spawn(process.execPath, args, {
     cwd: o.cwd ?? root,
     env: {
