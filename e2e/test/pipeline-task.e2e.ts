@@ -64,6 +64,14 @@ test("pipeline run → task uploads → the run is in Test runs with its build �
   </testcase>
 </testsuite>`,
   );
+  // A second report: the task adds it to the same run (runId=), written in chunks and shown once whole.
+  writeFileSync(
+    path.join(ws, "TEST-Cart.xml"),
+    `<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="CartSpec" tests="1" timestamp="2026-11-26T01:00:03" time="0.4">
+  <testcase classname="CartSpec" name="keeps the cart after sign-in" time="0.4"/>
+</testsuite>`,
+  );
   const out = await runAgentTask({
     INPUT_TESTOPSURL: stack.urls.backend,
     INPUT_TESTRESULTSFILES: "**/TEST-*.xml",
@@ -75,7 +83,7 @@ test("pipeline run → task uploads → the run is in Test runs with its build �
     BUILD_BUILDID: run.variables.BUILD_BUILDID,
     AGENT_TEMPDIRECTORY: dir,
   });
-  expect(out).toContain("TestOps run: 2 results — 1 passed, 1 failed");
+  expect(out).toContain("TestOps run: 3 results — 2 passed, 1 failed");
   const runUrl = new URL(/See the run: (\S+)/.exec(out)![1]);
   expect(out).toMatch(/##vso\[task\.complete result=Succeeded;\]/);
 
@@ -88,7 +96,7 @@ test("pipeline run → task uploads → the run is in Test runs with its build �
   await row.waitFor();
   await expect(row.textContent()).resolves.toContain("Pipeline task (Web CI)");
   await expect(row.textContent()).resolves.toContain(`Web CI ${run.buildNumber}`);
-  await expect(row.textContent()).resolves.toContain("1 passed · 1 failed");
+  await expect(row.textContent()).resolves.toContain("2 passed · 1 failed");
   const buildLink = row.getByRole("link");
   expect(await buildLink.getAttribute("href")).toBe(
     `https://dev.azure.com/fabrikam/Fabrikam%20Fiber/_build/results?buildId=${run.buildId}`,
@@ -105,7 +113,7 @@ test("pipeline run → task uploads → the run is in Test runs with its build �
   // Push to Azure Test Plans, with progress, until it is there.
   await button(hub, "Push to Azure Test Plans").click();
   await hub.getByRole("link", { name: "Open in Azure Test Plans" }).waitFor({ timeout: 30_000 });
-  await hub.getByText("Pipeline task (Web CI) · 1 passed · 1 failed · In Azure Test Plans").waitFor();
+  await hub.getByText("Pipeline task (Web CI) · 2 passed · 1 failed · In Azure Test Plans").waitFor();
   await host.screenshot("project-settings-test-run-detail");
   await host.assertClean();
   await host.close();
@@ -136,6 +144,7 @@ test("pipeline run → task uploads → the run is in Test runs with its build �
   const group = form.hub();
   await group.getByText("refuses an expired card").first().waitFor({ timeout: 30_000 });
   await group.getByText("pays with a new card").first().waitFor();
+  await group.getByText("keeps the cart after sign-in").first().waitFor();
   await form.assertClean();
   await form.close();
 });
