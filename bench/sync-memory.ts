@@ -10,7 +10,7 @@
  *
  * Env: BENCH_ITEMS (generated work items, default 184000: about 100k requirements and bugs in scope),
  * BENCH_DB=pglite,postgres (which to run, in this order), BENCH_NODE_OPTIONS (NODE_OPTIONS for the backend, on
- * top of the flags it is started with: BACKEND_NODE_FLAGS), BENCH_NODE_FLAGS (more flags on its command line, for
+ * top of the flags it is started with: EMBEDDED_NODE_FLAGS or BACKEND_NODE_FLAGS), BENCH_NODE_FLAGS (more flags on its command line, for
  * those NODE_OPTIONS refuses, e.g. --wasm-tiering-budget=…), BENCH_RESTART_TRACE=1 (after the restart, RSS every
  * 500 ms for 15 s and the backend's job log lines, instead of one sample after 5 s), BENCH_SMAPS=1 (where each
  * idle figure's RSS is, by mapping: see smaps()).
@@ -131,7 +131,14 @@ async function main() {
         let peak = 0;
         let shown = 0;
         const pid = backend.pid;
-        const sampler = setInterval(() => (peak = Math.max(peak, status(pid).rss)), 100);
+        let atPeak = "";
+        const sampler = setInterval(() => {
+          const rss = status(pid).rss;
+          // Where the memory is when a new high is reached (BENCH_SMAPS; reading smaps takes a few ms).
+          if (process.env.BENCH_SMAPS && rss > peak + 2)
+            atPeak = `${f(rss)} at +${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${smaps(pid)}`;
+          peak = Math.max(peak, rss);
+        }, 100);
         const job = await waitFor(
           async () => {
             const j = await api("GET", `/api/jobs/${saved.job.id}`);
@@ -151,6 +158,7 @@ async function main() {
           process.env.BENCH_VERBOSE ? 10_000 : 1_000,
         );
         clearInterval(sampler);
+        if (atPeak) console.log(`${kind} peak during the sync, ${atPeak}`);
         const took = (Date.now() - startedAt) / 1000;
         if (job.status !== "succeeded")
           throw new Error(
