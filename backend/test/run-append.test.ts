@@ -146,6 +146,8 @@ describe.each(DB_KINDS)("a file appended to a run is written in chunks and seen 
     const next = await second;
     expect(next.status).toBe(201);
     expect(next.body.run.totals.total).toBe(107);
+    // Three files made the run; the first one names it.
+    expect(next.body.run).toMatchObject({ files: 3, fileName: null });
     // One file after the other: positions 30–99 the first file's, 100–106 the second's, none twice.
     expect(await stored(runId)).toEqual({ seqs: range(0, 107), appending: false });
     const results = (await get(`/api/results/runs/${runId}/results?top=200`)).results as { name: string }[];

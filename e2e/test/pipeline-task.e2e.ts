@@ -114,6 +114,7 @@ test("pipeline run → task uploads → the run is in Test runs with its build �
   await button(hub, "Push to Azure Test Plans").click();
   await hub.getByRole("link", { name: "Open in Azure Test Plans" }).waitFor({ timeout: 30_000 });
   await hub.getByText("Pipeline task (Web CI) · 2 passed · 1 failed · In Azure Test Plans").waitFor();
+  await hub.getByText("TEST-Cart.xml and 1 more file").waitFor();
   await host.screenshot("project-settings-test-run-detail");
   await host.assertClean();
   await host.close();

@@ -1,4 +1,4 @@
-import { buildText, countsText, originText, progressText, pushText } from "../src/project-settings/runs/format";
+import { buildText, countsText, filesText, originText, progressText, pushText } from "../src/project-settings/runs/format";
 
 const build = {
   id: 7,
@@ -27,6 +27,14 @@ describe("Test runs tab formatting", () => {
     [null, null],
   ])("build %p → %p", (b, text) => {
     expect(buildText(b)).toBe(text);
+  });
+
+  it.each([
+    ["TEST-Cart.xml", 1, "TEST-Cart.xml"],
+    ["TEST-Cart.xml", 2, "TEST-Cart.xml and 1 more file"],
+    ["TEST-Cart.xml", 13, "TEST-Cart.xml and 12 more files"],
+  ])("files %p × %p → %p", (name, files, text) => {
+    expect(filesText(name, files)).toBe(text);
   });
 
   it.each([

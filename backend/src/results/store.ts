@@ -41,6 +41,7 @@ export function toRunDto(r: RunRow): Run {
     name: r.name,
     source: r.source,
     fileName: r.fileName,
+    files: r.files,
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
     durationMs: r.durationMs === null ? null : Number(r.durationMs),
@@ -460,6 +461,7 @@ function appendedTotals(run: RunRow, report: ReportSummary): Partial<RunRow> {
   const startedAt = starts.length ? new Date(Math.min(...starts)) : null;
   const finishedAt = ends.length ? new Date(Math.max(...ends)) : null;
   return {
+    files: run.files + 1,
     suites: run.suites + report.stats.suites,
     total: run.total + report.totals.total,
     passed: run.passed + report.totals.passed,

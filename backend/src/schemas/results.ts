@@ -106,7 +106,10 @@ export const RunSchema = z.object({
   projectName: z.string(),
   name: z.string(),
   source: z.string(),
+  /** The first report file's name. */
   fileName: z.string().nullable(),
+  /** How many report files the run was made of (a pipeline's further files are added to its run). */
+  files: z.number().int(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   durationMs: z.number().nullable(),

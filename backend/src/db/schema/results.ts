@@ -52,6 +52,8 @@ export const testRuns = pgTable(
     importedAdoRunId: integer("imported_ado_run_id"),
     /** False while an upload is still being written in chunks (migration 0050): hidden from every reader. */
     complete: boolean("complete").notNull().default(true),
+    /** Report files the run was made of (the first, and those added with runId). */
+    files: integer("files").notNull().default(1),
     /** Widget summaries still to write from this result position on (embedded database); null: none pending. */
     summarizedSeq: integer("summarized_seq"),
     // linked_seq, link_spec, linked_at (migration 0105) are read and written by results/links.ts only, in SQL:

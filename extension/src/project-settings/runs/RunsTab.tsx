@@ -11,7 +11,7 @@ import { unwrap, type Api } from "../../common/api";
 import { usePage } from "../../common/context";
 import { ErrorCard, Loading } from "../../common/ui";
 import { CiSettings } from "./CiSettings";
-import { buildText, countsText, OUTCOME_COLOR, OUTCOME_LABEL, originText, progressText, pushText, when } from "./format";
+import { buildText, countsText, filesText, OUTCOME_COLOR, OUTCOME_LABEL, originText, progressText, pushText, when } from "./format";
 
 /** Project settings → TestOps → Test runs: every run of the project (any source), a run's results, push. */
 export function RunsTab(props: { initialRunId?: string | null; onRunChange?: (runId: string | null) => void }) {
@@ -227,7 +227,7 @@ function RunDetail({ api, runId, onBack, pollMs }: { api: Api; runId: string; on
           ) : null}
           <span className="testops-runs-meta">
             {run.startedAt ? `Ran ${when(run.startedAt)}` : `Received ${when(run.createdAt)}`}
-            {run.fileName ? ` · ${run.fileName}` : ""} · {run.source}
+            {run.fileName ? ` · ${filesText(run.fileName, run.files)}` : ""} · {run.source}
           </span>
           {running ? <span role="status">{progressText(job!)}</span> : null}
           {job?.status === "failed" || run.ado.status === "failed" ? (

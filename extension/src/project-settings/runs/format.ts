@@ -35,6 +35,12 @@ export function buildText(build: Run["build"]): string | null {
   return parts.join(" · ");
 }
 
+/** "TEST-Cart.xml", or "TEST-Cart.xml and 12 more files" for a pipeline's run of several reports. */
+export function filesText(fileName: string, files: number): string {
+  const more = files - 1;
+  return more > 0 ? `${fileName} and ${more} more ${more === 1 ? "file" : "files"}` : fileName;
+}
+
 /** The push state as a short phrase. */
 export function pushText(run: Pick<Run, "origin" | "ado">): string {
   if (run.origin === "import") return "From Azure Test Plans";
