@@ -255,6 +255,22 @@ describe.each(DB_KINDS)("tenancy and secrets under attack (%s)", (kind) => {
     }
   });
 
+  it("a job of a link that is gone (no API deletes one; an operator may) is seen only by its starter and organization admins", async () => {
+    const linkId = await fiberReposLink("Soon gone");
+    const byLead = await insertJob({ resourceKey: `repos-link:${linkId}`, createdBy: DEMO_USERS.projectAdmin.id });
+    await backend.deps.database.db.delete(reposLinks).where(eq(reposLinks.id, linkId));
+    try {
+      const seen = async (headers: Record<string, string>) =>
+        (await call("GET", "/api/jobs", { headers })).body.jobs.some((j: { id: string }) => j.id === byLead);
+      expect(await seen(member)).toBe(false);
+      expect((await call("GET", `/api/jobs/${byLead}`, { headers: member })).status).toBe(404);
+      expect(await seen(lead)).toBe(true);
+      expect(await seen(admin)).toBe(true);
+    } finally {
+      expect((await call("POST", `/api/jobs/${byLead}/cancel`)).status).toBe(200);
+    }
+  });
+
   it("a project admin cannot link a repository of a project they cannot read (the PAT could)", async () => {
     const priya = fabrikam.members.get(DEMO_USERS.projectAdmin.id)!;
     priya.projects = new Set([fiber.id]);

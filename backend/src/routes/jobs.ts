@@ -33,17 +33,23 @@ export const JobSchema = z
   .openapi("Job");
 export type Job = z.infer<typeof JobSchema>;
 
-/** The project a job works on, from its resource key (a link or a run of that project). */
+// Keys of jobs that work on one project's link or run. The prefixes come from the features' own key builders, so
+// a renamed key cannot silently skip the check.
+const OWNERS = [
+  { prefix: boardsResourceKey(""), table: boardsLinks },
+  { prefix: reposResourceKey(""), table: reposLinks },
+  { prefix: runResourceKey(""), table: testRuns },
+];
+
+/** Whether a job worked on one project's link or run (then its messages and counts are that project's data). */
+const projectScoped = (resourceKey: string | null) =>
+  !!resourceKey && [...OWNERS.map((o) => o.prefix), importResourceKey("")].some((p) => resourceKey.startsWith(p));
+
+/** The project a job works on, from its resource key (a link or a run of that project); null if none or gone. */
 export async function projectOfJob(deps: AppDeps, orgId: string, resourceKey: string | null): Promise<string | null> {
-  // The prefixes come from the features' own key builders, so a renamed key cannot silently skip the check.
-  const owners = [
-    { prefix: boardsResourceKey(""), table: boardsLinks },
-    { prefix: reposResourceKey(""), table: reposLinks },
-    { prefix: runResourceKey(""), table: testRuns },
-  ];
   // An import's key names its project.
   if (resourceKey?.startsWith(importResourceKey(""))) return resourceKey.slice(importResourceKey("").length);
-  const owner = owners.find((o) => resourceKey?.startsWith(o.prefix));
+  const owner = OWNERS.find((o) => resourceKey?.startsWith(o.prefix));
   if (!owner || !resourceKey) return null;
   const { table } = owner;
   const [row] = await deps.database.db
@@ -83,14 +89,30 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({ descrip
 export function jobsRouter(deps: AppDeps) {
   const strip = ({ orgId: _orgId, ...j }: Job & { orgId: string }) => j;
   const access = userAccess(deps);
-  /** The jobs among `list` whose project the caller can see (asked of Azure DevOps once per project, cached). */
-  const visible = async <J extends { resourceKey: string | null }>(c: Context<AppEnv>, list: J[]): Promise<J[]> => {
+  /**
+   * The jobs among `list` whose project the caller can see (asked of Azure DevOps once per project, cached).
+   * A job of a link or run that is gone no longer says which project it was of: only whoever started it and
+   * organization administrators see it. Jobs of no project (the organization's own) are the organization's.
+   */
+  const visible = async <J extends { resourceKey: string | null; createdBy: string | null }>(
+    c: Context<AppEnv>,
+    list: J[],
+  ): Promise<J[]> => {
     const orgId = c.get("org").id;
+    const user = c.get("user").id.toLowerCase();
     const projects = await Promise.all(list.map((j) => projectOfJob(deps, orgId, j.resourceKey)));
     const seen = new Map<string, boolean>();
     for (const p of new Set(projects)) if (p) seen.set(p, (await access.visibleProject(c, p)) !== null);
-    // A job whose project is not known (its link or run is gone) names no project's data but its counts.
-    return list.filter((_j, i) => projects[i] === null || seen.get(projects[i]!) === true);
+    let orgAdmin: boolean | undefined;
+    const out: J[] = [];
+    for (const [i, j] of list.entries()) {
+      const p = projects[i];
+      if (p !== null) {
+        if (seen.get(p)) out.push(j);
+      } else if (!projectScoped(j.resourceKey) || j.createdBy?.toLowerCase() === user) out.push(j);
+      else if ((orgAdmin ??= await deps.identity.isOrgAdmin(c.get("org").parsed, c.get("accessToken")))) out.push(j);
+    }
+    return out;
   };
   return new OpenAPIHono<AppEnv>()
     .openapi(
