@@ -18,7 +18,7 @@ import { startHookChecks } from "./connections/hookHealth";
 import { startImportTimer } from "./imports/engine";
 import { startSummarySweep, summariesIdle, summarizeSoon } from "./widgets/summaries";
 import { linkSoon, linksIdle, startLinkSweep } from "./results/links";
-import { dropAbandonedAppends } from "./results/store";
+import { appendSweepIdle, dropAbandonedAppends, startAppendSweep } from "./results/store";
 
 /** Embedded mode keeps generated secrets in DATA_DIR so restarts can still decrypt stored PATs. */
 function persistedSecret(dataDir: string, file: string, make: () => string): () => string {
@@ -80,12 +80,14 @@ export async function buildBackend(
     const stopImports = startImportTimer(deps);
     const stopSweep = startSummarySweep(database, log);
     const stopLinkSweep = startLinkSweep(database, log);
+    const stopAppendSweep = startAppendSweep(database, log);
     stopSafetyNet = () => {
       stopNet();
       stopChecks();
       stopImports();
       stopSweep();
       stopLinkSweep();
+      stopAppendSweep();
     };
   }
   // Widget summaries a stopped process left unwritten (migration 0090) are finished in the background: the
@@ -103,6 +105,7 @@ export async function buildBackend(
       await jobs.stop();
       await summariesIdle(database);
       await linksIdle(database);
+      await appendSweepIdle(database);
       await database.close();
     },
   };

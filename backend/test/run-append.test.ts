@@ -1,7 +1,7 @@
 import { createSimulator, DEMO_PATS, DEMO_USERS } from "@testops/ado-sim";
 import type { Database } from "../src/db/client";
 import { ingestJUnit } from "../src/results/ingest";
-import { findResultsByPathAndName, RunWriter } from "../src/results/store";
+import { appendSweepIdle, findResultsByPathAndName, RunWriter, startAppendSweep } from "../src/results/store";
 import type { ParsedCase } from "../src/results/junit";
 import { writePendingSummaries } from "../src/widgets/summaries";
 import { authHeaders, connectOrg, DB_KINDS, testBackend } from "./helpers";
@@ -193,6 +193,27 @@ describe.each(DB_KINDS)("a file appended to a run is written in chunks and seen 
     await stopped.discard();
     expect(await stored(runId)).toEqual({ seqs: range(0, 14), appending: false });
     expect(await seen(runId)).toEqual({ total: 14, results: 14, summarized: 14 });
+  });
+
+  it("a sweep deletes what a stopped writer left when the run gets no further file nor push", async () => {
+    const base = await upload(report(0, 3));
+    const runId = base.body.run.id as string;
+    const project = { id: base.body.run.projectId as string, name: PROJECT };
+    const stopped = await RunWriter.beginAppend(backend.deps, runId, { orgId, project, workItemIds: [] });
+    await stopped.append(0, range(0, 4).map(parsed));
+    const stop = startAppendSweep(db, backend.log, 20);
+    try {
+      // Still making progress (a moment ago): left alone.
+      await new Promise((r) => setTimeout(r, 200));
+      await appendSweepIdle(db);
+      expect(await stored(runId)).toEqual({ seqs: range(0, 7), appending: true });
+      await db.query(`UPDATE test_runs SET appending_at = now() - interval '6 minutes' WHERE id = $1`, [runId]);
+      await waitUntil(async () => !(await stored(runId)).appending);
+      await appendSweepIdle(db);
+      expect(await stored(runId)).toEqual({ seqs: range(0, 3), appending: false });
+    } finally {
+      stop();
+    }
   });
 
   it("a push takes over a stopped writer's run; a pushed run takes no more files", async () => {

@@ -5,7 +5,9 @@ import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { AppDeps } from "../context";
 import type { Db } from "../db/client";
 import { testResultLinks, testResults, testRuns, type ResultLinkSource, type RunOrigin } from "../db/schema";
+import { runSoon, startSweep, whenIdle } from "../lib/background";
 import { ApiError, fieldError } from "../lib/errors";
+import type { Logger } from "../log";
 import type { BuildInfo, Outcome, Result, Run } from "../schemas/results";
 import { deferSummaries, summarizeSoon } from "../widgets/summaries";
 import { deferLinks, rowsOf, writePendingLinks, writeResultLinks, type LinkSpec, type RunLinks } from "./links";
@@ -204,6 +206,30 @@ export async function dropAbandonedAppends(database: AppDeps["database"], o: { r
   for (const r of stale) if (await releaseAppend(database.db, r.id, r.by, true)) n++;
   return n;
 }
+
+const DROP_APPENDS = "drop the results of abandoned appended files";
+
+/**
+ * Looks every `everyMs` (a minute by default) for files whose writer stopped appending them (one index probe)
+ * and deletes what they wrote: without it a run that gets no further file nor push would keep them (hidden).
+ */
+export function startAppendSweep(database: AppDeps["database"], log: Logger, everyMs = 60_000): () => void {
+  return startSweep(
+    DROP_APPENDS,
+    async () =>
+      (
+        await database.query(`SELECT 1 FROM test_runs WHERE appending_from IS NOT NULL AND appending_at < $1 LIMIT 1`, [
+          new Date(Date.now() - APPEND_STALE_MS),
+        ])
+      ).length > 0,
+    () => runSoon(DROP_APPENDS, database, async (d) => void (await dropAbandonedAppends(d)), log),
+    log,
+    everyMs,
+  );
+}
+
+/** Resolves when this process is not deleting an abandoned file's results (closing the backend; tests). */
+export const appendSweepIdle = (database: AppDeps["database"]): Promise<void> => whenIdle(DROP_APPENDS, database);
 
 /**
  * Writes one run's results in chunks, each a single statement of its own (the embedded database serves
