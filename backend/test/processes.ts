@@ -21,9 +21,11 @@ export const BACKEND_NODE_FLAGS = ["--max-semi-space-size=1"];
 /**
  * How it is started on the embedded database (README, `npm run serve`): V8 also favours size over speed — the
  * peak through a 100k-item sync 248–268 MB instead of 342–382, for 4–9% more sync time and 6–15% more CPU per
- * upload (on Postgres, where the backend's CPU is all JavaScript, it cost 45% more upload CPU: not used there).
+ * upload (on Postgres, where the backend's CPU is all JavaScript, it cost 45% more upload CPU: not used there) —
+ * and runs one background thread instead of four (each kept its own malloc arena of what the compiler freed):
+ * idle after a restart 191–192 MB instead of 226–258, at no measured cost (docs/benchmarks.md).
  */
-export const EMBEDDED_NODE_FLAGS = [...BACKEND_NODE_FLAGS, "--optimize-for-size"];
+export const EMBEDDED_NODE_FLAGS = [...BACKEND_NODE_FLAGS, "--optimize-for-size", "--v8-pool-size=1"];
 
 /** The production bundle (`npm run build` → dist-backend/server.js), built when missing or older than backend/src. */
 export const BACKEND_BUNDLE = path.join(root, "dist-backend/server.js");
