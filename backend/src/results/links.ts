@@ -11,6 +11,12 @@ import type { Logger } from "../log";
 const INSERT_BATCH = 500;
 /** Rows of a drizzle `execute` (PGlite and node-postgres shape them differently). */
 export const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : ((res as { rows?: T[] }).rows ?? [])) as T[];
+/** Rows an INSERT/UPDATE/DELETE touched (with or without RETURNING), from either driver's result. */
+export function rowCount(res: unknown): number {
+  if (Array.isArray(res)) return res.length;
+  const r = res as { rowCount?: number | null; affectedRows?: number; rows?: unknown[] };
+  return r.rowCount ?? r.affectedRows ?? r.rows?.length ?? 0;
+}
 
 export interface NewLink {
   resultId: number;

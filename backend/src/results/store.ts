@@ -10,7 +10,7 @@ import { ApiError, fieldError } from "../lib/errors";
 import type { Logger } from "../log";
 import type { BuildInfo, Outcome, Result, Run } from "../schemas/results";
 import { deferSummaries, summarizeSoon } from "../widgets/summaries";
-import { deferLinks, rowsOf, writePendingLinks, writeResultLinks, type LinkSpec, type RunLinks } from "./links";
+import { deferLinks, rowCount, rowsOf, writePendingLinks, writeResultLinks, type LinkSpec, type RunLinks } from "./links";
 import type { ParsedCase, ParsedReport, ReportSummary } from "./junit";
 import { visibleResult } from "./visible";
 
@@ -118,13 +118,7 @@ async function insertResultRows(
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(s integer, su text, c text, p text, n text, f text, o text, d bigint, m text, st text)
      ${claim === null ? sql`` : sql`WHERE EXISTS (SELECT 1 FROM test_runs WHERE id = ${r.runId}::uuid AND appending_by = ${claim}::uuid)`}`);
   // An appending writer that lost the run (taken over after it made no progress for minutes) writes nothing more.
-  if (claim !== null && affected(inserted) === 0) throw lostRun();
-}
-
-/** Rows an INSERT/UPDATE/DELETE touched, from either driver's result. */
-function affected(res: unknown): number {
-  const r = res as { rowCount?: number | null; affectedRows?: number; rows?: unknown[] };
-  return r.rowCount ?? r.affectedRows ?? r.rows?.length ?? 0;
+  if (claim !== null && rowCount(inserted) === 0) throw lostRun();
 }
 
 const lostRun = () =>

@@ -5,6 +5,7 @@
 import { sql } from "drizzle-orm";
 import type { Database, Db } from "../db/client";
 import { runSoon, startSweep, whenIdle } from "../lib/background";
+import { rowCount } from "../results/links";
 import { visibleResult } from "../results/visible";
 import type { Logger } from "../log";
 
@@ -167,10 +168,4 @@ async function summarize(db: Pick<Db, "execute">, orgId: string, runId: string, 
     ON CONFLICT (org_id, project_id, test_key) DO UPDATE SET
       path = EXCLUDED.path, name = EXCLUDED.name, recent = EXCLUDED.recent, latest_at = EXCLUDED.latest_at`);
   return written;
-}
-
-function rowCount(res: unknown): number {
-  if (Array.isArray(res)) return res.length;
-  const r = res as { rows?: unknown[]; rowCount?: number | null; affectedRows?: number };
-  return r.rows?.length ?? r.rowCount ?? r.affectedRows ?? 0;
 }
