@@ -168,20 +168,31 @@ export const APPEND_WAIT_MS = 2 * 60 * 1000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Where the file that writer `by` appends to the run starts, if `by` still holds the run (which this locks). */
+async function holdOf(tx: Pick<Db, "execute">, runId: string, by: string): Promise<{ from: number } | undefined> {
+  const [held] = rowsOf<{ from: number }>(
+    await tx.execute(
+      sql`SELECT appending_from AS "from" FROM test_runs WHERE id = ${runId}::uuid AND appending_by = ${by}::uuid FOR UPDATE`,
+    ),
+  );
+  return held;
+}
+
+/** The run takes a further file again (its results are all visible). */
+async function clearHold(tx: Pick<Db, "execute">, runId: string): Promise<void> {
+  await tx.execute(sql`UPDATE test_runs SET appending_from = NULL, appending_by = NULL, appending_at = NULL WHERE id = ${runId}::uuid`);
+}
+
 /**
- * Releases a run from the appending writer `by`, deleting the file's results if `drop` (in one transaction).
- * Does nothing if `by` no longer holds the run. Returns whether it did.
+ * Deletes what the appending writer `by` wrote and releases the run, in one transaction; nothing if `by` no
+ * longer holds the run (it was taken over). Returns whether it did.
  */
-async function releaseAppend(db: Db, runId: string, by: string, drop: boolean): Promise<boolean> {
+async function dropAppend(db: Db, runId: string, by: string): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [held] = rowsOf<{ from: number }>(
-      await tx.execute(
-        sql`SELECT appending_from AS "from" FROM test_runs WHERE id = ${runId}::uuid AND appending_by = ${by}::uuid FOR UPDATE`,
-      ),
-    );
+    const held = await holdOf(tx, runId, by);
     if (!held) return false;
-    if (drop) await tx.execute(sql`DELETE FROM test_results WHERE run_id = ${runId}::uuid AND seq >= ${held.from}::int`);
-    await tx.execute(sql`UPDATE test_runs SET appending_from = NULL, appending_by = NULL, appending_at = NULL WHERE id = ${runId}::uuid`);
+    await tx.execute(sql`DELETE FROM test_results WHERE run_id = ${runId}::uuid AND seq >= ${held.from}::int`);
+    await clearHold(tx, runId);
     return true;
   });
 }
@@ -197,7 +208,7 @@ export async function dropAbandonedAppends(database: AppDeps["database"], o: { r
     [o.before ?? new Date(Date.now() - APPEND_STALE_MS), o.runId ?? null],
   );
   let n = 0;
-  for (const r of stale) if (await releaseAppend(database.db, r.id, r.by, true)) n++;
+  for (const r of stale) if (await dropAppend(database.db, r.id, r.by)) n++;
   return n;
 }
 
@@ -258,7 +269,6 @@ export class RunWriter {
     const b = n.build ?? null;
     const db = deps.database;
     await db.query(`DELETE FROM test_runs WHERE NOT complete AND created_at < $1`, [new Date(Date.now() - ABANDONED_MS)]);
-    await dropAbandonedAppends(db);
     const id = randomUUID();
     await db.db.insert(testRuns).values({
       id,
@@ -314,7 +324,6 @@ export class RunWriter {
     const by = randomUUID();
     const until = Date.now() + APPEND_WAIT_MS;
     for (;;) {
-      await dropAbandonedAppends(db, { runId });
       // One conditional statement: a push being queued at the same moment (markQueued) or another file excludes this.
       const [held] = await db.query<{ first: number }>(
         `UPDATE test_runs SET appending_from = COALESCE((SELECT max(seq) + 1 FROM test_results WHERE run_id = $1), 0),
@@ -336,13 +345,18 @@ export class RunWriter {
           { first: Number(held.first), by },
         );
       }
-      const [run] = await db.query<{ ado_status: string }>(`SELECT ado_status FROM test_runs WHERE id = $1 AND org_id = $2 AND complete`, [
-        runId,
-        n.orgId,
-      ]);
+      const [run] = await db.query<{ ado_status: string; appending_at: Date | string | null }>(
+        `SELECT ado_status, appending_at FROM test_runs WHERE id = $1 AND org_id = $2 AND complete`,
+        [runId, n.orgId],
+      );
       if (!run) throw new ApiError(404, "not_found", "No such test run in this organization");
       if (run.ado_status !== "none")
         throw fieldError("runId", "is already pushed (or being pushed) to Azure Test Plans: upload to a new run");
+      // Held by a writer silent for minutes: it stopped; what it wrote is deleted and the run taken.
+      if (run.appending_at && new Date(run.appending_at).getTime() < Date.now() - APPEND_STALE_MS) {
+        await dropAbandonedAppends(db, { runId });
+        continue;
+      }
       if (Date.now() > until)
         throw new ApiError(409, "conflict", "Another file is still being added to this run; upload this one again when it is finished");
       await sleep(100);
@@ -416,32 +430,26 @@ export class RunWriter {
     const spec = this.linkSpec(report.totals.total, o.allowedPropertyIds);
     const appending = this.appending;
     const { run, links } = await this.deps.database.db.transaction(async (tx) => {
-      const [locked] = await tx
-        .select()
-        .from(testRuns)
-        .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)))
-        .for("update");
-      if (!locked) throw new ApiError(404, "not_found", "No such test run in this organization");
+      // A file appended adds to the run's totals as they are now: read once its writer's hold is checked (and locked).
+      let before: RunRow | undefined;
       if (appending) {
-        const [held] = rowsOf(
-          await tx.execute(sql`SELECT 1 FROM test_runs WHERE id = ${this.id}::uuid AND appending_by = ${appending.by}::uuid`),
-        );
-        if (!held) throw lostRun();
+        if (!(await holdOf(tx, this.id, appending.by))) throw lostRun();
+        [before] = await tx
+          .select()
+          .from(testRuns)
+          .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)));
       }
       const links = await deferLinks(tx, this.id, spec);
       // The dashboard widgets' summaries (per run × path, per project × test) are written after the results are
       // visible, in pages, in the background (migration 0090): marked pending here, in the same transaction.
       await deferSummaries(tx, this.id, spec.start);
-      const set = appending ? appendedTotals(locked, report) : newRunTotals(report, o);
+      const set = before ? appendedTotals(before, report) : newRunTotals(report, o);
       const [run] = await tx
         .update(testRuns)
         .set({ ...set, complete: true })
         .where(and(eq(testRuns.orgId, this.orgId), eq(testRuns.id, this.id)))
         .returning();
-      if (appending)
-        await tx.execute(
-          sql`UPDATE test_runs SET appending_from = NULL, appending_by = NULL, appending_at = NULL WHERE id = ${this.id}::uuid`,
-        );
+      if (appending) await clearHold(tx, this.id);
       return { run, links };
     });
     summarizeSoon(this.deps.database, this.deps.log);
@@ -451,7 +459,7 @@ export class RunWriter {
 
   /** Deletes what was written (a refused or failed upload stores nothing; a run appended to is left as it was). */
   async discard(): Promise<void> {
-    if (this.appending) await releaseAppend(this.deps.database.db, this.id, this.appending.by, true);
+    if (this.appending) await dropAppend(this.deps.database.db, this.id, this.appending.by);
     else await this.deps.database.query(`DELETE FROM test_runs WHERE id = $1 AND NOT complete`, [this.id]);
   }
 }
