@@ -111,6 +111,19 @@ describe.each(DB_KINDS)("a file appended to a run is written in chunks and seen 
     batchSize: 10,
   });
 
+  /** A run of `n` results, and a writer that added `k` more (hidden) and then stopped, still holding the run. */
+  const stoppedAppend = async (n: number, k: number) => {
+    const base = await upload(report(0, n));
+    const runId = base.body.run.id as string;
+    const project = { id: base.body.run.projectId as string, name: PROJECT };
+    const stopped = await RunWriter.beginAppend(backend.deps, runId, { orgId, project, workItemIds: [] });
+    await stopped.append(0, range(0, k).map(parsed));
+    return { runId, project, stopped };
+  };
+  /** The run's appending writer last made progress six minutes ago (APPEND_STALE_MS is five). */
+  const silentForMinutes = (runId: string) =>
+    db.query(`UPDATE test_runs SET appending_at = now() - interval '6 minutes' WHERE id = $1`, [runId]);
+
   it("no reader sees a file until it is finished; a second file waits for the first; a push is refused meanwhile", async () => {
     const base = await upload(report(0, 30));
     expect(base.status).toBe(201);
@@ -176,14 +189,9 @@ describe.each(DB_KINDS)("a file appended to a run is written in chunks and seen 
   });
 
   it("a writer that stopped is taken over once silent for minutes; it then writes nothing more and deletes nothing of the new one's", async () => {
-    const base = await upload(report(0, 10));
-    const runId = base.body.run.id as string;
-    const project = { id: base.body.run.projectId as string, name: PROJECT };
-    const stopped = await RunWriter.beginAppend(backend.deps, runId, { orgId, project, workItemIds: [] });
-    await stopped.append(0, range(0, 25).map(parsed));
+    const { runId, stopped } = await stoppedAppend(10, 25);
     expect(await stored(runId)).toEqual({ seqs: range(0, 35), appending: true });
-    // Silent for six minutes (APPEND_STALE_MS is five).
-    await db.query(`UPDATE test_runs SET appending_at = now() - interval '6 minutes' WHERE id = $1`, [runId]);
+    await silentForMinutes(runId);
     const more = await upload(report(10, 4), { runId });
     expect(more.status).toBe(201);
     expect(more.body.run.totals.total).toBe(14);
@@ -196,18 +204,14 @@ describe.each(DB_KINDS)("a file appended to a run is written in chunks and seen 
   });
 
   it("a sweep deletes what a stopped writer left when the run gets no further file nor push", async () => {
-    const base = await upload(report(0, 3));
-    const runId = base.body.run.id as string;
-    const project = { id: base.body.run.projectId as string, name: PROJECT };
-    const stopped = await RunWriter.beginAppend(backend.deps, runId, { orgId, project, workItemIds: [] });
-    await stopped.append(0, range(0, 4).map(parsed));
+    const { runId } = await stoppedAppend(3, 4);
     const stop = startAppendSweep(db, backend.log, 20);
     try {
       // Still making progress (a moment ago): left alone.
       await new Promise((r) => setTimeout(r, 200));
       await appendSweepIdle(db);
       expect(await stored(runId)).toEqual({ seqs: range(0, 7), appending: true });
-      await db.query(`UPDATE test_runs SET appending_at = now() - interval '6 minutes' WHERE id = $1`, [runId]);
+      await silentForMinutes(runId);
       await waitUntil(async () => !(await stored(runId)).appending);
       await appendSweepIdle(db);
       expect(await stored(runId)).toEqual({ seqs: range(0, 3), appending: false });
@@ -217,12 +221,8 @@ describe.each(DB_KINDS)("a file appended to a run is written in chunks and seen 
   });
 
   it("a push takes over a stopped writer's run; a pushed run takes no more files", async () => {
-    const base = await upload(report(0, 6));
-    const runId = base.body.run.id as string;
-    const project = { id: base.body.run.projectId as string, name: PROJECT };
-    const stopped = await RunWriter.beginAppend(backend.deps, runId, { orgId, project, workItemIds: [] });
-    await stopped.append(0, range(0, 5).map(parsed));
-    await db.query(`UPDATE test_runs SET appending_at = now() - interval '6 minutes' WHERE id = $1`, [runId]);
+    const { runId, project } = await stoppedAppend(6, 5);
+    await silentForMinutes(runId);
     const push = await backend.app.request(`/api/results/runs/${runId}/push`, { method: "POST", headers: admin });
     expect(push.status).toBe(202);
     expect(await stored(runId)).toEqual({ seqs: range(0, 6), appending: false });
