@@ -9,7 +9,7 @@
  *   node --import tsx bench/pglite-memory.ts
  */
 import { execFileSync, spawn } from "node:child_process";
-import { BACKEND_NODE_FLAGS, ensureBackendBuilt } from "../backend/test/processes";
+import { EMBEDDED_NODE_FLAGS, ensureBackendBuilt } from "../backend/test/processes";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -110,8 +110,8 @@ async function main() {
   const ways: Record<string, string[]> = {
     "from source (node --import tsx backend/src/server.ts)": ["--import", TSX, path.join(root, "backend/src/server.ts")],
     "production bundle (node dist-backend/server.js)": [ensureBackendBuilt()],
-    [`production bundle as started (node ${BACKEND_NODE_FLAGS.join(" ")} dist-backend/server.js)`]: [
-      ...BACKEND_NODE_FLAGS,
+    [`production bundle as started (node ${EMBEDDED_NODE_FLAGS.join(" ")} dist-backend/server.js)`]: [
+      ...EMBEDDED_NODE_FLAGS,
       ensureBackendBuilt(),
     ],
   };
